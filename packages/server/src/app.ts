@@ -1,0 +1,113 @@
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import cors from '@fastify/cors';
+import swagger from '@fastify/swagger';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { AppContext } from './app-context.ts';
+import { registerErrorHandling } from './http/error-handler.ts';
+import { registerJsonParser } from './http/json-parser.ts';
+import { ErrorBody } from './http/schemas.ts';
+import { authenticateApiKey, authenticateUserToken } from './modules/auth/auth-hooks.ts';
+import { credentialsConnectRoutes } from './modules/credentials/credentials.connect-routes.ts';
+import { integrationsAdminRoutes } from './modules/integrations/integrations.admin-routes.ts';
+import { integrationsConnectRoutes } from './modules/integrations/integrations.connect-routes.ts';
+import { usersAdminRoutes } from './modules/users/users.admin-routes.ts';
+import { usersConnectRoutes } from './modules/users/users.connect-routes.ts';
+import { workflowsAdminRoutes } from './modules/workflows/workflows.admin-routes.ts';
+import { workflowsConnectRoutes } from './modules/workflows/workflows.connect-routes.ts';
+
+export interface BuildOptions {
+  /** pino options, or false for no logging. @default false */
+  logger?: FastifyServerOptions['logger'];
+}
+
+/** Secrets that must never reach a log line. */
+export const LOG_REDACT = [
+  'req.headers.authorization',
+  'req.headers["x-paragon-user-metadata"]',
+  'req.headers.cookie',
+];
+
+export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Promise<FastifyInstance> {
+  const { config } = ctx;
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: config.bodyLimitBytes,
+    requestTimeout: config.requestTimeoutMs,
+    connectionTimeout: config.requestTimeoutMs,
+    routerOptions: { maxParamLength: 512 },
+    return503OnClosing: true,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.decorateRequest('connectAuth', null);
+  app.decorateRequest('adminAuth', null);
+  registerErrorHandling(app);
+  registerJsonParser(app);
+  app.addSchema(ErrorBody);
+
+  const anyOrigin = config.corsOrigins.includes('*');
+  await app.register(cors, {
+    origin: anyOrigin ? true : [...config.corsOrigins],
+    methods: ['GET', 'POST', 'PATCH', 'PUT', 'DELETE', 'OPTIONS'],
+    // No allowedHeaders: the preflight's Access-Control-Request-Headers are reflected, which covers the
+    // SDK's X-Paragon-* headers and the caller's own headers on proxied requests.
+    exposedHeaders: ['WWW-Authenticate'],
+    maxAge: 600,
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Portico API',
+        version: '0.1.0',
+        description: 'Connect API (Paragon-compatible, User Token) and Admin API (project API key). Errors: { message, code, status, meta? }.',
+        license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
+      },
+      components: {
+        securitySchemes: {
+          userToken: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT (RS256 Paragon User Token)' },
+          apiKey: { type: 'http', scheme: 'bearer', description: 'Project API key (prt_…)' },
+        },
+      },
+    },
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
+  });
+
+  app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/healthz', { schema: { tags: ['Operations'], summary: 'Liveness' } }, async () => ({ status: 'ok' }));
+  app.get('/readyz', { schema: { tags: ['Operations'], summary: 'Readiness: the database answers' } }, async (_request, reply) => {
+    try {
+      await ctx.store.db.selectFrom('projects').select('id').limit(1).execute();
+      return { status: 'ready', store: ctx.store.dialect };
+    } catch {
+      return reply.status(503).send({ message: 'The database does not answer.', code: 'SERVICE_UNAVAILABLE', status: 503 });
+    }
+  });
+
+  const connectPrefixes = ['/projects/:projectId/sdk'];
+  for (const prefix of connectPrefixes) {
+    await app.register(async (scope) => {
+      scope.addHook('onRequest', authenticateUserToken(ctx));
+      scope.addHook('onRoute', (route) => {
+        route.schema = { ...route.schema, security: [{ userToken: [] }] };
+      });
+      await scope.register(usersConnectRoutes(ctx));
+      await scope.register(integrationsConnectRoutes(ctx));
+      await scope.register(workflowsConnectRoutes(ctx));
+      await scope.register(credentialsConnectRoutes(ctx));
+    }, { prefix });
+  }
+
+  await app.register(async (scope) => {
+    scope.addHook('onRequest', authenticateApiKey(ctx));
+    scope.addHook('onRoute', (route) => {
+      route.schema = { ...route.schema, security: [{ apiKey: [] }] };
+    });
+    await scope.register(integrationsAdminRoutes(ctx));
+    await scope.register(workflowsAdminRoutes(ctx));
+    await scope.register(usersAdminRoutes(ctx));
+  }, { prefix: '/api/v1/projects/:projectId' });
+
+  return app;
+}

@@ -1,0 +1,194 @@
+import fs from 'node:fs';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { loadConfig, ConfigError, type ConfigOverrides } from '../config.ts';
+import { migrateToLatest } from '../db/migrations.ts';
+import { openStore } from '../db/store.ts';
+import { AppError } from '../errors.ts';
+import { isPlan, PLANS, type Plan } from '../modules/projects/plans.ts';
+import { createProject, listProjects, rotateSigningKey } from '../modules/projects/projects.service.ts';
+import { openMigratedStore, openRuntime } from '../runtime.ts';
+import { startServer } from '../server.ts';
+import { parseTtl, signUserToken } from '../lib/user-token-signer.ts';
+import { ensureDemoProject } from './demo.ts';
+
+const USAGE = `portico — self-hosted Connected Users service
+
+Usage:
+  portico serve [--port P] [--host H] [--data DIR] [--demo]
+  portico project create --name NAME [--plan basic|pro|enterprise] [--data DIR] [--json]
+  portico project list [--data DIR] [--json]
+  portico keys rotate --project ID [--data DIR] [--json]
+  portico token --project ID --user ID [--ttl 1h] [--private-key FILE] [--data DIR]
+  portico migrate [--data DIR]
+
+Environment: PORT, HOST, PORTICO_DATA_DIR, DATABASE_URL, PORTICO_ENCRYPTION_KEYS, LOG_LEVEL (docs/configuration.md).`;
+
+class UsageError extends Error {}
+
+const COMMON = {
+  data: { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+function parse(args: string[], options: NonNullable<ParseArgsConfig['options']>) {
+  try {
+    return parseArgs({ args, options: { ...COMMON, ...options }, allowPositionals: false, strict: true }).values as Record<string, string | boolean | undefined>;
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+function overrides(values: Record<string, string | boolean | undefined>): ConfigOverrides {
+  const result: { -readonly [K in keyof ConfigOverrides]: ConfigOverrides[K] } = {};
+  if (typeof values.data === 'string') result.dataDir = values.data;
+  if (typeof values.host === 'string') result.host = values.host;
+  if (typeof values.port === 'string') {
+    const port = Number(values.port);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a number from 0 to 65535; got "${values.port}".`);
+    result.port = port;
+  }
+  return result;
+}
+
+function required(values: Record<string, string | boolean | undefined>, name: string): string {
+  const value = values[name];
+  if (typeof value !== 'string' || value.trim() === '') throw new UsageError(`--${name} is required.`);
+  return value;
+}
+
+async function serve(args: string[]): Promise<void> {
+  const values = parse(args, { port: { type: 'string' }, host: { type: 'string' }, demo: { type: 'boolean' } });
+  const config = loadConfig(process.env, overrides(values));
+  const ctx = await openRuntime(config);
+  const demo = values.demo ? await ensureDemoProject(ctx) : undefined;
+  const server = await startServer(ctx);
+  const lines = [
+    '',
+    `Portico is running at ${server.url}`,
+    `  store:        ${ctx.store.dialect} (${ctx.store.location})`,
+    `  API reference: ${server.url}/api/v1/openapi.json`,
+  ];
+  if (demo) {
+    lines.push(
+      `  demo project: ${demo.projectId}${demo.created ? ' (created now)' : ''}`,
+      `  private signing key: ${demo.privateKeyPath}`,
+      `  Admin API key: in ${config.dataDir}/demo-project.json`,
+      '',
+      'Mint a user token for the demo project:',
+      `  npx portico token --project ${demo.projectId} --user demo-user --private-key ${demo.privateKeyPath}`,
+      'Then:',
+      `  curl -H "Authorization: Bearer <token>" ${server.url}/projects/${demo.projectId}/sdk/me`,
+    );
+  }
+  process.stdout.write(`${lines.join('\n')}\n\n`);
+}
+
+async function project(args: string[]): Promise<void> {
+  const [sub, ...rest] = args;
+  if (sub === 'create') {
+    const values = parse(rest, { name: { type: 'string' }, plan: { type: 'string' } });
+    const name = required(values, 'name');
+    const plan = (values.plan as string | undefined) ?? 'enterprise';
+    if (!isPlan(plan)) throw new UsageError(`--plan must be one of ${PLANS.join(', ')}; got "${plan}".`);
+    const store = await openMigratedStore(loadConfig(process.env, overrides(values)));
+    try {
+      const created = await createProject(store, { name, plan: plan as Plan });
+      if (values.json) {
+        process.stdout.write(`${JSON.stringify(created)}\n`);
+      } else {
+        process.stdout.write(
+          `Project "${name}" created (plan ${plan}).\n  projectId: ${created.projectId}\n  apiKey:    ${created.apiKey}\n\n` +
+            `Private signing key (shown once; Portico keeps only the public key):\n${created.privateKeyPem}\n`,
+        );
+      }
+    } finally {
+      await store.close();
+    }
+    return;
+  }
+  if (sub === 'list') {
+    const values = parse(rest, {});
+    const store = await openMigratedStore(loadConfig(process.env, overrides(values)));
+    try {
+      const projects = await listProjects(store);
+      if (values.json) process.stdout.write(`${JSON.stringify(projects)}\n`);
+      else for (const p of projects) process.stdout.write(`${p.id}  ${p.plan.padEnd(10)}  ${p.name}\n`);
+    } finally {
+      await store.close();
+    }
+    return;
+  }
+  throw new UsageError(`Unknown command "project ${sub ?? ''}".`);
+}
+
+async function keys(args: string[]): Promise<void> {
+  const [sub, ...rest] = args;
+  if (sub !== 'rotate') throw new UsageError(`Unknown command "keys ${sub ?? ''}".`);
+  const values = parse(rest, { project: { type: 'string' } });
+  const projectId = required(values, 'project');
+  const store = await openMigratedStore(loadConfig(process.env, overrides(values)));
+  try {
+    const rotated = await rotateSigningKey(store, projectId);
+    if (values.json) process.stdout.write(`${JSON.stringify({ projectId, ...rotated })}\n`);
+    else process.stdout.write(`New signing key for ${projectId}; tokens signed with the previous key are refused from now on.\n\nPrivate signing key (shown once):\n${rotated.privateKeyPem}\n`);
+  } finally {
+    await store.close();
+  }
+}
+
+async function token(args: string[]): Promise<void> {
+  const values = parse(args, { project: { type: 'string' }, user: { type: 'string' }, ttl: { type: 'string' }, 'private-key': { type: 'string' } });
+  const projectId = required(values, 'project');
+  const userId = required(values, 'user');
+  const config = loadConfig(process.env, overrides(values));
+  const keyPath = (values['private-key'] as string | undefined) ?? `${config.dataDir}/demo-private-key.pem`;
+  if (!fs.existsSync(keyPath)) throw new UsageError(`No private key at ${keyPath}; pass --private-key FILE (the key printed by "portico project create").`);
+  let ttlSeconds: number;
+  try {
+    ttlSeconds = parseTtl((values.ttl as string | undefined) ?? '1h');
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const signed = await signUserToken({ privateKeyPem: fs.readFileSync(keyPath, 'utf8'), projectId, userId, ttlSeconds });
+  process.stdout.write(`${signed}\n`);
+}
+
+async function migrate(args: string[]): Promise<void> {
+  const values = parse(args, {});
+  const config = loadConfig(process.env, overrides(values));
+  const store = openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  try {
+    const { applied } = await migrateToLatest(store);
+    process.stdout.write(applied.length ? `Applied: ${applied.join(', ')}\n` : `Schema is up to date (${store.dialect}).\n`);
+  } finally {
+    await store.close();
+  }
+}
+
+const COMMANDS: Record<string, (args: string[]) => Promise<void>> = { serve, project, keys, token, migrate };
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...args] = argv;
+  if (!command || command === 'help' || command === '--help' || command === '-h' || args.includes('--help')) {
+    process.stdout.write(`${USAGE}\n`);
+    return command ? 0 : 2;
+  }
+  const run = COMMANDS[command];
+  try {
+    if (!run) throw new UsageError(`Unknown command "${command}".`);
+    await run(args);
+    return 0;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`portico: ${error.message}\n\n${USAGE}\n`);
+      return 2;
+    }
+    if (error instanceof ConfigError || error instanceof AppError) {
+      process.stderr.write(`portico: ${error.message}\n`);
+      return 1;
+    }
+    process.stderr.write(`portico: ${(error as Error).stack ?? String(error)}\n`);
+    return 1;
+  }
+}

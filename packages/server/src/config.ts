@@ -1,0 +1,94 @@
+import path from 'node:path';
+
+/**
+ * Everything Portico reads from its environment. This file is the only reader of `process.env`;
+ * the rest of the code receives a frozen `Config`.
+ */
+export interface Config {
+  /** TCP port of the HTTP server. @default 3000 */
+  readonly port: number;
+  /** Interface to bind. @default "127.0.0.1" @example "0.0.0.0" */
+  readonly host: string;
+  /** Directory for the embedded SQLite database, generated secrets and demo keys. @default "./data" */
+  readonly dataDir: string;
+  /** PostgreSQL connection string; when set, Portico uses PostgreSQL instead of embedded SQLite. */
+  readonly databaseUrl: string | undefined;
+  /**
+   * Versioned AES-256-GCM keys for secrets at rest, newest first: `v2:<base64>,v1:<base64>`.
+   * Required with PostgreSQL; generated into the data directory for the embedded store.
+   */
+  readonly encryptionKeys: string | undefined;
+  /** pino log level. @default "info" */
+  readonly logLevel: string;
+  /** Origins allowed by CORS for the Connect API; `*` reflects any origin. @default "*" */
+  readonly corsOrigins: readonly string[];
+  /** How long a node trusts its cached project state (signing keys, integrations). @default 5000 */
+  readonly projectCacheTtlMs: number;
+  /** Number of verified user tokens kept in memory. @default 10000 */
+  readonly tokenCacheSize: number;
+  /** Allowed clock skew when checking `exp`, `nbf` and `iat`, in seconds. @default 30 */
+  readonly clockSkewSeconds: number;
+  /** SQLite `synchronous` pragma: `full` fsyncs every commit, `normal` survives process crashes only. @default "full" */
+  readonly sqliteSynchronous: 'full' | 'normal';
+  /** Largest request body accepted, in bytes. @default 1048576 */
+  readonly bodyLimitBytes: number;
+  /** Time allowed for a whole request before the socket is closed, in ms. @default 30000 */
+  readonly requestTimeoutMs: number;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be an integer between ${min} and ${max}; got "${raw}".`);
+  }
+  return value;
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = env[name]?.toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (!(allowed as readonly string[]).includes(raw)) {
+    throw new ConfigError(`${name} must be one of ${allowed.join(', ')}; got "${env[name]}".`);
+  }
+  return raw as T;
+}
+
+/** Values given on the command line win over the environment. */
+export type ConfigOverrides = Partial<Pick<Config, 'port' | 'host' | 'dataDir' | 'databaseUrl' | 'logLevel'>>;
+
+export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = {}): Config {
+  const databaseUrl = overrides.databaseUrl ?? (env.DATABASE_URL || undefined);
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError(
+      `DATABASE_URL must be a PostgreSQL URL such as postgres://user@127.0.0.1:5432/portico; got "${databaseUrl.replace(/:[^:@/]*@/, ':***@')}". Unset it to use embedded SQLite.`,
+    );
+  }
+  const config: Config = {
+    port: overrides.port ?? integer(env, 'PORT', 3000, 0, 65535),
+    host: overrides.host ?? (env.HOST || '127.0.0.1'),
+    dataDir: path.resolve(overrides.dataDir ?? (env.PORTICO_DATA_DIR || './data')),
+    databaseUrl,
+    encryptionKeys: env.PORTICO_ENCRYPTION_KEYS || undefined,
+    logLevel: overrides.logLevel ?? (env.LOG_LEVEL || 'info'),
+    corsOrigins: (env.PORTICO_CORS_ORIGINS || '*').split(',').map((o) => o.trim()).filter(Boolean),
+    projectCacheTtlMs: integer(env, 'PORTICO_PROJECT_CACHE_TTL_MS', 5000, 0, 3_600_000),
+    tokenCacheSize: integer(env, 'PORTICO_TOKEN_CACHE_SIZE', 10_000, 0, 10_000_000),
+    clockSkewSeconds: integer(env, 'PORTICO_CLOCK_SKEW_SECONDS', 30, 0, 600),
+    sqliteSynchronous: oneOf(env, 'PORTICO_SQLITE_SYNCHRONOUS', ['full', 'normal'] as const, 'full'),
+    bodyLimitBytes: integer(env, 'PORTICO_BODY_LIMIT_BYTES', 1_048_576, 1024, 64 * 1_048_576),
+    requestTimeoutMs: integer(env, 'PORTICO_REQUEST_TIMEOUT_MS', 30_000, 1000, 600_000),
+  };
+  const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+  if (!levels.includes(config.logLevel)) {
+    throw new ConfigError(`LOG_LEVEL must be one of ${levels.join(', ')}; got "${config.logLevel}".`);
+  }
+  return Object.freeze(config);
+}

@@ -1,0 +1,84 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import SQLite from 'better-sqlite3';
+import pg from 'pg';
+import { Kysely, PostgresDialect, SqliteDialect, type SelectQueryBuilder } from 'kysely';
+import type { Database, Db, DialectName } from './database.ts';
+
+/**
+ * The one place where SQLite and PostgreSQL differ. Application code sees ISO-8601 strings for
+ * timestamps, JSON as text, and 0/1 for flags on both stores.
+ */
+export interface Store {
+  readonly db: Db;
+  readonly dialect: DialectName;
+  /** Where the data lives, for messages: a file path or a redacted URL. */
+  readonly location: string;
+  close(): Promise<void>;
+}
+
+export interface StoreOptions {
+  databaseUrl?: string | undefined;
+  dataDir: string;
+  sqliteSynchronous?: 'full' | 'normal';
+  /** Largest PostgreSQL pool. @default 10 */
+  poolSize?: number;
+}
+
+const PG_TIMESTAMPTZ = 1184;
+const PG_JSONB = 3802;
+const PG_JSON = 114;
+
+function pgTimestampToIso(value: string): string {
+  // PostgreSQL prints "2026-11-22 06:03:00.123+00" with the session in UTC.
+  return new Date(value.replace(' ', 'T').replace(/([+-]\d\d)$/, '$1:00')).toISOString();
+}
+
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
+}
+
+export function openStore(options: StoreOptions): Store {
+  if (options.databaseUrl) return openPostgres(options.databaseUrl, options.poolSize ?? 10);
+  return openSqlite(path.join(options.dataDir, 'portico.db'), options.sqliteSynchronous ?? 'full');
+}
+
+function openSqlite(file: string, synchronous: 'full' | 'normal'): Store {
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  const database = new SQLite(file);
+  database.pragma('journal_mode = WAL');
+  database.pragma(`synchronous = ${synchronous}`);
+  database.pragma('foreign_keys = ON');
+  database.pragma('busy_timeout = 5000');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  return {
+    db,
+    dialect: 'sqlite',
+    location: file,
+    close: () => db.destroy(),
+  };
+}
+
+function openPostgres(url: string, poolSize: number): Store {
+  const types = {
+    getTypeParser(oid: number, format?: 'text' | 'binary') {
+      if (oid === PG_TIMESTAMPTZ) return pgTimestampToIso;
+      if (oid === PG_JSONB || oid === PG_JSON) return (value: string) => value;
+      return pg.types.getTypeParser(oid, format);
+    },
+  };
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, types, options: '-c TimeZone=UTC' });
+  pool.on('error', () => {
+    // An idle client lost its connection; the pool replaces it. Queries report their own errors.
+  });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return { db, dialect: 'postgres', location: redactUrl(url), close: () => db.destroy() };
+}
+
+/** Row lock for read-modify-write inside a transaction; SQLite transactions are already serial. */
+export function lockForUpdate<DB, TB extends keyof DB, O>(
+  dialect: DialectName,
+  query: SelectQueryBuilder<DB, TB, O>,
+): SelectQueryBuilder<DB, TB, O> {
+  return dialect === 'postgres' ? query.forUpdate() : query;
+}

@@ -1,0 +1,94 @@
+/**
+ * Every error Portico answers with. The wire format is Paragon's envelope
+ * `{ message, code, status, meta? }`; `docs/errors.md` lists the same table.
+ */
+export const ERROR_CODES = {
+  // Authentication (Connect API: User Token; Admin API: project API key)
+  AUTHORIZATION_MISSING: { status: 401, message: 'Send an Authorization header: "Bearer <token>".' },
+  AUTHORIZATION_MALFORMED: { status: 401, message: 'The Authorization header must be "Bearer <token>".' },
+  TOKEN_MALFORMED: { status: 401, message: 'The User Token is not a well-formed JWT (three base64url parts: header.payload.signature).' },
+  TOKEN_TOO_LARGE: { status: 401, message: 'The User Token is larger than 8 KiB.' },
+  TOKEN_ALGORITHM_NOT_ALLOWED: { status: 401, message: 'User Tokens must be signed with RS256.' },
+  TOKEN_SIGNATURE_INVALID: { status: 401, message: "The User Token's signature does not match this project's signing key." },
+  TOKEN_EXPIRED: { status: 401, message: 'The User Token has expired; sign a new one.' },
+  TOKEN_NOT_YET_VALID: { status: 401, message: 'The User Token is not valid yet (nbf or iat is in the future).' },
+  TOKEN_CLAIM_MISSING: { status: 401, message: 'The User Token lacks a required claim (sub, iat and exp are required).' },
+  TOKEN_CLAIM_INVALID: { status: 401, message: 'A claim of the User Token has the wrong type or value.' },
+  TOKEN_AUDIENCE_MISMATCH: { status: 401, message: 'The User Token\'s "aud" claim names another project; use "useparagon.com/{projectId}" or omit it.' },
+  PROJECT_SIGNING_KEY_MISSING: { status: 401, message: 'This project has no signing key; generate one with `portico keys rotate`.' },
+  API_KEY_INVALID: { status: 401, message: 'The API key is unknown, revoked, or belongs to another project.' },
+  USER_DISABLED: { status: 403, message: 'This Connected User has been disabled by the project.' },
+  FEATURE_NOT_IN_PLAN: { status: 403, message: "This project's plan does not include this feature." },
+
+  // Bad input
+  VALIDATION_FAILED: { status: 400, message: 'The request does not match the expected shape.' },
+  INVALID_JSON: { status: 400, message: 'The request body is not valid JSON.' },
+  BODY_FORBIDDEN_KEY: { status: 400, message: 'JSON keys "__proto__", "constructor" and "prototype" are not allowed.' },
+  BODY_TOO_LARGE: { status: 413, message: 'The request body is too large.' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Send JSON with "Content-Type: application/json".' },
+  HEADERS_TOO_LARGE: { status: 431, message: 'The request headers are too large.' },
+  METADATA_TOO_LARGE: { status: 413, message: 'User metadata may be at most 64 KiB once serialized.' },
+  METADATA_TOO_DEEP: { status: 400, message: 'User metadata may nest objects at most 8 levels deep.' },
+  METADATA_KEY_INVALID: { status: 400, message: 'Metadata keys must be 1 to 256 characters after trimming.' },
+  METADATA_KEY_FORBIDDEN: { status: 400, message: 'Metadata keys "__proto__", "constructor" and "prototype" are not allowed.' },
+  USER_METADATA_HEADER_INVALID: { status: 400, message: 'The X-Paragon-User-Metadata header must be a JSON object.' },
+  INTEGRATION_TYPE_UNKNOWN: { status: 400, message: 'Unknown integration type.' },
+  WORKFLOW_INTEGRATION_MISMATCH: { status: 400, message: 'The workflow belongs to another integration.' },
+
+  // Missing things
+  ROUTE_NOT_FOUND: { status: 404, message: 'No such route.' },
+  PROJECT_NOT_FOUND: { status: 404, message: 'No project with this id.' },
+  USER_NOT_FOUND: { status: 404, message: 'No Connected User with this id in this project.' },
+  INTEGRATION_NOT_FOUND: { status: 404, message: 'No integration with this id or type in this project.' },
+  INTEGRATION_NOT_INSTALLED: { status: 404, message: 'The user has not connected this integration.' },
+  CREDENTIAL_NOT_FOUND: { status: 404, message: 'No credential with this id for this user.' },
+  CONFIGURATION_NOT_FOUND: { status: 404, message: 'No configuration with this id for this credential.' },
+  WORKFLOW_NOT_FOUND: { status: 404, message: 'No workflow with this id in this project.' },
+
+  // State conflicts
+  INTEGRATION_ALREADY_EXISTS: { status: 409, message: 'This project already has an integration of this type.' },
+  CREDENTIAL_NOT_VALID: { status: 409, message: 'Valid credential not found: the user must (re)connect this integration first.' },
+
+  // Server side
+  REQUEST_TIMEOUT: { status: 408, message: 'The request took too long to arrive.' },
+  SERVICE_UNAVAILABLE: { status: 503, message: 'The server is shutting down; retry on another node.' },
+  INTERNAL_ERROR: { status: 500, message: 'Something went wrong on our side; the error was logged.' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export interface ErrorBody {
+  message: string;
+  code: ErrorCode;
+  status: number;
+  meta?: Record<string, unknown>;
+}
+
+export class AppError extends Error {
+  override name = 'AppError';
+
+  private constructor(
+    readonly code: ErrorCode,
+    readonly status: number,
+    message: string,
+    readonly meta?: Record<string, unknown>,
+  ) {
+    super(message);
+  }
+
+  /** `AppError.from('TOKEN_EXPIRED')`, optionally with a more specific message and `meta`. */
+  static from(code: ErrorCode, message?: string, meta?: Record<string, unknown>): AppError {
+    const known = ERROR_CODES[code];
+    return new AppError(code, known.status, message ?? known.message, meta);
+  }
+
+  toBody(): ErrorBody {
+    return this.meta === undefined
+      ? { message: this.message, code: this.code, status: this.status }
+      : { message: this.message, code: this.code, status: this.status, meta: this.meta };
+  }
+}
+
+export function isAppError(error: unknown): error is AppError {
+  return error instanceof AppError;
+}

@@ -1,0 +1,66 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { AppError, isAppError, type ErrorCode } from '../errors.ts';
+
+const FASTIFY_CODES: Readonly<Record<string, ErrorCode>> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'BODY_TOO_LARGE',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'VALIDATION_FAILED',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'INVALID_JSON',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'INVALID_JSON',
+  FST_ERR_BAD_URL: 'ROUTE_NOT_FOUND',
+  FST_ERR_ASYNC_CONSTRAINT: 'ROUTE_NOT_FOUND',
+};
+
+const BY_STATUS: Readonly<Record<number, ErrorCode>> = {
+  404: 'ROUTE_NOT_FOUND',
+  408: 'REQUEST_TIMEOUT',
+  413: 'BODY_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  431: 'HEADERS_TOO_LARGE',
+  503: 'SERVICE_UNAVAILABLE',
+};
+
+/** Turns anything thrown into the one wire envelope; unknown errors become a logged 500. */
+export function toAppError(error: FastifyError | Error): AppError {
+  if (isAppError(error)) return error;
+  const fastifyError = error as FastifyError;
+  if (fastifyError.validation) {
+    return AppError.from('VALIDATION_FAILED', `Invalid request: ${error.message}.`, {
+      errors: fastifyError.validation.map((v) => ({
+        in: fastifyError.validationContext,
+        path: v.instancePath || '/',
+        message: v.message,
+      })),
+    });
+  }
+  if (/forbidden (prototype|constructor) property/.test(error.message)) return AppError.from('BODY_FORBIDDEN_KEY');
+  const mapped = fastifyError.code ? FASTIFY_CODES[fastifyError.code] : undefined;
+  if (mapped) return AppError.from(mapped, mapped === 'INVALID_JSON' ? `The request body is not valid JSON: ${error.message}` : undefined);
+  const status = fastifyError.statusCode;
+  if (error instanceof SyntaxError && status === 400) return AppError.from('INVALID_JSON', `The request body is not valid JSON: ${error.message}`);
+  if (status !== undefined && status >= 400 && status < 500) {
+    return AppError.from(BY_STATUS[status] ?? 'VALIDATION_FAILED', error.message);
+  }
+  if (status === 503) return AppError.from('SERVICE_UNAVAILABLE');
+  return AppError.from('INTERNAL_ERROR');
+}
+
+function wwwAuthenticate(error: AppError): string {
+  if (error.code === 'AUTHORIZATION_MISSING') return 'Bearer realm="portico"';
+  const description = error.message.replace(/["\\]/g, "'");
+  return `Bearer realm="portico", error="invalid_token", error_description="${description}"`;
+}
+
+export function registerErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const appError = toAppError(error);
+    if (appError.status >= 500) request.log.error({ err: error }, 'request failed');
+    else request.log.info({ code: appError.code, status: appError.status }, 'request rejected');
+    if (appError.status === 401) void reply.header('WWW-Authenticate', wwwAuthenticate(appError));
+    return reply.status(appError.status).send(appError.toBody());
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const error = AppError.from('ROUTE_NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}. See /api/v1/openapi.json.`);
+    return reply.status(404).send(error.toBody());
+  });
+}

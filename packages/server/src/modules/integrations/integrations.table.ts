@@ -1,0 +1,15 @@
+export interface IntegrationTable {
+  id: string;
+  project_id: string;
+  /** Built-in type such as `salesforce`, or `custom.<slug>`. */
+  type: string;
+  name: string;
+  /** Id of the single portal configuration (`configs[0].id` on the wire). */
+  config_id: string;
+  /** JSON: portal configuration values (description, overview, sharedMeta …). */
+  portal_config: string;
+  /** 1 when users may connect it. */
+  is_active: number;
+  created_at: string;
+  updated_at: string;
+}

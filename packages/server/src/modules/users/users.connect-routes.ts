@@ -1,0 +1,64 @@
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { AppContext } from '../../app-context.ts';
+import { AppError } from '../../errors.ts';
+import { isPlainObject, type JsonObject } from '../../lib/json.ts';
+import { AnyObject, Open, ProjectParams, errorResponses } from '../../http/schemas.ts';
+import { connectAuthOf } from '../auth/auth-hooks.ts';
+import { buildSdkMe } from './sdk-me.ts';
+import { checkPatch } from './metadata.ts';
+import { patchUserMeta, resolveUser } from './users.service.ts';
+
+const SdkMeSchema = Open({
+  authenticated: Type.Boolean(),
+  userId: Type.String(),
+  meta: AnyObject,
+  resources: Type.Array(AnyObject),
+  project: Open({ id: Type.String(), billingPlan: Type.String(), accessibleFeatures: Type.Array(Type.String()) }),
+  integrations: Type.Record(Type.String(), AnyObject),
+});
+
+function headerMetadata(raw: string | string[] | undefined): JsonObject | undefined {
+  if (raw === undefined) return undefined;
+  const text = Array.isArray(raw) ? raw[0] ?? '' : raw;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw AppError.from('USER_METADATA_HEADER_INVALID', 'The X-Paragon-User-Metadata header is not valid JSON; send a JSON object or leave the header out.');
+  }
+  if (!isPlainObject(parsed)) throw AppError.from('USER_METADATA_HEADER_INVALID');
+  checkPatch(parsed);
+  return parsed;
+}
+
+export function usersConnectRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    app.get('/me', {
+      schema: {
+        tags: ['Connect'],
+        summary: "The user's integrations, credentials, settings and metadata (SDK authenticate/getUser)",
+        params: ProjectParams,
+        headers: Type.Object({ 'x-paragon-user-metadata': Type.Optional(Type.String({ maxLength: 70_000 })) }),
+        response: { 200: SdkMeSchema, ...errorResponses },
+      },
+    }, async (request) => {
+      const { state, sub } = connectAuthOf(request);
+      const user = await resolveUser(ctx, state, sub, headerMetadata(request.headers['x-paragon-user-metadata']));
+      return buildSdkMe(ctx, state, user);
+    });
+
+    app.patch('/me', {
+      schema: {
+        tags: ['Connect'],
+        summary: 'Merge metadata into the user (JSON Merge Patch; null deletes a key)',
+        params: ProjectParams,
+        body: Type.Object({ meta: AnyObject }, { additionalProperties: true }),
+        response: { 200: Open({ userId: Type.String(), meta: AnyObject }), ...errorResponses },
+      },
+    }, async (request) => {
+      const { state, sub } = connectAuthOf(request);
+      const user = await patchUserMeta(ctx, state, sub, request.body.meta);
+      return { userId: user.userId, meta: user.meta };
+    });
+  };
+}

@@ -1,0 +1,34 @@
+import type { Db, DialectName } from '../../db/database.ts';
+import { lockForUpdate } from '../../db/store.ts';
+import type { ConnectedUserTable } from './users.table.ts';
+
+export function findUser(db: Db, projectId: string, externalId: string) {
+  return db
+    .selectFrom('connected_users')
+    .selectAll()
+    .where('project_id', '=', projectId)
+    .where('external_id', '=', externalId)
+    .executeTakeFirst();
+}
+
+export function findUserForUpdate(db: Db, dialect: DialectName, projectId: string, externalId: string) {
+  const query = db.selectFrom('connected_users').selectAll().where('project_id', '=', projectId).where('external_id', '=', externalId);
+  return lockForUpdate(dialect, query).executeTakeFirst();
+}
+
+/** Inserts the user unless another request just did; the caller reads the row back. */
+export function insertUserIfMissing(db: Db, row: ConnectedUserTable) {
+  return db
+    .insertInto('connected_users')
+    .values(row)
+    .onConflict((oc) => oc.columns(['project_id', 'external_id']).doNothing())
+    .execute();
+}
+
+export function updateUserMeta(db: Db, id: string, meta: string, at: string) {
+  return db.updateTable('connected_users').set({ meta, updated_at: at, last_active_at: at }).where('id', '=', id).execute();
+}
+
+export function touchUser(db: Db, id: string, at: string) {
+  return db.updateTable('connected_users').set({ last_active_at: at }).where('id', '=', id).execute();
+}
