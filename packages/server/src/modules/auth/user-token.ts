@@ -74,7 +74,7 @@ function checkHeader(token: string): void {
   } catch {
     throw AppError.from('TOKEN_MALFORMED', 'The User Token header is not base64url-encoded JSON.');
   }
-  if (typeof header !== 'object' || header === null) throw AppError.from('TOKEN_MALFORMED', 'The User Token header is not a JSON object.');
+  if (typeof header !== 'object' || header === null || Array.isArray(header)) throw AppError.from('TOKEN_MALFORMED', 'The User Token header is not a JSON object.');
   const alg = (header as { alg?: unknown }).alg;
   if (alg !== 'RS256') {
     throw AppError.from('TOKEN_ALGORITHM_NOT_ALLOWED', `User Tokens must be signed with RS256; this one says alg "${String(alg)}".`, { alg: String(alg) });
