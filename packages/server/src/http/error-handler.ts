@@ -33,7 +33,6 @@ export function toAppError(error: FastifyError | Error): AppError {
       })),
     });
   }
-  if (/forbidden (prototype|constructor) property/.test(error.message)) return AppError.from('BODY_FORBIDDEN_KEY');
   const mapped = fastifyError.code ? FASTIFY_CODES[fastifyError.code] : undefined;
   if (mapped) return AppError.from(mapped, mapped === 'INVALID_JSON' ? `The request body is not valid JSON: ${error.message}` : undefined);
   const status = fastifyError.statusCode;
