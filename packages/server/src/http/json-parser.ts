@@ -8,7 +8,8 @@ import { AppError } from '../errors.ts';
  * bodiless DELETE and POST requests.
  */
 export function registerJsonParser(app: FastifyInstance): void {
-  app.removeContentTypeParser('application/json');
+  // JSON only: a text/plain body would otherwise reach the schema check and get a vaguer 400.
+  app.removeContentTypeParser(['application/json', 'text/plain']);
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
     const text = body as string;
     if (text.trim() === '') {

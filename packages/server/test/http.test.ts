@@ -1,0 +1,67 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ERROR_CODES } from '../src/errors.ts';
+import { startPortico, type Portico } from './harness.ts';
+
+describe('HTTP surface', () => {
+  let portico: Portico;
+  beforeAll(async () => {
+    portico = await startPortico('sqlite');
+  });
+  afterAll(() => portico.close());
+
+  it('serves an OpenAPI 3.1 document describing the Connect and Admin routes', async () => {
+    const response = await portico.app.inject({ method: 'GET', url: '/api/v1/openapi.json' });
+    expect(response.statusCode).toBe(200);
+    const doc = response.json();
+    expect(doc.openapi).toBe('3.1.0');
+    for (const path of ['/projects/{projectId}/sdk/me', '/projects/{projectId}/sdk/integrations/{integrationId}', '/api/v1/projects/{projectId}/users/{userId}/credentials']) {
+      expect(Object.keys(doc.paths)).toContain(path);
+    }
+    expect(doc.paths['/projects/{projectId}/sdk/me'].patch.security).toEqual([{ userToken: [] }]);
+  });
+
+  it('answers CORS preflights for the SDK headers from any origin', async () => {
+    const response = await portico.app.inject({
+      method: 'OPTIONS',
+      url: `/projects/${portico.project.projectId}/sdk/me`,
+      headers: {
+        origin: 'https://app.example.com',
+        'access-control-request-method': 'PATCH',
+        'access-control-request-headers': 'authorization,content-type,x-paragon-sdk-version,x-paragon-credential,x-paragon-configuration-id',
+      },
+    });
+    expect(response.statusCode).toBe(204);
+    expect(response.headers['access-control-allow-origin']).toBe('https://app.example.com');
+    expect(response.headers['access-control-allow-methods']).toContain('PATCH');
+    expect(response.headers['access-control-allow-headers']).toContain('x-paragon-credential');
+  });
+
+  it('answers unknown routes with the error envelope', async () => {
+    const response = await portico.app.inject({ method: 'GET', url: '/nope' });
+    expect(response.statusCode).toBe(404);
+    expect(response.json()).toMatchObject({ code: 'ROUTE_NOT_FOUND', status: 404 });
+  });
+
+  it('refuses bodies over the limit and non-JSON content types with their own codes', async () => {
+    const url = `/projects/${portico.project.projectId}/sdk/me`;
+    const authorization = `Bearer ${await portico.token('u')}`;
+    const large = await portico.app.inject({ method: 'PATCH', url, headers: { authorization, 'content-type': 'application/json' }, payload: JSON.stringify({ meta: { a: 'x'.repeat(1_100_000) } }) });
+    expect(large.statusCode).toBe(413);
+    expect(large.json().code).toBe('BODY_TOO_LARGE');
+    const text = await portico.app.inject({ method: 'PATCH', url, headers: { authorization, 'content-type': 'text/plain' }, payload: 'meta' });
+    expect(text.statusCode).toBe(415);
+    expect(text.json().code).toBe('UNSUPPORTED_MEDIA_TYPE');
+  });
+
+  it('reports liveness and readiness', async () => {
+    expect((await portico.app.inject({ method: 'GET', url: '/healthz' })).json()).toEqual({ status: 'ok' });
+    expect((await portico.app.inject({ method: 'GET', url: '/readyz' })).json()).toMatchObject({ status: 'ready', store: 'sqlite' });
+  });
+
+  it('documents every error code in docs/errors.md', async () => {
+    const fs = await import('node:fs');
+    const doc = fs.readFileSync(new URL('../../../docs/errors.md', import.meta.url), 'utf8');
+    const missing = Object.keys(ERROR_CODES).filter((code) => !doc.includes(`\`${code}\``));
+    expect(missing).toEqual([]);
+  });
+});
