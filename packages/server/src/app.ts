@@ -11,7 +11,7 @@ import { credentialsConnectRoutes } from './modules/credentials/credentials.conn
 import { integrationsAdminRoutes } from './modules/integrations/integrations.admin-routes.ts';
 import { integrationsConnectRoutes } from './modules/integrations/integrations.connect-routes.ts';
 import { usersAdminRoutes } from './modules/users/users.admin-routes.ts';
-import { usersConnectRoutes } from './modules/users/users.connect-routes.ts';
+import { legacyProjectRoute, usersConnectRoutes } from './modules/users/users.connect-routes.ts';
 import { workflowsAdminRoutes } from './modules/workflows/workflows.admin-routes.ts';
 import { workflowsConnectRoutes } from './modules/workflows/workflows.connect-routes.ts';
 
@@ -85,19 +85,17 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
     }
   });
 
-  const connectPrefixes = ['/projects/:projectId/sdk'];
-  for (const prefix of connectPrefixes) {
-    await app.register(async (scope) => {
-      scope.addHook('onRequest', authenticateUserToken(ctx));
-      scope.addHook('onRoute', (route) => {
-        route.schema = { ...route.schema, security: [{ userToken: [] }] };
-      });
-      await scope.register(usersConnectRoutes(ctx));
-      await scope.register(integrationsConnectRoutes(ctx));
-      await scope.register(workflowsConnectRoutes(ctx));
-      await scope.register(credentialsConnectRoutes(ctx));
-    }, { prefix });
-  }
+  await app.register(async (scope) => {
+    scope.addHook('onRequest', authenticateUserToken(ctx));
+    scope.addHook('onRoute', (route) => {
+      route.schema = { ...route.schema, security: [{ userToken: [] }] };
+    });
+    await scope.register(usersConnectRoutes(ctx), { prefix: '/projects/:projectId/sdk' });
+    await scope.register(integrationsConnectRoutes(ctx), { prefix: '/projects/:projectId/sdk' });
+    await scope.register(workflowsConnectRoutes(ctx), { prefix: '/projects/:projectId/sdk' });
+    await scope.register(credentialsConnectRoutes(ctx), { prefix: '/projects/:projectId/sdk' });
+    await scope.register(legacyProjectRoute(ctx), { prefix: '/sdk/projects/:projectId' });
+  });
 
   await app.register(async (scope) => {
     scope.addHook('onRequest', authenticateApiKey(ctx));

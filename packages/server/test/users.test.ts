@@ -106,3 +106,26 @@ describe.each(STORES)('plans (%s)', (kind) => {
     expect(response.json().project.accessibleFeatures.sort()).toEqual(['byo', 'headless-cp', 'monitoring', 'user-metadata', 'whitelabel']);
   });
 });
+
+describe.each(STORES)('SDK 1.0.x bootstrap (%s)', (kind) => {
+  let portico: Portico;
+  beforeAll(async () => {
+    portico = await startPortico(kind);
+  });
+  afterAll(() => portico.close());
+
+  it('GET /sdk/projects/{pid} answers the project and merges header metadata', async () => {
+    const response = await portico.app.inject({
+      method: 'GET',
+      url: `/sdk/projects/${portico.project.projectId}`,
+      headers: {
+        authorization: `Bearer ${await portico.token('old-sdk')}`,
+        'x-paragon-cache-metadata': '1',
+        'x-paragon-user-metadata': JSON.stringify({ email: 'old@example.com' }),
+      },
+    });
+    expect(response.statusCode, response.body).toBe(200);
+    expect(response.json()).toMatchObject({ id: portico.project.projectId, billingPlan: 'connect_enterprise' });
+    expect((await portico.admin('GET', '/users/old-sdk')).json().meta).toEqual({ Email: 'old@example.com' });
+  });
+});

@@ -62,3 +62,25 @@ export function usersConnectRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
     });
   };
 }
+
+/**
+ * `GET /sdk/projects/{projectId}`: the bootstrap call of SDK 1.0.x, which sends metadata in the
+ * X-Paragon-User-Metadata header and expects the project object back.
+ */
+export function legacyProjectRoute(ctx: AppContext): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    app.get('/', {
+      schema: {
+        tags: ['Connect'],
+        summary: 'SDK 1.0.x bootstrap: the project, merging X-Paragon-User-Metadata into the user',
+        params: ProjectParams,
+        headers: Type.Object({ 'x-paragon-user-metadata': Type.Optional(Type.String({ maxLength: 70_000 })) }),
+        response: { 200: Open({ id: Type.String(), billingPlan: Type.String(), accessibleFeatures: Type.Array(Type.String()) }), ...errorResponses },
+      },
+    }, async (request) => {
+      const { state, sub } = connectAuthOf(request);
+      await resolveUser(ctx, state, sub, headerMetadata(request.headers['x-paragon-user-metadata']));
+      return { id: state.project.id, billingPlan: state.billingPlan, accessibleFeatures: [...state.features] };
+    });
+  };
+}
