@@ -3,6 +3,7 @@ import cors from '@fastify/cors';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AppContext } from './app-context.ts';
+import { clientErrorHandler, closeConnectionsWithUnreadBodies } from './http/client-error.ts';
 import { registerErrorHandling } from './http/error-handler.ts';
 import { registerJsonParser } from './http/json-parser.ts';
 import { ErrorBody } from './http/schemas.ts';
@@ -34,14 +35,25 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
     bodyLimit: config.bodyLimitBytes,
     requestTimeout: config.requestTimeoutMs,
     connectionTimeout: config.requestTimeoutMs,
+    keepAliveTimeout: config.keepAliveTimeoutMs,
+    maxRequestsPerSocket: config.maxRequestsPerSocket,
+    http: {
+      maxHeaderSize: config.maxHeaderBytes,
+      headersTimeout: config.headersTimeoutMs,
+      // Node enforces headersTimeout/requestTimeout on this tick (30 s by default), so check often enough.
+      connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(config.headersTimeoutMs / 4))),
+    },
+    clientErrorHandler,
     routerOptions: { maxParamLength: 512 },
     return503OnClosing: true,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  app.server.maxConnections = config.maxConnections;
 
   app.decorateRequest('connectAuth', null);
   app.decorateRequest('adminAuth', null);
   registerErrorHandling(app);
+  closeConnectionsWithUnreadBodies(app);
   registerJsonParser(app);
   app.addSchema(ErrorBody);
 

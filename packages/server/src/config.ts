@@ -34,6 +34,19 @@ export interface Config {
   readonly bodyLimitBytes: number;
   /** Time allowed for a whole request before the socket is closed, in ms. @default 30000 */
   readonly requestTimeoutMs: number;
+  /**
+   * Time allowed for a client to send its complete request headers, in ms; slow-header (slowloris)
+   * clients are answered 408 and disconnected after it. At most `requestTimeoutMs`. @default 10000
+   */
+  readonly headersTimeoutMs: number;
+  /** How long an idle keep-alive connection stays open, in ms. @default 72000 */
+  readonly keepAliveTimeoutMs: number;
+  /** Largest total size of a request's headers, in bytes; larger ones are answered 431. @default 16384 */
+  readonly maxHeaderBytes: number;
+  /** Most simultaneous TCP connections; further connections are dropped until one closes. @default 10000 */
+  readonly maxConnections: number;
+  /** Requests served on one keep-alive connection before it is closed; 0 means no limit. @default 0 @example 1000 */
+  readonly maxRequestsPerSocket: number;
 }
 
 export class ConfigError extends Error {
@@ -85,7 +98,17 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
     sqliteSynchronous: oneOf(env, 'PORTICO_SQLITE_SYNCHRONOUS', ['full', 'normal'] as const, 'full'),
     bodyLimitBytes: integer(env, 'PORTICO_BODY_LIMIT_BYTES', 1_048_576, 1024, 64 * 1_048_576),
     requestTimeoutMs: integer(env, 'PORTICO_REQUEST_TIMEOUT_MS', 30_000, 1000, 600_000),
+    headersTimeoutMs: integer(env, 'PORTICO_HEADERS_TIMEOUT_MS', 10_000, 500, 600_000),
+    keepAliveTimeoutMs: integer(env, 'PORTICO_KEEP_ALIVE_TIMEOUT_MS', 72_000, 1000, 600_000),
+    maxHeaderBytes: integer(env, 'PORTICO_MAX_HEADER_BYTES', 16_384, 4096, 1_048_576),
+    maxConnections: integer(env, 'PORTICO_MAX_CONNECTIONS', 10_000, 1, 1_000_000),
+    maxRequestsPerSocket: integer(env, 'PORTICO_MAX_REQUESTS_PER_SOCKET', 0, 0, 1_000_000),
   };
+  if (config.headersTimeoutMs > config.requestTimeoutMs) {
+    throw new ConfigError(
+      `PORTICO_HEADERS_TIMEOUT_MS (${config.headersTimeoutMs}) must not exceed PORTICO_REQUEST_TIMEOUT_MS (${config.requestTimeoutMs}); lower the first or raise the second.`,
+    );
+  }
   const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
   if (!levels.includes(config.logLevel)) {
     throw new ConfigError(`LOG_LEVEL must be one of ${levels.join(', ')}; got "${config.logLevel}".`);

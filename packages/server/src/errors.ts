@@ -23,6 +23,7 @@ export const ERROR_CODES = {
   // Bad input
   VALIDATION_FAILED: { status: 400, message: 'The request does not match the expected shape.' },
   INVALID_JSON: { status: 400, message: 'The request body is not valid JSON.' },
+  HTTP_REQUEST_MALFORMED: { status: 400, message: 'The request is not well-formed HTTP/1.1.' },
   BODY_FORBIDDEN_KEY: { status: 400, message: 'JSON keys "__proto__", "constructor" and "prototype" are not allowed.' },
   BODY_TOO_LARGE: { status: 413, message: 'The request body is too large.' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Send JSON with "Content-Type: application/json".' },
