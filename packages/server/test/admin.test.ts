@@ -105,6 +105,12 @@ describe.each(STORES)('Admin API (%s)', (kind) => {
     expect((await portico.admin('GET', '/users/v')).statusCode).toBe(404);
   });
 
+  it('refuses control characters in a user id', async () => {
+    const response = await portico.admin('GET', '/users/bad%00id');
+    expect(response.statusCode).toBe(400);
+    expect(response.json().code).toBe('VALIDATION_FAILED');
+  });
+
   it('keeps credential tokens encrypted at rest', async () => {
     await portico.admin('POST', '/users/secret-check/credentials', { integration: 'hubspot', accessToken: 'PLAINTEXT-ACCESS-TOKEN-42', refreshToken: 'PLAINTEXT-REFRESH-42' });
     const rows = await portico.store.db.selectFrom('credentials').select('secrets').execute();

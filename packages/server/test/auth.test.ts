@@ -97,6 +97,7 @@ describe.each(STORES)('User Token authentication (%s)', (kind) => {
     expect((await expectRejected(noIat, 'TOKEN_CLAIM_MISSING')).json().meta).toEqual({ claim: 'iat' });
     const numericSub = await new SignJWT({ sub: 42 as unknown as string }).setProtectedHeader({ alg: 'RS256' }).setIssuedAt(now).setExpirationTime(now + 60).sign(key);
     await expectRejected(numericSub, 'TOKEN_CLAIM_INVALID');
+    await expectRejected(await portico.token('nul\u0000sub'), 'TOKEN_CLAIM_INVALID');
   });
 
   it("refuses another project's token on this project's paths, and a wrong aud", async () => {

@@ -76,6 +76,15 @@ describe.each(STORES)('PATCH /sdk/me metadata (%s)', (kind) => {
     expect(notJson.json().code).toBe('INVALID_JSON');
   });
 
+  it('refuses NUL characters, which PostgreSQL cannot store, and accepts a literal backslash-u0000 text', async () => {
+    const nul = await patch('nul', { note: 'a\u0000b' });
+    expect(nul.statusCode).toBe(400);
+    expect(nul.json().code).toBe('INVALID_JSON');
+    const literal = await patch('nul', { note: 'a\\u0000b' });
+    expect(literal.statusCode).toBe(200);
+    expect((await stored('nul')).note).toBe('a\\u0000b');
+  });
+
   it('loses no key when 50 PATCHes to one user run concurrently', async () => {
     const token = await portico.token('concurrent');
     const url = `/projects/${portico.project.projectId}/sdk/me`;

@@ -2,6 +2,9 @@ import type { FastifyInstance } from 'fastify';
 import secureJson from 'secure-json-parse';
 import { AppError } from '../errors.ts';
 
+/** `\u0000` preceded by an even number of backslashes, i.e. a real NUL escape. */
+export const ESCAPED_NUL = /(?<!\\)(?:\\\\)*\\u0000/;
+
 /**
  * JSON bodies, with prototype-poisoning keys refused by name, syntax errors explained, and an
  * empty body accepted as "no body": the official SDK sends `Content-Type: application/json` on
@@ -14,6 +17,11 @@ export function registerJsonParser(app: FastifyInstance): void {
     const text = body as string;
     if (text.trim() === '') {
       done(null, undefined);
+      return;
+    }
+    if (ESCAPED_NUL.test(text)) {
+      // PostgreSQL cannot store NUL in text or jsonb; refuse it up front rather than fail later.
+      done(AppError.from('INVALID_JSON', 'JSON strings may not contain the NUL character (\\u0000).'));
       return;
     }
     try {

@@ -5,6 +5,8 @@ import type { ProjectState } from '../projects/project-cache.ts';
 
 export const MAX_TOKEN_BYTES = 8192;
 const MAX_SUB_LENGTH = 255;
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
 
 export interface VerifiedUserToken {
   /** The Connected User's id in the app (`sub`). */
@@ -83,8 +85,8 @@ function checkHeader(token: string): void {
 
 function checkClaims(payload: JWTPayload, projectId: string, now: number, skew: number, keyId: string): VerifiedUserToken {
   const { sub, exp, iat, aud } = payload;
-  if (typeof sub !== 'string' || sub.trim() === '' || sub.length > MAX_SUB_LENGTH) {
-    throw AppError.from('TOKEN_CLAIM_INVALID', `The "sub" claim must be a non-empty string of at most ${MAX_SUB_LENGTH} characters.`, { claim: 'sub' });
+  if (typeof sub !== 'string' || sub.trim() === '' || sub.length > MAX_SUB_LENGTH || CONTROL_CHARACTERS.test(sub)) {
+    throw AppError.from('TOKEN_CLAIM_INVALID', `The "sub" claim must be a non-empty string of at most ${MAX_SUB_LENGTH} characters without control characters.`, { claim: 'sub' });
   }
   if (typeof iat === 'number' && iat > now + skew) {
     throw AppError.from('TOKEN_NOT_YET_VALID', 'The "iat" claim is in the future; check the signing server\'s clock.', { claim: 'iat' });

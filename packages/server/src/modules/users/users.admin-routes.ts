@@ -7,7 +7,7 @@ import { createCredential, integrationOf } from '../credentials/credentials.serv
 import { buildSdkMe } from './sdk-me.ts';
 import { findUser, resolveUser } from './users.service.ts';
 
-const UserParams = Type.Intersect([ProjectParams, Type.Object({ userId: Type.String({ minLength: 1, maxLength: 255, description: "The app's user id (token sub)" }) })]);
+const UserParams = Type.Intersect([ProjectParams, Type.Object({ userId: Type.String({ minLength: 1, maxLength: 255, pattern: '^[^\\u0000-\\u001f\\u007f]+$', description: "The app's user id (token sub)" }) })]);
 
 export function usersAdminRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
   return async (app) => {

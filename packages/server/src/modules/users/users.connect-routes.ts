@@ -2,6 +2,7 @@ import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typ
 import type { AppContext } from '../../app-context.ts';
 import { AppError } from '../../errors.ts';
 import { isPlainObject, type JsonObject } from '../../lib/json.ts';
+import { ESCAPED_NUL } from '../../http/json-parser.ts';
 import { AnyObject, Open, ProjectParams, errorResponses } from '../../http/schemas.ts';
 import { connectAuthOf } from '../auth/auth-hooks.ts';
 import { buildSdkMe } from './sdk-me.ts';
@@ -26,7 +27,7 @@ function headerMetadata(raw: string | string[] | undefined): JsonObject | undefi
   } catch {
     throw AppError.from('USER_METADATA_HEADER_INVALID', 'The X-Paragon-User-Metadata header is not valid JSON; send a JSON object or leave the header out.');
   }
-  if (!isPlainObject(parsed)) throw AppError.from('USER_METADATA_HEADER_INVALID');
+  if (!isPlainObject(parsed) || ESCAPED_NUL.test(text)) throw AppError.from('USER_METADATA_HEADER_INVALID');
   checkPatch(parsed);
   return parsed;
 }
