@@ -4,13 +4,14 @@ import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AppContext } from './app-context.ts';
 import { clientErrorHandler, closeConnectionsWithUnreadBodies } from './http/client-error.ts';
-import { registerErrorHandling } from './http/error-handler.ts';
+import { frameworkErrorHandler, registerErrorHandling } from './http/error-handler.ts';
 import { registerJsonParser } from './http/json-parser.ts';
 import { ErrorBody } from './http/schemas.ts';
 import { authenticateApiKey, authenticateUserToken } from './modules/auth/auth-hooks.ts';
 import { credentialsConnectRoutes } from './modules/credentials/credentials.connect-routes.ts';
 import { integrationsAdminRoutes } from './modules/integrations/integrations.admin-routes.ts';
 import { integrationsConnectRoutes } from './modules/integrations/integrations.connect-routes.ts';
+import { projectsAdminRoutes } from './modules/projects/projects.admin-routes.ts';
 import { usersAdminRoutes } from './modules/users/users.admin-routes.ts';
 import { legacyProjectRoute, usersConnectRoutes } from './modules/users/users.connect-routes.ts';
 import { workflowsAdminRoutes } from './modules/workflows/workflows.admin-routes.ts';
@@ -44,6 +45,7 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
       connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(config.headersTimeoutMs / 4))),
     },
     clientErrorHandler,
+    frameworkErrors: frameworkErrorHandler,
     routerOptions: { maxParamLength: 512 },
     return503OnClosing: true,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
@@ -117,6 +119,7 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
     await scope.register(integrationsAdminRoutes(ctx));
     await scope.register(workflowsAdminRoutes(ctx));
     await scope.register(usersAdminRoutes(ctx));
+    await scope.register(projectsAdminRoutes(ctx));
   }, { prefix: '/api/v1/projects/:projectId' });
 
   return app;

@@ -24,6 +24,7 @@ export const ERROR_CODES = {
   VALIDATION_FAILED: { status: 400, message: 'The request does not match the expected shape.' },
   INVALID_JSON: { status: 400, message: 'The request body is not valid JSON.' },
   HTTP_REQUEST_MALFORMED: { status: 400, message: 'The request is not well-formed HTTP/1.1.' },
+  PATH_SEGMENT_TOO_LONG: { status: 414, message: 'A path segment is longer than 512 characters.' },
   BODY_FORBIDDEN_KEY: { status: 400, message: 'JSON keys "__proto__", "constructor" and "prototype" are not allowed.' },
   BODY_TOO_LARGE: { status: 413, message: 'The request body is too large.' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Send JSON with "Content-Type: application/json".' },
@@ -34,6 +35,7 @@ export const ERROR_CODES = {
   METADATA_KEY_FORBIDDEN: { status: 400, message: 'Metadata keys "__proto__", "constructor" and "prototype" are not allowed.' },
   USER_METADATA_HEADER_INVALID: { status: 400, message: 'The X-Paragon-User-Metadata header must be a JSON object.' },
   INTEGRATION_TYPE_UNKNOWN: { status: 400, message: 'Unknown integration type.' },
+  SIGNING_KEY_INVALID: { status: 400, message: 'The uploaded signing key must be an RSA public key (PEM) of at least 2048 bits.' },
   WORKFLOW_INTEGRATION_MISMATCH: { status: 400, message: 'The workflow belongs to another integration.' },
 
   // Missing things

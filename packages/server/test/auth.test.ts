@@ -126,7 +126,7 @@ describe.each(STORES)('User Token authentication (%s)', (kind) => {
     expect((await call(token)).statusCode).toBe(200);
     const rotated = await rotateSigningKey(portico.store, portico.project.projectId);
     await expectRejected(token, 'TOKEN_SIGNATURE_INVALID');
-    const fresh = await signToken({ ...portico.project, privateKeyPem: rotated.privateKeyPem }, 'rotating');
+    const fresh = await signToken({ ...portico.project, privateKeyPem: rotated.privateKeyPem! }, 'rotating');
     expect((await call(fresh)).statusCode).toBe(200);
   });
 });

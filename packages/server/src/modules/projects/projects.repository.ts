@@ -35,6 +35,16 @@ export function listActiveSigningKeys(db: Db, projectId: string) {
     .execute();
 }
 
+export function listSigningKeys(db: Db, projectId: string) {
+  return db
+    .selectFrom('signing_keys')
+    .select(['id', 'created_at', 'revoked_at'])
+    .where('project_id', '=', projectId)
+    .orderBy('created_at', 'desc')
+    .orderBy('id')
+    .execute();
+}
+
 export function insertApiKey(db: Db, row: ApiKeyTable) {
   return db.insertInto('api_keys').values(row).execute();
 }

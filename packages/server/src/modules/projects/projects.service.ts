@@ -1,3 +1,4 @@
+import { createPublicKey, type KeyObject } from 'node:crypto';
 import type { Store } from '../../db/store.ts';
 import { newId, nowIso } from '../../lib/ids.ts';
 import { generateApiKey, generateSigningKeyPair } from '../../lib/signing-keys.ts';
@@ -40,17 +41,47 @@ export async function createProject(store: Store, input: { name: string; plan?: 
   return { projectId, apiKey: apiKey.key, privateKeyPem: keys.privateKeyPem };
 }
 
-/** Makes a new signing key pair; tokens signed with the previous key stop working. */
-export async function rotateSigningKey(store: Store, projectId: string): Promise<{ keyId: string; privateKeyPem: string }> {
-  const keys = generateSigningKeyPair();
+/**
+ * Replaces the project's signing key: generates a pair (the private key is returned once), or
+ * takes the public half of a pair the caller keeps. Tokens signed with the previous key stop working.
+ */
+export async function rotateSigningKey(
+  store: Store,
+  projectId: string,
+  upload?: { publicKeyPem: string },
+): Promise<{ keyId: string; privateKeyPem?: string }> {
+  const generated = upload ? undefined : generateSigningKeyPair();
+  const publicKeyPem = upload ? checkedPublicKey(upload.publicKeyPem) : generated!.publicKeyPem;
   const keyId = newId();
   const now = nowIso();
   await store.db.transaction().execute(async (trx) => {
     if (!(await repo.findProject(trx, projectId))) throw AppError.from('PROJECT_NOT_FOUND', `No project with id ${projectId}.`);
     await repo.revokeSigningKeys(trx, projectId, now);
-    await repo.insertSigningKey(trx, { id: keyId, project_id: projectId, public_key_pem: keys.publicKeyPem, created_at: now, revoked_at: null });
+    await repo.insertSigningKey(trx, { id: keyId, project_id: projectId, public_key_pem: publicKeyPem, created_at: now, revoked_at: null });
   });
-  return { keyId, privateKeyPem: keys.privateKeyPem };
+  return generated ? { keyId, privateKeyPem: generated.privateKeyPem } : { keyId };
+}
+
+const MIN_RSA_BITS = 2048;
+
+/** An uploaded key must be an RSA public key of at least 2048 bits; it is stored as SPKI PEM. */
+function checkedPublicKey(pem: string): string {
+  let key: KeyObject;
+  try {
+    key = createPublicKey(pem);
+  } catch {
+    throw AppError.from('SIGNING_KEY_INVALID', 'publicKeyPem is not a PEM public key ("-----BEGIN PUBLIC KEY-----" or "-----BEGIN RSA PUBLIC KEY-----").');
+  }
+  const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
+  if (key.asymmetricKeyType !== 'rsa' || bits < MIN_RSA_BITS) {
+    throw AppError.from('SIGNING_KEY_INVALID', `User Tokens are RS256: upload an RSA public key of at least ${MIN_RSA_BITS} bits (got ${key.asymmetricKeyType ?? 'unknown'}${bits ? ` ${bits} bits` : ''}).`);
+  }
+  return key.export({ type: 'spki', format: 'pem' }).toString();
+}
+
+export async function listSigningKeys(store: Store, projectId: string) {
+  const rows = await repo.listSigningKeys(store.db, projectId);
+  return rows.map((row) => ({ id: row.id, active: row.revoked_at === null, dateCreated: row.created_at, dateRevoked: row.revoked_at }));
 }
 
 export async function getProject(store: Store, projectId: string): Promise<Project | undefined> {
