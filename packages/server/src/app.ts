@@ -5,6 +5,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AppContext } from './app-context.ts';
 import { clientErrorHandler, closeConnectionsWithUnreadBodies } from './http/client-error.ts';
 import { frameworkErrorHandler, registerErrorHandling } from './http/error-handler.ts';
+import { registerInputGuard } from './http/input-guard.ts';
 import { registerJsonParser } from './http/json-parser.ts';
 import { ErrorBody } from './http/schemas.ts';
 import { authenticateApiKey, authenticateUserToken } from './modules/auth/auth-hooks.ts';
@@ -57,6 +58,7 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
   registerErrorHandling(app);
   closeConnectionsWithUnreadBodies(app);
   registerJsonParser(app);
+  registerInputGuard(app);
   app.addSchema(ErrorBody);
 
   const anyOrigin = config.corsOrigins.includes('*');

@@ -25,6 +25,8 @@ export const ERROR_CODES = {
   INVALID_JSON: { status: 400, message: 'The request body is not valid JSON.' },
   HTTP_REQUEST_MALFORMED: { status: 400, message: 'The request is not well-formed HTTP/1.1.' },
   PATH_SEGMENT_TOO_LONG: { status: 414, message: 'A path segment is longer than 512 characters.' },
+  JSON_TOO_DEEP: { status: 400, message: 'JSON bodies may nest objects and arrays at most 32 levels deep.' },
+  INVALID_CHARACTERS: { status: 400, message: 'Text may not contain NUL characters (U+0000) or unpaired UTF-16 surrogates.' },
   BODY_FORBIDDEN_KEY: { status: 400, message: 'JSON keys "__proto__", "constructor" and "prototype" are not allowed.' },
   BODY_TOO_LARGE: { status: 413, message: 'The request body is too large.' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Send JSON with "Content-Type: application/json".' },

@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, isAppError, type ErrorCode } from '../errors.ts';
 
 const FASTIFY_CODES: Readonly<Record<string, ErrorCode>> = {
@@ -8,6 +8,7 @@ const FASTIFY_CODES: Readonly<Record<string, ErrorCode>> = {
   FST_ERR_CTP_EMPTY_JSON_BODY: 'INVALID_JSON',
   FST_ERR_CTP_INVALID_JSON_BODY: 'INVALID_JSON',
   FST_ERR_BAD_URL: 'ROUTE_NOT_FOUND',
+  FST_ERR_MAX_PARAM_LENGTH: 'PATH_SEGMENT_TOO_LONG',
   FST_ERR_ASYNC_CONSTRAINT: 'ROUTE_NOT_FOUND',
 };
 
@@ -48,6 +49,15 @@ function wwwAuthenticate(error: AppError): string {
   if (error.code === 'AUTHORIZATION_MISSING') return 'Bearer realm="portico"';
   const description = error.message.replace(/["\\]/g, "'");
   return `Bearer realm="portico", error="invalid_token", error_description="${description}"`;
+}
+
+/**
+ * Fastify `frameworkErrors`: errors raised by the router before any route or hook runs (a path
+ * that is not valid percent-encoded UTF-8, a path segment over the length limit), in the envelope.
+ */
+export function frameworkErrorHandler(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  const appError = toAppError(error);
+  void reply.status(appError.status).send(appError.toBody());
 }
 
 export function registerErrorHandling(app: FastifyInstance): void {

@@ -1,6 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import { errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import { AppError } from '../../errors.ts';
+import { isSafeText } from '../../lib/json-guard.ts';
 import type { ProjectState } from '../projects/project-cache.ts';
 
 export const MAX_TOKEN_BYTES = 8192;
@@ -85,8 +86,9 @@ function checkHeader(token: string): void {
 
 function checkClaims(payload: JWTPayload, projectId: string, now: number, skew: number, keyId: string): VerifiedUserToken {
   const { sub, exp, iat, aud } = payload;
-  if (typeof sub !== 'string' || sub.trim() === '' || sub.length > MAX_SUB_LENGTH || CONTROL_CHARACTERS.test(sub)) {
-    throw AppError.from('TOKEN_CLAIM_INVALID', `The "sub" claim must be a non-empty string of at most ${MAX_SUB_LENGTH} characters without control characters.`, { claim: 'sub' });
+  if (typeof sub !== 'string' || sub.trim() === '' || sub.length > MAX_SUB_LENGTH || CONTROL_CHARACTERS.test(sub) || !isSafeText(sub)) {
+    // Unpaired surrogates would reach the database as U+FFFD, merging distinct subs into one user.
+    throw AppError.from('TOKEN_CLAIM_INVALID', `The "sub" claim must be a non-empty string of at most ${MAX_SUB_LENGTH} characters without control characters or unpaired surrogates.`, { claim: 'sub' });
   }
   if (typeof iat === 'number' && iat > now + skew) {
     throw AppError.from('TOKEN_NOT_YET_VALID', 'The "iat" claim is in the future; check the signing server\'s clock.', { claim: 'iat' });

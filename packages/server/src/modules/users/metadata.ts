@@ -1,4 +1,5 @@
 import { AppError } from '../../errors.ts';
+import { findJsonProblem } from '../../lib/json-guard.ts';
 import { isPlainObject, type JsonObject } from '../../lib/json.ts';
 
 /** Documented limits of user metadata (docs/api.md). */
@@ -49,6 +50,9 @@ export function checkPatch(patch: JsonObject): void {
       if (typeof child === 'object' && child !== null) stack.push({ value: child, depth: depth + 1 });
     }
   }
+  // The X-Paragon-User-Metadata header reaches here without the body's input guard.
+  const problem = findJsonProblem(patch, Number.MAX_SAFE_INTEGER);
+  if (problem) throw AppError.from('INVALID_CHARACTERS', `User metadata holds a NUL character or an unpaired surrogate at ${problem.path}.`, { path: problem.path });
 }
 
 /** RFC 7396 JSON Merge Patch: objects merge recursively, `null` deletes, anything else replaces. */
