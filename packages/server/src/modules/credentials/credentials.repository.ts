@@ -1,4 +1,5 @@
-import type { Db } from '../../db/database.ts';
+import type { Db, DialectName } from '../../db/database.ts';
+import { lockForUpdate } from '../../db/store.ts';
 import type { CredentialConfigTable, CredentialTable } from './credentials.table.ts';
 
 /** Every column but the encrypted secrets, which only the code that uses a token reads. */
@@ -40,4 +41,16 @@ export function updateSharedSettings(db: Db, configId: string, sharedSettings: s
 
 export function touchCredential(db: Db, credentialId: string, at: string) {
   return db.updateTable('credentials').set({ updated_at: at }).where('id', '=', credentialId).execute();
+}
+
+/**
+ * Locks a credential, then one of its configurations, until the transaction ends: the order an
+ * uninstall takes them in (credential row, then its configurations by cascade), so the two wait
+ * for each other instead of deadlocking. SQLite transactions are serial; there it only re-reads.
+ * Undefined when either was deleted meanwhile.
+ */
+export async function lockCredentialConfig(trx: Db, dialect: DialectName, credentialId: string, configId: string) {
+  const credential = await lockForUpdate(dialect, trx.selectFrom('credentials').select('id').where('id', '=', credentialId)).executeTakeFirst();
+  if (!credential) return undefined;
+  return lockForUpdate(dialect, trx.selectFrom('credential_configs').select('id').where('id', '=', configId).where('credential_id', '=', credentialId)).executeTakeFirst();
 }

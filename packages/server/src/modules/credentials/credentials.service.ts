@@ -162,6 +162,9 @@ export async function updateUserSettings(
   }
   const now = nowIso();
   await ctx.store.db.transaction().execute(async (trx) => {
+    if (!(await repo.lockCredentialConfig(trx, ctx.store.dialect, credential.id, configuration.id))) {
+      throw AppError.from('CREDENTIAL_NOT_FOUND', `Credential ${credential.id} was disconnected while this request ran.`);
+    }
     if (patch.sharedSettings) await repo.updateSharedSettings(trx, configuration.id, JSON.stringify(patch.sharedSettings), now);
     if (workflowSettings) {
       await deleteWorkflowStatesOfConfig(trx, configuration.id);

@@ -2,7 +2,7 @@ import type { AppContext } from '../../app-context.ts';
 import { AppError } from '../../errors.ts';
 import { isUuid, nowIso } from '../../lib/ids.ts';
 import { selectConfiguration, selectCredential, userCredentials } from '../credentials/credentials.service.ts';
-import { touchCredential } from '../credentials/credentials.repository.ts';
+import { lockCredentialConfig, touchCredential } from '../credentials/credentials.repository.ts';
 import type { ProjectState } from '../projects/project-cache.ts';
 import type { ConnectedUser } from '../users/users.service.ts';
 import { upsertWorkflowState } from './workflows.repository.ts';
@@ -37,6 +37,9 @@ export async function setWorkflowEnabled(
   const configuration = selectConfiguration(credential, refs.configuration);
   const now = nowIso();
   await ctx.store.db.transaction().execute(async (trx) => {
+    if (!(await lockCredentialConfig(trx, ctx.store.dialect, credential.id, configuration.id))) {
+      throw AppError.from('CREDENTIAL_NOT_FOUND', `Credential ${credential.id} was disconnected while this request ran.`);
+    }
     await upsertWorkflowState(trx, {
       config_id: configuration.id,
       workflow_id: workflow.id,
