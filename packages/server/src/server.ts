@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from './app-context.ts';
-import { buildApp, LOG_REDACT } from './app.ts';
+import { buildApp } from './app.ts';
+import { serverLogOptions } from './http/log-options.ts';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -10,9 +11,7 @@ export interface RunningServer {
 
 /** Listens, and on SIGINT/SIGTERM stops taking requests, drains in-flight ones and closes the store. */
 export async function startServer(ctx: AppContext): Promise<RunningServer> {
-  const app = await buildApp(ctx, {
-    logger: { level: ctx.config.logLevel, redact: { paths: LOG_REDACT, censor: '[redacted]' } },
-  });
+  const app = await buildApp(ctx, { logger: serverLogOptions(ctx.config) });
   const address = await app.listen({ port: ctx.config.port, host: ctx.config.host });
   const url = address.replace('[::1]', 'localhost');
   let closing: Promise<void> | undefined;
