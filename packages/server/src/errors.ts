@@ -40,6 +40,8 @@ export const ERROR_CODES = {
   SIGNING_KEY_INVALID: { status: 400, message: 'The uploaded signing key must be an RSA public key (PEM) of at least 2048 bits.' },
   WORKFLOW_INTEGRATION_MISMATCH: { status: 400, message: 'The workflow belongs to another integration.' },
 
+  OUTBOUND_REQUEST_BLOCKED: { status: 403, message: 'The outbound request targets a loopback, private, link-local or metadata address; the project must allow that host explicitly.' },
+
   // Missing things
   ROUTE_NOT_FOUND: { status: 404, message: 'No such route.' },
   PROJECT_NOT_FOUND: { status: 404, message: 'No project with this id.' },
