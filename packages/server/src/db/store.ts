@@ -2,8 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
-import { Kysely, PostgresDialect, SqliteDialect, type SelectQueryBuilder } from 'kysely';
+import { Kysely, PostgresDialect, type SelectQueryBuilder } from 'kysely';
 import type { Database, Db, DialectName } from './database.ts';
+import { GroupCommitSqliteDriver, sqliteDialect } from './sqlite-driver.ts';
 
 /**
  * The one place where SQLite and PostgreSQL differ. Application code sees ISO-8601 strings for
@@ -14,6 +15,12 @@ export interface Store {
   readonly dialect: DialectName;
   /** Where the data lives, for messages: a file path or a redacted URL. */
   readonly location: string;
+  /**
+   * A number that changes whenever the database may have changed, by this process or another;
+   * undefined where that cannot be known without a query (PostgreSQL: other nodes write too).
+   * A read made under one version may be reused while the version stays the same.
+   */
+  changeVersion(): number | undefined;
   close(): Promise<void>;
 }
 
@@ -50,11 +57,13 @@ function openSqlite(file: string, synchronous: 'full' | 'normal'): Store {
   database.pragma(`synchronous = ${synchronous}`);
   database.pragma('foreign_keys = ON');
   database.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  const driver = new GroupCommitSqliteDriver(database);
+  const db = new Kysely<Database>({ dialect: sqliteDialect(driver) });
   return {
     db,
     dialect: 'sqlite',
     location: file,
+    changeVersion: () => driver.changeVersion(),
     close: () => db.destroy(),
   };
 }
@@ -72,7 +81,7 @@ function openPostgres(url: string, poolSize: number): Store {
     // An idle client lost its connection; the pool replaces it. Queries report their own errors.
   });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return { db, dialect: 'postgres', location: redactUrl(url), close: () => db.destroy() };
+  return { db, dialect: 'postgres', location: redactUrl(url), changeVersion: () => undefined, close: () => db.destroy() };
 }
 
 /** Row lock for read-modify-write inside a transaction; SQLite transactions are already serial. */
