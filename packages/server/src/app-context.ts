@@ -3,6 +3,7 @@ import type { Store } from './db/store.ts';
 import type { SecretBox } from './lib/secret-box.ts';
 import { UserTokenVerifier } from './modules/auth/user-token.ts';
 import { ProjectCache } from './modules/projects/project-cache.ts';
+import { SdkMeCache } from './modules/users/sdk-me-cache.ts';
 
 /** The services every module receives; built once per process by `createContext`. */
 export interface AppContext {
@@ -11,6 +12,7 @@ export interface AppContext {
   readonly secrets: SecretBox;
   readonly projects: ProjectCache;
   readonly tokens: UserTokenVerifier;
+  readonly sdkMeCache: SdkMeCache;
 }
 
 export function createContext(config: Config, store: Store, secrets: SecretBox): AppContext {
@@ -20,5 +22,6 @@ export function createContext(config: Config, store: Store, secrets: SecretBox):
     secrets,
     projects: new ProjectCache(store, config.projectCacheTtlMs),
     tokens: new UserTokenVerifier(config.clockSkewSeconds, config.tokenCacheSize),
+    sdkMeCache: new SdkMeCache(store),
   };
 }

@@ -5,7 +5,7 @@ import { isPlainObject, type JsonObject } from '../../lib/json.ts';
 import { ESCAPED_NUL } from '../../http/json-parser.ts';
 import { AnyObject, Open, ProjectParams, errorResponses } from '../../http/schemas.ts';
 import { connectAuthOf } from '../auth/auth-hooks.ts';
-import { buildSdkMe } from './sdk-me.ts';
+import { sdkMeJson } from './sdk-me.ts';
 import { checkPatch } from './metadata.ts';
 import { patchUserMeta, resolveUser } from './users.service.ts';
 
@@ -42,10 +42,12 @@ export function usersConnectRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         headers: Type.Object({ 'x-paragon-user-metadata': Type.Optional(Type.String({ maxLength: 70_000 })) }),
         response: { 200: SdkMeSchema, ...errorResponses },
       },
-    }, async (request) => {
+    }, async (request, reply) => {
       const { state, sub } = connectAuthOf(request);
-      const user = await resolveUser(ctx, state, sub, headerMetadata(request.headers['x-paragon-user-metadata']));
-      return buildSdkMe(ctx, state, user);
+      const headerMeta = headerMetadata(request.headers['x-paragon-user-metadata']);
+      // Serialized by the route's own response serializer, so a cached body is byte-identical.
+      const body = await sdkMeJson(ctx, state, sub, headerMeta, (me) => reply.serialize(me) as string);
+      return reply.type('application/json; charset=utf-8').send(body);
     });
 
     app.patch('/me', {

@@ -24,6 +24,11 @@ export interface ConnectedUser {
 /** `dateLastActive` is written at most once a minute per user, to keep reads free of writes. */
 const ACTIVITY_RESOLUTION_MS = 60_000;
 
+/** Whether activity recorded at `lastActiveAt` is recent enough that a request need not write it again. */
+export function isActivityRecent(lastActiveAt: string, now = Date.now()): boolean {
+  return now - Date.parse(lastActiveAt) <= ACTIVITY_RESOLUTION_MS;
+}
+
 export function toConnectedUser(row: ConnectedUserTable): ConnectedUser {
   return {
     id: row.id,
@@ -62,7 +67,7 @@ export async function resolveUser(ctx: AppContext, state: ProjectState, sub: str
     if (serialized !== row.meta) return patchUserMeta(ctx, state, sub, headerMeta);
   }
   const now = Date.now();
-  if (now - Date.parse(row.last_active_at) > ACTIVITY_RESOLUTION_MS) {
+  if (!isActivityRecent(row.last_active_at, now)) {
     row.last_active_at = new Date(now).toISOString();
     await repo.touchUser(ctx.store.db, row.id, row.last_active_at);
   }

@@ -1,0 +1,72 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { openStore } from '../src/db/store.ts';
+import { STORES, seedSalesforce, startPortico, type Portico } from './harness.ts';
+
+/** GET /sdk/me may be served from a per-node cache (SQLite); a user must never see it lag behind a change. */
+describe.each(STORES)('GET /sdk/me after changes (%s)', (kind) => {
+  let portico: Portico;
+  beforeAll(async () => {
+    // A project state that outlives the clock jumps below, so only the user's own data decides.
+    portico = await startPortico(kind, { config: { PORTICO_PROJECT_CACHE_TTL_MS: '3600000' } });
+  });
+  afterAll(() => portico.close());
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  const me = async (sub: string) => {
+    const response = await portico.connect(sub, 'GET', '/sdk/me');
+    expect(response.statusCode).toBe(200);
+    return response;
+  };
+  /** The user exists and their answer has been served once since (what a cache would hold). */
+  const primed = async (sub: string) => {
+    await me(sub);
+    return me(sub);
+  };
+
+  it('answers a repeated call with the same bytes and content type', async () => {
+    await seedSalesforce(portico, 'repeat');
+    const first = await me('repeat');
+    const second = await me('repeat');
+    expect(second.body).toBe(first.body);
+    expect(second.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(first.json()).toMatchObject({ authenticated: true, userId: 'repeat' });
+  });
+
+  it('shows metadata patched a moment before', async () => {
+    await primed('patcher');
+    await portico.connect('patcher', 'PATCH', '/sdk/me', { meta: { plan: 'gold' } });
+    expect((await me('patcher')).json().meta).toEqual({ plan: 'gold' });
+  });
+
+  it('shows a credential imported and an integration uninstalled a moment before', async () => {
+    await primed('installer');
+    await portico.admin('POST', '/users/installer/credentials', { integration: 'salesforce', accessToken: 'token' });
+    expect((await me('installer')).json().integrations.salesforce.enabled).toBe(true);
+    await me('installer');
+    expect((await portico.connect('installer', 'DELETE', '/sdk/integrations/salesforce')).statusCode).toBe(200);
+    expect((await me('installer')).json().integrations.salesforce).toEqual({ enabled: false, allCredentials: [] });
+  });
+
+  it('shows a change written by another process on the same database', async () => {
+    await portico.connect('elsewhere', 'PATCH', '/sdk/me', { meta: { source: 'sdk' } });
+    await primed('elsewhere');
+    const other = openStore({ databaseUrl: portico.database.databaseUrl, dataDir: portico.database.dataDir });
+    try {
+      await other.db.updateTable('connected_users').set({ meta: '{"source":"cli"}' }).where('external_id', '=', 'elsewhere').execute();
+    } finally {
+      await other.close();
+    }
+    expect((await me('elsewhere')).json().meta).toEqual({ source: 'cli' });
+  });
+
+  it('still records activity once a minute for a user whose answer did not change', async () => {
+    await primed('regular');
+    const before = Date.parse((await portico.admin('GET', '/users/regular')).json().dateLastActive);
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 2 * 60_000 });
+    await me('regular');
+    const after = Date.parse((await portico.admin('GET', '/users/regular')).json().dateLastActive);
+    expect(after - before).toBeGreaterThanOrEqual(2 * 60_000 - 1000);
+  });
+});
