@@ -1,5 +1,6 @@
 import http from 'node:http';
 import net from 'node:net';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STORES, startPortico, type Portico } from './harness.ts';
 
@@ -47,6 +48,24 @@ function rawClient(port: number, chunks: string[], intervalMs: number, giveUpMs 
       next();
       timer = setInterval(next, intervalMs);
     });
+  });
+}
+
+/** Writes `bytes`, half-closes, and returns whatever came back once the server closes (or after 1 s). */
+function sendBytes(port: number, bytes: Buffer): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    let text = '';
+    const done = () => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(text);
+    };
+    const timer = setTimeout(done, 1000);
+    socket.on('data', (d) => (text += d.toString('latin1')));
+    socket.on('error', () => {});
+    socket.on('close', done);
+    socket.on('connect', () => socket.end(bytes));
   });
 }
 
@@ -127,6 +146,36 @@ describe.each(STORES)('server limits against a listening server (%s)', (kind) =>
     });
     expect(response.status).toBe(413);
     expect((await response.json()).code).toBe('BODY_TOO_LARGE');
+  });
+
+  it('answers random bytes and mangled or smuggling-shaped requests with < 500 or a close, and keeps serving', async () => {
+    const pid = portico.project.projectId;
+    const templates = [
+      `GET /projects/${pid}/sdk/me HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer abc\r\n\r\n`,
+      `PATCH /projects/${pid}/sdk/me HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n{"meta":{}}`,
+      `POST /api/v1/projects/${pid}/integrations HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /healthz HTTP/1.1\r\n\r\n`,
+      `POST /api/v1/projects/${pid}/integrations HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n`,
+      'GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n',
+      'GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 1, 2\r\n\r\n',
+      'GET /healthz HTTP/1.1\r\nHost: x\r\nX-Folded: a\r\n b\r\n\r\n',
+      'GET http://evil.example/healthz HTTP/1.1\r\nHost: x\r\n\r\n',
+      'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n',
+      `${'A'.repeat(300)} / HTTP/1.1\r\n\r\n`,
+      'GET /healthz HTTP/1.0\n\n',
+    ];
+    const mangled = fc.tuple(fc.constantFrom(...templates), fc.array(fc.tuple(fc.nat(), fc.nat({ max: 3 }), fc.string({ unit: 'binary', maxLength: 6 })), { maxLength: 4 }))
+      .map(([text, edits]) => Buffer.from(edits.reduce((t, [at, cut, insert]) => t.slice(0, at % (t.length + 1)) + insert + t.slice((at % (t.length + 1)) + cut), text), 'latin1'));
+    const bytes = fc.oneof(mangled, mangled, fc.uint8Array({ maxLength: 300 }).map((a) => Buffer.from(a)));
+    let answered = 0;
+    await fc.assert(fc.asyncProperty(bytes, async (input) => {
+      const text = await sendBytes(port, input);
+      for (const match of text.matchAll(/HTTP\/1\.[01] (\d{3}) /g)) {
+        answered++;
+        expect(Number(match[1]), text.slice(0, 300)).toBeLessThan(500);
+      }
+    }), { numRuns: 150 });
+    expect(answered).toBeGreaterThan(50);
+    expect((await get(port, '/healthz')).status).toBe(200);
   });
 
   it('drops connections beyond the connection limit, and serves again once they close', async () => {

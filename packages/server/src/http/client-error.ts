@@ -37,7 +37,8 @@ export function clientErrorHandler(error: NodeJS.ErrnoException, socket: Socket)
  * connection slot until the request timeout, or get a stray 408 after its real answer.
  */
 export function closeConnectionsWithUnreadBodies(app: FastifyInstance): void {
-  app.addHook('onSend', async (request, reply) => {
+  app.addHook('onSend', (request, reply, payload, done) => {
     if (!request.raw.complete) void reply.header('connection', 'close');
+    done(null, payload);
   });
 }
