@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
+import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { migrateToLatest } from '../src/db/migrations.ts';
 import { openStore, type Store } from '../src/db/store.ts';
@@ -72,11 +73,26 @@ describe('SQLite driver (group commit)', () => {
     expect(committed('second').n).toBe(1);
   });
 
-  it('commits the open group before a statement outside a transaction runs', async () => {
-    const write = store.db.transaction().execute((trx) => trx.insertInto('projects').values(project('x')).execute());
-    const read = store.db.selectFrom('projects').select('id').execute().then((rows) => ({ rows, durable: committed('x').n }));
-    await write;
-    expect(await read).toEqual({ rows: [{ id: 'x' }], durable: 1 });
+  it('answers reads outside a transaction from durable data, without waiting for a writer', async () => {
+    await insert('before');
+    const seenOutside = await store.db.transaction().execute(async (trx) => {
+      await trx.insertInto('projects').values(project('inside')).execute();
+      return (await store.db.selectFrom('projects').select('id').orderBy('id').execute()).map((r) => r.id);
+    });
+    expect(seenOutside).toEqual(['before']);
+    expect((await store.db.selectFrom('projects').select('id').orderBy('id').execute()).map((r) => r.id)).toEqual(['before', 'inside']);
+  });
+
+  it('resolves each concurrent write outside a transaction only once it is committed', async () => {
+    const ids = Array.from({ length: 20 }, (_, n) => `w${n}`);
+    const seenWhenResolved = await Promise.all(ids.map(async (id) => {
+      await insert(id);
+      return committed(id).n;
+    }));
+    expect(seenWhenResolved).toEqual(ids.map(() => 1));
+    const failed = await Promise.allSettled([insert('dup'), insert('dup'), insert('other')]);
+    expect(failed.map((r) => r.status).sort()).toEqual(['fulfilled', 'fulfilled', 'rejected']);
+    expect([committed('dup').n, committed('other').n]).toEqual([1, 1]);
   });
 
   it('keeps savepoints of a controlled transaction and commits it durably', async () => {
@@ -87,6 +103,15 @@ describe('SQLite driver (group commit)', () => {
     await savepoint.rollbackToSavepoint('maybe').execute();
     await trx.commit().execute();
     expect([committed('kept').n, committed('undone').n]).toEqual([1, 0]);
+  });
+
+  it('runs pragmas on the writer, after committing its open group', async () => {
+    await sql`pragma cache_size = -1234`.execute(store.db);
+    const { rows } = await sql<{ cache_size: number }>`pragma cache_size`.execute(store.db);
+    expect(rows).toEqual([{ cache_size: -1234 }]);
+    await insert('before-checkpoint');
+    const checkpoint = await sql<{ busy: number }>`pragma wal_checkpoint(truncate)`.execute(store.db);
+    expect(checkpoint.rows[0]?.busy).toBe(0);
   });
 
   it('streams rows', async () => {

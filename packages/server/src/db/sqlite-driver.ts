@@ -1,4 +1,4 @@
-import type SQLite from 'better-sqlite3';
+import SQLite from 'better-sqlite3';
 import {
   CompiledQuery,
   SqliteAdapter,
@@ -15,11 +15,12 @@ import { LRUCache } from 'lru-cache';
 /** Statements longer than this (bulk inserts) are prepared each time rather than kept. */
 const MAX_CACHED_SQL_LENGTH = 4096;
 const MEMBER_SAVEPOINT = 'portico_group_member';
+const PRAGMA = /^\s*pragma\b/i;
 
 export interface SqliteDriverOptions {
-  /** Most transactions committed together by one fsync. @default 64 */
+  /** Most writes committed together by one fsync. @default 64 */
   maxGroupSize?: number;
-  /** Prepared statements kept. @default 256 */
+  /** Prepared statements kept per connection. @default 256 */
   statementCacheSize?: number;
 }
 
@@ -36,16 +37,38 @@ function member(): Member {
     resolve = res;
     reject = rej;
   });
-  // A member whose group fails rejects here and again for its awaiting caller; only the caller reports it.
+  // Only the awaiting writer reports a failed group; this copy must not count as unhandled.
   promise.catch(() => undefined);
   return { promise, resolve, reject };
 }
 
-/** One holder's turn on the single SQLite connection (what Kysely calls a connection). */
+/** A better-sqlite3 connection whose statements stay prepared. */
+class PreparedConnection {
+  private readonly statements: LRUCache<string, SQLite.Statement>;
+
+  constructor(readonly database: SQLite.Database, size: number) {
+    this.statements = new LRUCache({ max: size });
+  }
+
+  prepare(sql: string): SQLite.Statement {
+    if (sql.length > MAX_CACHED_SQL_LENGTH) return this.database.prepare(sql);
+    const cached = this.statements.get(sql);
+    // A statement still being iterated (a streamed query) cannot run again until it finishes.
+    if (cached && !cached.busy) return cached;
+    const statement = this.database.prepare(sql);
+    if (!cached) this.statements.set(sql, statement);
+    return statement;
+  }
+
+  run(sql: string): void {
+    this.prepare(sql).run();
+  }
+}
+
+/** What Kysely calls a connection: one caller's use of the store, which takes the writer only to write. */
 class Lease implements DatabaseConnection {
+  holdsWriter = false;
   inTransaction = false;
-  /** The connection went to the next waiter when this lease's transaction joined a group. */
-  handedOver = false;
 
   constructor(private readonly driver: GroupCommitSqliteDriver) {}
 
@@ -59,37 +82,45 @@ class Lease implements DatabaseConnection {
 }
 
 /**
- * Kysely driver for better-sqlite3: one connection shared in turns, like Kysely's own SqliteDriver,
- * plus what a busy server needs from it.
+ * Kysely driver for better-sqlite3 built for a busy server with `synchronous = FULL`, where every
+ * commit waits for an fsync of the WAL (a few thousand a second at best, blocking the event loop).
  *
- * - Statements stay prepared: preparing costs about as much as running the small queries of the
- *   hot paths.
- * - Group commit. With `synchronous = FULL` every commit waits for an fsync of the WAL, which caps a
- *   server at a few thousand commits a second and blocks the event loop meanwhile. A committing
- *   transaction becomes a released savepoint of one open SQLite transaction, and the group is
- *   committed (one fsync) once the event loop has handled the requests already received, when the
- *   group is full, or before a statement outside a transaction runs. Each transaction still runs
- *   alone, sees every earlier one and rolls back alone; its `commit` resolves only once the group
- *   is durable, and if the group's commit fails, every transaction in it fails.
- * - `changeVersion()`: a number that changes whenever the database may have changed, through this
- *   driver or another connection (`PRAGMA data_version`), so reads can be cached safely.
+ * - Writes take turns on one writer connection, and are group-committed: a committing transaction
+ *   (or a lone write statement) becomes part of one open SQLite transaction, and that transaction
+ *   commits with one fsync once the event loop has handled the requests already received, when the
+ *   group is full, or on close. Each transaction still runs alone, sees every earlier one and rolls
+ *   back alone (it is a savepoint); its commit resolves only once the group is durable, and if the
+ *   group's commit fails, every write in it fails.
+ * - Reads outside a transaction go to a second, read-only connection: they never wait for a writer
+ *   and never see a write before it is durable (SQLite shows a commit to other connections only
+ *   after its fsync).
+ * - Statements stay prepared: preparing costs about as much as running the hot paths' queries.
+ * - `changeVersion()` changes whenever the data readers see may have changed (a write here, a group
+ *   commit, or a commit by another process, from `PRAGMA data_version`), so reads can be cached.
  */
 export class GroupCommitSqliteDriver implements Driver {
-  private readonly statements: LRUCache<string, SQLite.Statement>;
+  private readonly writer: PreparedConnection;
+  private readonly reader: PreparedConnection;
   private readonly maxGroupSize: number;
   private readonly dataVersion: SQLite.Statement;
   private readonly waiters: Array<() => void> = [];
-  private holder: Lease | undefined;
-  /** Transactions committed into the open SQLite transaction and not yet durable. */
+  private writerHeld = false;
+  /** Writes committed into the writer's open SQLite transaction and not yet durable. */
   private group: Member[] | undefined;
   private flushScheduled = false;
   private lastDataVersion = -1;
   private version = 0;
 
-  constructor(private readonly database: SQLite.Database, options: SqliteDriverOptions = {}) {
+  constructor(writer: SQLite.Database, options: SqliteDriverOptions = {}) {
+    const cacheSize = options.statementCacheSize ?? 256;
     this.maxGroupSize = options.maxGroupSize ?? 64;
-    this.statements = new LRUCache({ max: options.statementCacheSize ?? 256 });
-    this.dataVersion = database.prepare('pragma data_version').pluck();
+    this.writer = new PreparedConnection(writer, cacheSize);
+    if (writer.memory) throw new Error('GroupCommitSqliteDriver needs a database file: its reader is a second connection.');
+    const reader = new SQLite(writer.name);
+    reader.pragma('query_only = ON');
+    reader.pragma('busy_timeout = 5000');
+    this.reader = new PreparedConnection(reader, cacheSize);
+    this.dataVersion = writer.prepare('pragma data_version').pluck();
   }
 
   async init(): Promise<void> {}
@@ -104,59 +135,41 @@ export class GroupCommitSqliteDriver implements Driver {
   }
 
   async acquireConnection(): Promise<DatabaseConnection> {
-    const lease = new Lease(this);
-    await this.acquire(lease);
-    return lease;
+    return new Lease(this);
   }
 
   async releaseConnection(connection: DatabaseConnection): Promise<void> {
     const lease = connection as Lease;
-    if (lease.handedOver) return;
     if (lease.inTransaction) await this.rollbackTransaction(lease);
-    this.handOver();
+    if (lease.holdsWriter) this.releaseWriter(lease);
   }
 
   async beginTransaction(connection: DatabaseConnection): Promise<void> {
-    const lease = await this.held(connection as Lease);
-    if (!this.group) {
-      this.run('begin');
-      this.group = [];
-    }
-    this.run(`savepoint ${MEMBER_SAVEPOINT}`);
+    const lease = connection as Lease;
+    await this.takeWriter(lease);
+    this.openGroup();
+    this.writer.run(`savepoint ${MEMBER_SAVEPOINT}`);
     lease.inTransaction = true;
   }
 
   async commitTransaction(connection: DatabaseConnection): Promise<void> {
     const lease = connection as Lease;
-    this.run(`release ${MEMBER_SAVEPOINT}`);
+    this.writer.run(`release ${MEMBER_SAVEPOINT}`);
     lease.inTransaction = false;
-    const joined = member();
-    this.group!.push(joined);
-    if (this.group!.length >= this.maxGroupSize) {
-      this.flush();
-    } else {
-      lease.handedOver = true;
-      this.handOver();
-    }
-    await joined.promise;
+    await this.joinGroup(lease);
   }
 
   async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
     const lease = connection as Lease;
-    // After a failed group commit Kysely rolls back too; that transaction is already settled, and
-    // the connection may be another holder's by now.
+    // After a failed group commit Kysely rolls back too: that transaction is settled already.
     if (!lease.inTransaction) return;
     lease.inTransaction = false;
-    if (this.database.inTransaction) {
-      this.run(`rollback to ${MEMBER_SAVEPOINT}`);
-      this.run(`release ${MEMBER_SAVEPOINT}`);
-      return;
+    if (this.writer.database.inTransaction) {
+      this.writer.run(`rollback to ${MEMBER_SAVEPOINT}`);
+      this.writer.run(`release ${MEMBER_SAVEPOINT}`);
+    } else {
+      this.abandonGroup();
     }
-    // Some errors (disk full, I/O) make SQLite roll back the whole transaction: the group is lost.
-    const lost = this.group ?? [];
-    this.group = undefined;
-    const error = new Error('SQLite rolled back the transaction group after an error; its transactions were not committed.');
-    for (const m of lost) m.reject(error);
   }
 
   async savepoint(connection: DatabaseConnection, name: string): Promise<void> {
@@ -172,73 +185,101 @@ export class GroupCommitSqliteDriver implements Driver {
   }
 
   async destroy(): Promise<void> {
-    this.flush();
-    this.database.close();
+    if (!this.writerHeld) this.flush();
+    this.reader.database.close();
+    this.writer.database.close();
   }
 
   async execute<R>(lease: Lease, compiled: CompiledQuery): Promise<QueryResult<R>> {
-    await this.held(lease);
-    const statement = this.prepare(compiled.sql);
-    // Outside a transaction, statements see and write only durable data.
-    if (!lease.inTransaction) this.flush();
-    if (statement.reader) {
-      const rows = statement.all(compiled.parameters) as R[];
-      if (!statement.readonly) this.version++;
-      return { rows };
+    const statement = this.writer.prepare(compiled.sql);
+    if (lease.inTransaction) return this.run<R>(statement, compiled);
+    if (PRAGMA.test(compiled.sql)) return this.pragma<R>(lease, statement, compiled);
+    if (statement.readonly) return this.run<R>(this.reader.prepare(compiled.sql), compiled);
+    // A write outside a transaction: a group member of its own.
+    await this.takeWriter(lease);
+    this.openGroup();
+    let result: QueryResult<R>;
+    try {
+      result = this.run<R>(statement, compiled);
+    } catch (error) {
+      // SQLite undoes the failed statement alone, unless the error rolled back the whole group.
+      if (!this.writer.database.inTransaction) this.abandonGroup();
+      this.releaseWriter(lease);
+      throw error;
     }
-    const { changes, lastInsertRowid } = statement.run(compiled.parameters);
-    if (!statement.readonly) this.version++;
-    return { numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] };
+    await this.joinGroup(lease);
+    return result;
   }
 
   async *stream<R>(lease: Lease, compiled: CompiledQuery): AsyncIterableIterator<QueryResult<R>> {
-    await this.held(lease);
-    if (!lease.inTransaction) this.flush();
-    const statement = this.prepare(compiled.sql);
+    const statement = lease.inTransaction ? this.writer.prepare(compiled.sql) : this.reader.prepare(compiled.sql);
     if (!statement.reader || !statement.readonly) throw new Error('The SQLite driver streams only read-only queries');
     for (const row of statement.iterate(compiled.parameters)) yield { rows: [row as R] };
   }
 
-  private acquire(lease: Lease): Promise<void> {
-    if (!this.holder) {
-      this.holder = lease;
-      return Promise.resolve();
+  /** Pragmas (settings, checkpoints) act on the writer, after what it has written is committed. */
+  private async pragma<R>(lease: Lease, statement: SQLite.Statement, compiled: CompiledQuery): Promise<QueryResult<R>> {
+    await this.takeWriter(lease);
+    try {
+      this.flush();
+      return this.run<R>(statement, compiled);
+    } finally {
+      this.releaseWriter(lease);
     }
-    return new Promise((resolve) => {
-      this.waiters.push(() => {
-        this.holder = lease;
-        resolve();
-      });
-    });
   }
 
-  /** A lease used again after its transaction handed the connection over waits for another turn. */
-  private async held(lease: Lease): Promise<Lease> {
-    if (lease.handedOver) {
-      lease.handedOver = false;
-      await this.acquire(lease);
-    }
-    return lease;
+  private run<R>(statement: SQLite.Statement, compiled: CompiledQuery): QueryResult<R> {
+    if (!statement.readonly) this.version++;
+    if (statement.reader) return { rows: statement.all(compiled.parameters) as R[] };
+    const { changes, lastInsertRowid } = statement.run(compiled.parameters);
+    return { numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] };
   }
 
-  /** The holder is done: the next waiter gets the connection; with nobody waiting, an open group commits soon. */
-  private handOver(): void {
-    this.holder = undefined;
+  private async takeWriter(lease: Lease): Promise<void> {
+    if (lease.holdsWriter) return;
+    if (this.writerHeld) await new Promise<void>((resolve) => this.waiters.push(resolve));
+    else this.writerHeld = true;
+    lease.holdsWriter = true;
+  }
+
+  /** The next waiter gets the writer; with nobody waiting, an open group commits soon. */
+  private releaseWriter(lease: Lease): void {
+    lease.holdsWriter = false;
     const next = this.waiters.shift();
-    if (next) next();
-    else if (this.group) this.scheduleFlush();
+    if (next) {
+      next();
+      return;
+    }
+    this.writerHeld = false;
+    if (this.group) this.scheduleFlush();
+  }
+
+  private openGroup(): void {
+    if (this.group) return;
+    // The writer connection only ever writes: take the write lock at once rather than upgrade later.
+    this.writer.run('begin immediate');
+    this.group = [];
+  }
+
+  /** The lease's write is done: it gives the writer up and resolves once its group is durable. */
+  private async joinGroup(lease: Lease): Promise<void> {
+    const joined = member();
+    this.group!.push(joined);
+    if (this.group!.length >= this.maxGroupSize) this.flush();
+    this.releaseWriter(lease);
+    await joined.promise;
   }
 
   /**
-   * Commits the open group once the event loop has handled the I/O already received: requests that
-   * arrived together commit together. A holder mid-transaction defers it to its own hand-over.
+   * Commits the open group once the event loop has handled the I/O already received, so requests
+   * that arrived together commit together. If a writer is busy by then, its release reschedules.
    */
   private scheduleFlush(): void {
     if (this.flushScheduled) return;
     this.flushScheduled = true;
     setImmediate(() => {
       this.flushScheduled = false;
-      if (!this.holder) this.flush();
+      if (!this.writerHeld) this.flush();
     });
   }
 
@@ -247,30 +288,25 @@ export class GroupCommitSqliteDriver implements Driver {
     if (!members) return;
     this.group = undefined;
     try {
-      this.run('commit');
+      this.writer.run('commit');
     } catch (error) {
       try {
-        if (this.database.inTransaction) this.run('rollback');
+        if (this.writer.database.inTransaction) this.writer.run('rollback');
       } finally {
         for (const m of members) m.reject(error);
       }
       return;
     }
+    this.version++;
     for (const m of members) m.resolve();
   }
 
-  private run(sql: string): void {
-    this.prepare(sql).run();
-  }
-
-  private prepare(sql: string): SQLite.Statement {
-    if (sql.length > MAX_CACHED_SQL_LENGTH) return this.database.prepare(sql);
-    const cached = this.statements.get(sql);
-    // A statement still being iterated (a streamed query) cannot run again until it finishes.
-    if (cached && !cached.busy) return cached;
-    const statement = this.database.prepare(sql);
-    if (!cached) this.statements.set(sql, statement);
-    return statement;
+  /** SQLite rolled the whole open transaction back (disk full, I/O error): every write in it is lost. */
+  private abandonGroup(): void {
+    const lost = this.group ?? [];
+    this.group = undefined;
+    const error = new Error('SQLite rolled back a group of writes after an error; none of them was committed.');
+    for (const m of lost) m.reject(error);
   }
 }
 
