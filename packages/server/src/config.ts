@@ -115,3 +115,8 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
   }
   return Object.freeze(config);
 }
+
+/** The configuration of this process: its environment, then command-line overrides. */
+export function loadProcessConfig(overrides: ConfigOverrides = {}): Config {
+  return loadConfig(process.env, overrides);
+}

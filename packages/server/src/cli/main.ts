@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { loadConfig, ConfigError, type ConfigOverrides } from '../config.ts';
+import { loadProcessConfig, ConfigError, type ConfigOverrides } from '../config.ts';
 import { migrateToLatest } from '../db/migrations.ts';
 import { openStore } from '../db/store.ts';
 import { AppError } from '../errors.ts';
@@ -59,7 +59,7 @@ function required(values: Record<string, string | boolean | undefined>, name: st
 
 async function serve(args: string[]): Promise<void> {
   const values = parse(args, { port: { type: 'string' }, host: { type: 'string' }, demo: { type: 'boolean' } });
-  const config = loadConfig(process.env, overrides(values));
+  const config = loadProcessConfig(overrides(values));
   const ctx = await openRuntime(config);
   const demo = values.demo ? await ensureDemoProject(ctx) : undefined;
   const server = await startServer(ctx);
@@ -91,7 +91,7 @@ async function project(args: string[]): Promise<void> {
     const name = required(values, 'name');
     const plan = (values.plan as string | undefined) ?? 'enterprise';
     if (!isPlan(plan)) throw new UsageError(`--plan must be one of ${PLANS.join(', ')}; got "${plan}".`);
-    const store = await openMigratedStore(loadConfig(process.env, overrides(values)));
+    const store = await openMigratedStore(loadProcessConfig(overrides(values)));
     try {
       const created = await createProject(store, { name, plan: plan as Plan });
       if (values.json) {
@@ -109,7 +109,7 @@ async function project(args: string[]): Promise<void> {
   }
   if (sub === 'list') {
     const values = parse(rest, {});
-    const store = await openMigratedStore(loadConfig(process.env, overrides(values)));
+    const store = await openMigratedStore(loadProcessConfig(overrides(values)));
     try {
       const projects = await listProjects(store);
       if (values.json) process.stdout.write(`${JSON.stringify(projects)}\n`);
@@ -127,7 +127,7 @@ async function keys(args: string[]): Promise<void> {
   if (sub !== 'rotate') throw new UsageError(`Unknown command "keys ${sub ?? ''}".`);
   const values = parse(rest, { project: { type: 'string' } });
   const projectId = required(values, 'project');
-  const store = await openMigratedStore(loadConfig(process.env, overrides(values)));
+  const store = await openMigratedStore(loadProcessConfig(overrides(values)));
   try {
     const rotated = await rotateSigningKey(store, projectId);
     if (values.json) process.stdout.write(`${JSON.stringify({ projectId, ...rotated })}\n`);
@@ -141,7 +141,7 @@ async function token(args: string[]): Promise<void> {
   const values = parse(args, { project: { type: 'string' }, user: { type: 'string' }, ttl: { type: 'string' }, 'private-key': { type: 'string' } });
   const projectId = required(values, 'project');
   const userId = required(values, 'user');
-  const config = loadConfig(process.env, overrides(values));
+  const config = loadProcessConfig(overrides(values));
   const keyPath = (values['private-key'] as string | undefined) ?? `${config.dataDir}/demo-private-key.pem`;
   if (!fs.existsSync(keyPath)) throw new UsageError(`No private key at ${keyPath}; pass --private-key FILE (the key printed by "portico project create").`);
   let ttlSeconds: number;
@@ -156,7 +156,7 @@ async function token(args: string[]): Promise<void> {
 
 async function migrate(args: string[]): Promise<void> {
   const values = parse(args, {});
-  const config = loadConfig(process.env, overrides(values));
+  const config = loadProcessConfig(overrides(values));
   const store = openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   try {
     const { applied } = await migrateToLatest(store);
