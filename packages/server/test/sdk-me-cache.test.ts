@@ -49,16 +49,45 @@ describe.each(STORES)('GET /sdk/me after changes (%s)', (kind) => {
     expect((await me('installer')).json().integrations.salesforce).toEqual({ enabled: false, allCredentials: [] });
   });
 
-  it('shows a change written by another process on the same database', async () => {
+  it('shows workflow enablement and shared settings changed a moment before', async () => {
+    await portico.admin('POST', '/integrations', { type: 'salesforce' });
+    const offByDefault = (await portico.admin('POST', '/workflows', { name: 'Later', integration: 'salesforce', defaultEnabled: false })).json();
+    const credential = (await portico.admin('POST', '/users/settings/credentials', { integration: 'salesforce', accessToken: 'token' })).json();
+    await primed('settings');
+    expect((await portico.connect('settings', 'POST', `/sdk/workflows/${offByDefault.id}`)).statusCode).toBe(200);
+    expect((await me('settings')).json().integrations.salesforce.workflowSettings[offByDefault.id]).toMatchObject({ enabled: true });
+    await me('settings');
+    const patched = await portico.connect('settings', 'PATCH', `/sdk/credentials/${credential.id}`, { config: { sharedSettings: { folder: 'Inbox' } } });
+    expect(patched.statusCode).toBe(200);
+    expect((await me('settings')).json().integrations.salesforce.sharedSettings).toEqual({ folder: 'Inbox' });
+  });
+
+  it('shows a change to any of the user\'s rows written by another process on the same database', async () => {
+    await portico.admin('POST', '/integrations', { type: 'salesforce' });
+    const workflow = (await portico.admin('POST', '/workflows', { name: 'Elsewhere', integration: 'salesforce', defaultEnabled: true })).json();
+    await portico.admin('POST', '/users/elsewhere/credentials', { integration: 'salesforce', accessToken: 'token' });
     await portico.connect('elsewhere', 'PATCH', '/sdk/me', { meta: { source: 'sdk' } });
-    await primed('elsewhere');
     const other = openStore({ databaseUrl: portico.database.databaseUrl, dataDir: portico.database.dataDir });
+    const { id: userId } = (await portico.admin('GET', '/users/elsewhere')).json();
+    const writes: Array<[string, () => Promise<unknown>, (me: any) => unknown, unknown]> = [
+      ['user row', () => other.db.updateTable('connected_users').set({ meta: '{"source":"cli"}' }).where('id', '=', userId).execute(),
+        (m) => m.meta, { source: 'cli' }],
+      ['credential', () => other.db.updateTable('credentials').set({ provider_id: 'changed' }).where('user_id', '=', userId).execute(),
+        (m) => m.integrations.salesforce.providerId, 'changed'],
+      ['configuration', () => other.db.updateTable('credential_configs').set({ shared_settings: '{"folder":"Sent"}' }).where('user_id', '=', userId).execute(),
+        (m) => m.integrations.salesforce.sharedSettings, { folder: 'Sent' }],
+      ['workflow state', () => other.db.updateTable('workflow_states').set({ settings: '{"every":"hour"}' }).where('user_id', '=', userId).execute(),
+        (m) => m.integrations.salesforce.workflowSettings[workflow.id].settings, { every: 'hour' }],
+    ];
     try {
-      await other.db.updateTable('connected_users').set({ meta: '{"source":"cli"}' }).where('external_id', '=', 'elsewhere').execute();
+      for (const [, write, read, expected] of writes) {
+        await primed('elsewhere');
+        await write();
+        expect(read((await me('elsewhere')).json())).toEqual(expected);
+      }
     } finally {
       await other.close();
     }
-    expect((await me('elsewhere')).json().meta).toEqual({ source: 'cli' });
   });
 
   it('still records activity once a minute for a user whose answer did not change', async () => {

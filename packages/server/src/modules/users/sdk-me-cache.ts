@@ -3,10 +3,14 @@ import type { Store } from '../../db/store.ts';
 import type { ProjectState } from '../projects/project-cache.ts';
 
 interface Entry {
-  /** Store change version under which every read behind `body` was made. */
-  version: number;
+  /**
+   * What the body was read under: the store's change version (SQLite) or the fingerprint of the
+   * user's rows (PostgreSQL). The body is served again only while it still holds.
+   */
+  tag: number | string;
   /** The project state the body was built from; a reloaded state is a miss. */
   state: ProjectState;
+  /** When the user's activity was last recorded (version-tagged entries only). */
   lastActiveAt: string;
   body: string;
 }
@@ -15,41 +19,60 @@ interface Entry {
 const DEFAULT_MAX_BYTES = 16 * 1024 * 1024;
 
 /**
- * Serialized `GET /sdk/me` bodies, served again only while the store reports no change at all since
- * they were read: on SQLite any write, by this node or another process, invalidates every entry, so
- * a hit returns exactly what reading afresh would. Stores that cannot tell cheaply (PostgreSQL,
- * where other nodes write) get no cache. A request that must record the user's activity is a miss,
- * so that write still happens.
+ * Serialized `GET /sdk/me` bodies, per node, served again only when reading afresh would give the
+ * same bytes:
+ * - SQLite: while the store's change version is unchanged since the body was read: any write, by
+ *   this node or another process, invalidates every entry, and a hit needs no query at all. A request
+ *   that must record the user's activity is a miss, so that write still happens.
+ * - PostgreSQL (other nodes write too): while the fingerprint of the user's rows, read with the user
+ *   row that every request reads anyway, is the one the body was built under.
  */
 export class SdkMeCache {
   private readonly entries: LRUCache<string, Entry> | undefined;
+  /** How entries are validated: by the store's change version, or by a per-user fingerprint. */
+  readonly mode: 'version' | 'fingerprint';
 
   constructor(private readonly store: Store, maxBytes = DEFAULT_MAX_BYTES) {
-    this.entries = store.changeVersion() === undefined || maxBytes <= 0
+    this.mode = store.changeVersion() === undefined ? 'fingerprint' : 'version';
+    this.entries = maxBytes <= 0
       ? undefined
       : new LRUCache({ maxSize: maxBytes, sizeCalculation: (entry, key) => entry.body.length + key.length + 200 });
   }
 
-  /** The version to hand to `set` for reads made from now on; undefined when nothing is cached. */
+  /** The tag for reads made from now on (version mode), or undefined. */
   version(): number | undefined {
-    return this.entries ? this.store.changeVersion() : undefined;
+    return this.entries && this.mode === 'version' ? this.store.changeVersion() : undefined;
   }
 
-  get(state: ProjectState, sub: string, isActivityRecent: (lastActiveAt: string) => boolean): string | undefined {
-    if (!this.entries) return undefined;
+  /** Version mode: the body if nothing changed since it was read and the user's activity is recent. */
+  getByVersion(state: ProjectState, sub: string, isActivityRecent: (lastActiveAt: string) => boolean): string | undefined {
+    const version = this.version();
+    return version === undefined ? undefined : this.get(state, sub, version, isActivityRecent);
+  }
+
+  /** Fingerprint mode: the body built when the user's rows had this fingerprint. */
+  getByFingerprint(state: ProjectState, sub: string, fingerprint: string): string | undefined {
+    return this.mode === 'fingerprint' ? this.get(state, sub, fingerprint, () => true) : undefined;
+  }
+
+  /**
+   * Keeps `body`, read under `tag`. In version mode a write during the request makes it stale at
+   * once, so it is not kept.
+   */
+  set(state: ProjectState, sub: string, tag: number | string | undefined, lastActiveAt: string, body: string): void {
+    if (!this.entries || tag === undefined) return;
+    if (this.mode === 'version' && tag !== this.store.changeVersion()) return;
+    this.entries.set(`${state.project.id} ${sub}`, { tag, state, lastActiveAt, body });
+  }
+
+  private get(state: ProjectState, sub: string, tag: number | string, isActivityRecent: (lastActiveAt: string) => boolean): string | undefined {
     const key = `${state.project.id} ${sub}`;
-    const entry = this.entries.get(key);
+    const entry = this.entries?.get(key);
     if (!entry) return undefined;
-    if (entry.state !== state || entry.version !== this.store.changeVersion() || !isActivityRecent(entry.lastActiveAt)) {
-      this.entries.delete(key);
+    if (entry.state !== state || entry.tag !== tag || !isActivityRecent(entry.lastActiveAt)) {
+      this.entries!.delete(key);
       return undefined;
     }
     return entry.body;
-  }
-
-  /** Keeps `body` if nothing changed since `version` was taken (a write during the request makes it stale at once). */
-  set(state: ProjectState, sub: string, version: number | undefined, lastActiveAt: string, body: string): void {
-    if (!this.entries || version === undefined || version !== this.store.changeVersion()) return;
-    this.entries.set(`${state.project.id} ${sub}`, { version, state, lastActiveAt, body });
   }
 }

@@ -2,7 +2,7 @@ import type { AppContext } from '../../app-context.ts';
 import { integrationStates, type IntegrationState } from '../credentials/credential-view.ts';
 import { userCredentials } from '../credentials/credentials.service.ts';
 import type { ProjectState } from '../projects/project-cache.ts';
-import { isActivityRecent, resolveUser, type ConnectedUser } from './users.service.ts';
+import { isActivityRecent, resolveUser, resolveUserWithFingerprint, type ConnectedUser } from './users.service.ts';
 import type { JsonObject } from '../../lib/json.ts';
 
 export interface SdkMe {
@@ -14,7 +14,11 @@ export interface SdkMe {
   integrations: Record<string, IntegrationState>;
 }
 
-/** The body of `GET /sdk/me`, exactly what the official SDK's `authenticate` needs. */
+/**
+ * The body of `GET /sdk/me`, exactly what the official SDK's `authenticate` needs. It reads only
+ * the user's row, credentials, configurations and workflow states besides the project state: the
+ * rows `findUserWithFingerprint` covers. Reading anything else here needs it added there too.
+ */
 export async function buildSdkMe(ctx: AppContext, state: ProjectState, user: ConnectedUser): Promise<SdkMe> {
   const credentials = await userCredentials(ctx.store.db, user);
   return {
@@ -29,8 +33,8 @@ export async function buildSdkMe(ctx: AppContext, state: ProjectState, user: Con
 
 /**
  * `GET /sdk/me` serialized by `serialize` (the route's response serializer): from the SdkMeCache
- * while nothing has changed since it was built, otherwise resolved, read and built afresh.
- * `headerMeta` (the legacy X-Paragon-User-Metadata header) may write, so it always takes the full path.
+ * when reading afresh would give the same bytes, otherwise resolved, read and built. `headerMeta`
+ * (the legacy X-Paragon-User-Metadata header) may write, so it always takes the full path.
  */
 export async function sdkMeJson(
   ctx: AppContext,
@@ -40,7 +44,15 @@ export async function sdkMeJson(
   serialize: (me: SdkMe) => string,
 ): Promise<string> {
   const cache = headerMeta === undefined ? ctx.sdkMeCache : undefined;
-  const cached = cache?.get(state, sub, (lastActiveAt) => isActivityRecent(lastActiveAt));
+  if (cache?.mode === 'fingerprint') {
+    const { user, fingerprint } = await resolveUserWithFingerprint(ctx, state, sub);
+    const cached = fingerprint === undefined ? undefined : cache.getByFingerprint(state, sub, fingerprint);
+    if (cached !== undefined) return cached;
+    const body = serialize(await buildSdkMe(ctx, state, user));
+    cache.set(state, sub, fingerprint, user.dateLastActive, body);
+    return body;
+  }
+  const cached = cache?.getByVersion(state, sub, (lastActiveAt) => isActivityRecent(lastActiveAt));
   if (cached !== undefined) return cached;
   const version = cache?.version();
   const user = await resolveUser(ctx, state, sub, headerMeta);

@@ -46,13 +46,38 @@ function newUserRow(projectId: string, externalId: string, now: string): Connect
   return { id: newId(), project_id: projectId, external_id: externalId, meta: '{}', disabled_at: null, created_at: now, updated_at: now, last_active_at: now };
 }
 
-async function findOrCreateRow(db: Db, projectId: string, externalId: string): Promise<ConnectedUserTable> {
-  const existing = await repo.findUser(db, projectId, externalId);
+type UserRowFinder = (db: Db, projectId: string, externalId: string) => Promise<(ConnectedUserTable & { fingerprint?: string }) | undefined>;
+
+async function findOrCreateRow(db: Db, projectId: string, externalId: string, find: UserRowFinder) {
+  const existing = await find(db, projectId, externalId);
   if (existing) return existing;
   await repo.insertUserIfMissing(db, newUserRow(projectId, externalId, nowIso()));
-  const created = await repo.findUser(db, projectId, externalId);
+  const created = await find(db, projectId, externalId);
   if (!created) throw new Error(`Connected user ${externalId} vanished right after it was created`);
   return created;
+}
+
+async function resolve(
+  ctx: AppContext,
+  state: ProjectState,
+  sub: string,
+  headerMeta: JsonObject | undefined,
+  find: UserRowFinder,
+): Promise<{ user: ConnectedUser; fingerprint?: string | undefined }> {
+  const row = await findOrCreateRow(ctx.store.db, state.project.id, sub, find);
+  if (row.disabled_at !== null) throw AppError.from('USER_DISABLED');
+  if (headerMeta && Object.keys(headerMeta).length > 0 && state.features.has('user-metadata')) {
+    const { serialized } = applyMetaPatch(parseJsonObject(row.meta), headerMeta);
+    if (serialized !== row.meta) return { user: await patchUserMeta(ctx, state, sub, headerMeta) };
+  }
+  const now = Date.now();
+  if (!isActivityRecent(row.last_active_at, now)) {
+    row.last_active_at = new Date(now).toISOString();
+    await repo.touchUser(ctx.store.db, row.id, row.last_active_at);
+    // The fingerprint read before this write no longer describes the rows.
+    return { user: toConnectedUser(row) };
+  }
+  return { user: toConnectedUser(row), fingerprint: row.fingerprint };
 }
 
 /**
@@ -60,18 +85,15 @@ async function findOrCreateRow(db: Db, projectId: string, externalId: string): P
  * `X-Paragon-User-Metadata` header, merged like a PATCH when the plan allows metadata.
  */
 export async function resolveUser(ctx: AppContext, state: ProjectState, sub: string, headerMeta?: JsonObject): Promise<ConnectedUser> {
-  const row = await findOrCreateRow(ctx.store.db, state.project.id, sub);
-  if (row.disabled_at !== null) throw AppError.from('USER_DISABLED');
-  if (headerMeta && Object.keys(headerMeta).length > 0 && state.features.has('user-metadata')) {
-    const { serialized } = applyMetaPatch(parseJsonObject(row.meta), headerMeta);
-    if (serialized !== row.meta) return patchUserMeta(ctx, state, sub, headerMeta);
-  }
-  const now = Date.now();
-  if (!isActivityRecent(row.last_active_at, now)) {
-    row.last_active_at = new Date(now).toISOString();
-    await repo.touchUser(ctx.store.db, row.id, row.last_active_at);
-  }
-  return toConnectedUser(row);
+  return (await resolve(ctx, state, sub, headerMeta, repo.findUser)).user;
+}
+
+/**
+ * `resolveUser`, plus (PostgreSQL) the fingerprint of the user's rows read in the same query: see
+ * `findUserWithFingerprint`. Undefined when the call itself then recorded activity.
+ */
+export function resolveUserWithFingerprint(ctx: AppContext, state: ProjectState, sub: string) {
+  return resolve(ctx, state, sub, undefined, repo.findUserWithFingerprint);
 }
 
 /** The user if they exist; never creates one (Admin API reads). */
