@@ -3,6 +3,7 @@ import { errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import { AppError } from '../../errors.ts';
 import { isSafeText } from '../../lib/json-guard.ts';
 import type { ProjectState } from '../projects/project-cache.ts';
+import { verifyRs256FastPath } from './rs256-fast-path.ts';
 
 export const MAX_TOKEN_BYTES = 8192;
 const MAX_SUB_LENGTH = 255;
@@ -40,26 +41,30 @@ export class UserTokenVerifier {
     checkHeader(token);
     if (state.signingKeys.length === 0) throw AppError.from('PROJECT_SIGNING_KEY_MISSING');
 
-    let payload: JWTPayload | undefined;
-    let keyId = '';
+    const fast = verifyRs256FastPath(token, state.signingKeys, this.clockSkewSeconds);
+    if (fast.outcome === 'signature-invalid') throw AppError.from('TOKEN_SIGNATURE_INVALID');
+    const { payload, keyId } = fast.outcome === 'verified' ? fast : await this.verifyWithJose(state, token);
+    const verified = checkClaims(payload, state.project.id, nowSeconds, this.clockSkewSeconds, keyId);
+    this.cache?.set(cacheKey, verified, { ttl: Math.max(1, (verified.exp + this.clockSkewSeconds - nowSeconds) * 1000) });
+    return verified;
+  }
+
+  /** What the fast path leaves open, decided by jose with its precise errors. */
+  private async verifyWithJose(state: ProjectState, token: string): Promise<{ payload: JWTPayload; keyId: string }> {
     for (const signingKey of state.signingKeys) {
       try {
-        ({ payload } = await jwtVerify(token, signingKey.key, {
+        const { payload } = await jwtVerify(token, signingKey.key, {
           algorithms: ['RS256'],
           clockTolerance: this.clockSkewSeconds,
           requiredClaims: ['sub', 'iat', 'exp'],
-        }));
-        keyId = signingKey.id;
-        break;
+        });
+        return { payload, keyId: signingKey.id };
       } catch (error) {
         if (error instanceof joseErrors.JWSSignatureVerificationFailed) continue;
         throw toAppError(error);
       }
     }
-    if (!payload) throw AppError.from('TOKEN_SIGNATURE_INVALID');
-    const verified = checkClaims(payload, state.project.id, nowSeconds, this.clockSkewSeconds, keyId);
-    this.cache?.set(cacheKey, verified, { ttl: Math.max(1, (verified.exp + this.clockSkewSeconds - nowSeconds) * 1000) });
-    return verified;
+    throw AppError.from('TOKEN_SIGNATURE_INVALID');
   }
 
   /** Forget every cached token (after a key rotation on this node). */
