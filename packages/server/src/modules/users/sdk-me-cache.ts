@@ -15,8 +15,8 @@ interface Entry {
   body: string;
 }
 
-/** Room for roughly a thousand rich users' bodies. */
-const DEFAULT_MAX_BYTES = 16 * 1024 * 1024;
+/** Room for about 500 bodies of users with ten credentials, or several thousand smaller ones. */
+const DEFAULT_MAX_BYTES = 8 * 1024 * 1024;
 
 /**
  * Serialized `GET /sdk/me` bodies, per node, served again only when reading afresh would give the
@@ -25,7 +25,9 @@ const DEFAULT_MAX_BYTES = 16 * 1024 * 1024;
  *   this node or another process, invalidates every entry, and a hit needs no query at all. A request
  *   that must record the user's activity is a miss, so that write still happens.
  * - PostgreSQL (other nodes write too): while the fingerprint of the user's rows, read with the user
- *   row that every request reads anyway, is the one the body was built under.
+ *   row that every request reads anyway, is the one the body was built under. The fingerprint costs
+ *   the database a little, so it is read only for users seen recently (`seen`/`remember`): a user
+ *   seen once pays nothing extra.
  */
 export class SdkMeCache {
   private readonly entries: LRUCache<string, Entry> | undefined;
@@ -53,6 +55,16 @@ export class SdkMeCache {
   /** Fingerprint mode: the body built when the user's rows had this fingerprint. */
   getByFingerprint(state: ProjectState, sub: string, fingerprint: string): string | undefined {
     return this.mode === 'fingerprint' ? this.get(state, sub, fingerprint, () => true) : undefined;
+  }
+
+  /** Fingerprint mode: whether the user was answered recently enough that a fingerprint may pay off. */
+  seen(state: ProjectState, sub: string): boolean {
+    return this.entries?.has(`${state.project.id} ${sub}`) ?? false;
+  }
+
+  /** Fingerprint mode: notes a user answered without a fingerprint, so the next request reads one. */
+  remember(state: ProjectState, sub: string, lastActiveAt: string): void {
+    if (this.mode === 'fingerprint') this.entries?.set(`${state.project.id} ${sub}`, { tag: '', state, lastActiveAt, body: '' });
   }
 
   /**

@@ -45,6 +45,11 @@ export async function sdkMeJson(
 ): Promise<string> {
   const cache = headerMeta === undefined ? ctx.sdkMeCache : undefined;
   if (cache?.mode === 'fingerprint') {
+    if (!cache.seen(state, sub)) {
+      const user = await resolveUser(ctx, state, sub);
+      cache.remember(state, sub, user.dateLastActive);
+      return serialize(await buildSdkMe(ctx, state, user));
+    }
     const { user, fingerprint } = await resolveUserWithFingerprint(ctx, state, sub);
     const cached = fingerprint === undefined ? undefined : cache.getByFingerprint(state, sub, fingerprint);
     if (cached !== undefined) return cached;
