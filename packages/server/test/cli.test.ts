@@ -74,5 +74,7 @@ describe.each(STORES)('portico CLI (%s)', (kind) => {
     expect((failure as { stderr: string }).stderr).toContain('--plan must be one of basic, pro, enterprise');
     const missing = await portico('token', '--user', 'u').catch((error: { code: number; stderr: string }) => error);
     expect((missing as { stderr: string }).stderr).toContain('--project is required');
+    const bench = await portico('bench', '--help');
+    expect(bench.stdout).toContain('--scenario');
   });
 });

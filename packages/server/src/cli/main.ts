@@ -1,4 +1,7 @@
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { loadProcessConfig, ConfigError, type ConfigOverrides } from '../config.ts';
 import { migrateToLatest } from '../db/migrations.ts';
@@ -20,6 +23,7 @@ Usage:
   portico keys rotate --project ID [--data DIR] [--json]
   portico token --project ID --user ID [--ttl 1h] [--private-key FILE] [--data DIR]
   portico migrate [--data DIR]
+  portico bench [--store sqlite|postgres] [--scenario NAME] [--quick] [--help]   (needs a source checkout)
 
 Environment: PORT, HOST, PORTICO_DATA_DIR, DATABASE_URL, PORTICO_ENCRYPTION_KEYS, LOG_LEVEL (docs/configuration.md).`;
 
@@ -166,11 +170,20 @@ async function migrate(args: string[]): Promise<void> {
   }
 }
 
-const COMMANDS: Record<string, (args: string[]) => Promise<void>> = { serve, project, keys, token, migrate };
+/** Runs the benchmark of a source checkout (bench/run.ts) with the same arguments. */
+async function bench(args: string[]): Promise<void> {
+  const script = fileURLToPath(new URL('../../bench/run.ts', import.meta.url));
+  if (!fs.existsSync(script)) throw new UsageError('The benchmark ships with the source checkout only (packages/server/bench).');
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { stdio: 'inherit', cwd: path.dirname(path.dirname(script)) });
+  const code = await new Promise<number>((resolve) => child.on('exit', (exitCode) => resolve(exitCode ?? 1)));
+  if (code !== 0) process.exitCode = code;
+}
+
+const COMMANDS: Record<string, (args: string[]) => Promise<void>> = { serve, project, keys, token, migrate, bench };
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
-  if (!command || command === 'help' || command === '--help' || command === '-h' || args.includes('--help')) {
+  if (!command || command === 'help' || command === '--help' || command === '-h' || (command !== 'bench' && args.includes('--help'))) {
     process.stdout.write(`${USAGE}\n`);
     return command ? 0 : 2;
   }
