@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Transaction } from 'kysely';
-import type { Database } from '../src/db/database.ts';
-import type { Store } from '../src/db/store.ts';
-import type { SecretBox } from '../src/lib/secret-box.ts';
-import type { CredentialConfigTable, CredentialTable } from '../src/modules/credentials/credentials.table.ts';
-import type { ConnectedUserTable } from '../src/modules/users/users.table.ts';
-import type { WorkflowStateTable } from '../src/modules/workflows/workflows.table.ts';
+import type { Database } from '../src/domain/database.ts';
+import type { AppStore as Store } from '../src/domain/database.ts';
+import type { SecretBox } from '../src/platform/crypto/secret-box.ts';
+import type { CredentialConfigTable, CredentialTable } from '../src/domain/connections/credentials.table.ts';
+import type { ConnectedUserTable } from '../src/domain/users/users.table.ts';
+import type { WorkflowStateTable } from '../src/domain/workflows/workflows.table.ts';
 import { ProgressBar } from './progress.ts';
 import type { BenchProject } from './seed-project.ts';
 

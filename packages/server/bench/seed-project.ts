@@ -1,6 +1,6 @@
-import type { Store } from '../src/db/store.ts';
-import { signUserToken } from '../src/lib/user-token-signer.ts';
-import { createProject } from '../src/modules/projects/projects.service.ts';
+import type { AppStore as Store } from '../src/domain/database.ts';
+import { signUserToken } from '../src/platform/crypto/user-token-signer.ts';
+import { createProject } from '../src/domain/projects/index.ts';
 
 /** The user every single-user scenario reads: 5 integrations, 2 credentials each, 1 KiB metadata. */
 export const BENCH_USER = 'bench-user';

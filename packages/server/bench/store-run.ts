@@ -1,8 +1,8 @@
-import { loadConfig } from '../src/config.ts';
-import { migrateToLatest } from '../src/db/migrations.ts';
-import { openStore } from '../src/db/store.ts';
-import { SecretBox } from '../src/lib/secret-box.ts';
-import { signUserToken } from '../src/lib/user-token-signer.ts';
+import { loadConfig } from '../src/platform/config.ts';
+import { migrateToLatest } from '../src/domain/migrations/index.ts';
+import { openAppStore as openStore } from '../src/domain/database.ts';
+import { SecretBox } from '../src/platform/crypto/secret-box.ts';
+import { signUserToken } from '../src/platform/crypto/user-token-signer.ts';
 import { onCleanup } from './cleanup.ts';
 import { createBenchDatabase } from './database.ts';
 import type { BenchOptions, StoreKind } from './options.ts';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CreatedProject } from '../src/modules/projects/projects.service.ts';
+import type { CreatedProject } from '../src/domain/projects/index.ts';
 import { STORES, createTestDatabase, signToken, type TestDatabase } from '../test/harness.ts';
 import { createProjectWithCli, startServerProcess, type ServerProcess } from '../test/support/server-process.ts';
 

@@ -1,7 +1,7 @@
 import { createHmac, createPrivateKey, generateKeyPairSync } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rotateSigningKey } from '../src/modules/projects/projects.service.ts';
+import { rotateSigningKey } from '../src/domain/projects/index.ts';
 import { STORES, signToken, startPortico, type Portico } from './harness.ts';
 
 const b64 = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');

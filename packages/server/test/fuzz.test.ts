@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ERROR_CODES } from '../src/errors.ts';
+import { ERROR_CODES } from '../src/platform/errors.ts';
 import { STORES, seedSalesforce, startPortico, type Portico } from './harness.ts';
 import { fingerprint, type Fingerprint } from './support/db-fingerprint.ts';
 import { fuzzCase, type FuzzCase } from './support/fuzz-arbitraries.ts';

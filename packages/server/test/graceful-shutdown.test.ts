@@ -1,6 +1,6 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CreatedProject } from '../src/modules/projects/projects.service.ts';
+import type { CreatedProject } from '../src/domain/projects/index.ts';
 import { STORES, createTestDatabase, signToken, type TestDatabase } from './harness.ts';
 import { createProjectWithCli, startServerProcess } from './support/server-process.ts';
 

@@ -6,14 +6,15 @@ import pg from 'pg';
 import { SignJWT, type JWTPayload } from 'jose';
 import { createPrivateKey } from 'node:crypto';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
-import { buildApp } from '../src/app.ts';
-import { createContext, type AppContext } from '../src/app-context.ts';
-import { loadConfig, type Config } from '../src/config.ts';
-import { migrateToLatest } from '../src/db/migrations.ts';
-import { openStore, type Store } from '../src/db/store.ts';
-import { SecretBox } from '../src/lib/secret-box.ts';
-import { createProject, type CreatedProject } from '../src/modules/projects/projects.service.ts';
-import type { Plan } from '../src/modules/projects/plans.ts';
+import { buildApp } from '../src/boot/app.ts';
+import { createContext, type AppContext } from '../src/domain/context.ts';
+import { loadConfig, type Config } from '../src/platform/config.ts';
+import { migrateToLatest } from '../src/domain/migrations/index.ts';
+import { openAppStore as openStore } from '../src/domain/database.ts';
+import type { AppStore as Store } from '../src/domain/database.ts';
+import { SecretBox } from '../src/platform/crypto/secret-box.ts';
+import { createProject, type CreatedProject } from '../src/domain/projects/index.ts';
+import type { Plan } from '../src/domain/projects/index.ts';
 
 export type StoreKind = 'sqlite' | 'postgres';
 

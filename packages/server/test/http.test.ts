@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ERROR_CODES } from '../src/errors.ts';
+import { ERROR_CODES } from '../src/platform/errors.ts';
 import { startPortico, type Portico } from './harness.ts';
 
 describe('HTTP surface', () => {

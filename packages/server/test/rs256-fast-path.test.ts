@@ -2,7 +2,7 @@ import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import fc from 'fast-check';
 import { errors as joseErrors, jwtVerify } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { verifyRs256FastPath } from '../src/modules/auth/rs256-fast-path.ts';
+import { verifyRs256FastPath } from '../src/domain/user-tokens/index.ts';
 
 const SKEW = 30;
 const pair = () => generateKeyPairSync('rsa', { modulusLength: 2048 });

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { openStore } from '../src/db/store.ts';
+import { openAppStore as openStore } from '../src/domain/database.ts';
 import { STORES, seedSalesforce, startPortico, type Portico } from './harness.ts';
 
 /** GET /sdk/me may be served from a per-node cache (SQLite); a user must never see it lag behind a change. */

@@ -5,8 +5,8 @@ import { Writable } from 'node:stream';
 import { promisify } from 'node:util';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../src/app.ts';
-import { serverLogOptions } from '../src/http/log-options.ts';
+import { buildApp } from '../src/boot/app.ts';
+import { serverLogOptions } from '../src/platform/http/log-options.ts';
 import { STORES, startPortico, type Portico } from './harness.ts';
 
 const run = promisify(execFile);

@@ -4,8 +4,9 @@ import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { migrateToLatest } from '../src/db/migrations.ts';
-import { openStore, type Store } from '../src/db/store.ts';
+import { migrateToLatest } from '../src/domain/migrations/index.ts';
+import { openStore } from '../src/platform/db/store.ts';
+import type { AppStore as Store } from '../src/domain/database.ts';
 
 /** The embedded store's driver: group commit must keep every transaction's own outcome and durability. */
 describe('SQLite driver (group commit)', () => {

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { blockedRange, guardedRequest, parseOutboundUrl, resolveAllowed, SsrfBlockedError, type ResolvedAddress } from '../src/lib/ssrf-guard.ts';
+import { blockedRange, guardedRequest, parseOutboundUrl, resolveAllowed, SsrfBlockedError, type ResolvedAddress } from '../src/platform/net/ssrf-guard.ts';
 
 const v4 = (address: string): ResolvedAddress => ({ address, family: 4 });
 

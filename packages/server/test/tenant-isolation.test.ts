@@ -1,6 +1,6 @@
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CreatedProject } from '../src/modules/projects/projects.service.ts';
+import type { CreatedProject } from '../src/domain/projects/index.ts';
 import { STORES, seedSalesforce, signToken, startPortico, type Portico } from './harness.ts';
 import { fingerprint } from './support/db-fingerprint.ts';
 import { fillPath, routeCatalog, type CatalogRoute } from './support/route-catalog.ts';

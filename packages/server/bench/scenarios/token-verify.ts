@@ -1,5 +1,5 @@
-import { UserTokenVerifier } from '../../src/modules/auth/user-token.ts';
-import { ProjectCache } from '../../src/modules/projects/project-cache.ts';
+import { UserTokenVerifier } from '../../src/domain/user-tokens/index.ts';
+import { ProjectCache } from '../../src/domain/projects/index.ts';
 import type { Scenario } from './types.ts';
 
 export const tokenVerify: Scenario = {

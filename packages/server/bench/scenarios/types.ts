@@ -1,4 +1,4 @@
-import type { Store } from '../../src/db/store.ts';
+import type { AppStore as Store } from '../../src/domain/database.ts';
 import type { LoadResult, LoadSpec } from '../load.ts';
 import type { BenchOptions, StoreKind } from '../options.ts';
 import type { Service } from '../processes.ts';

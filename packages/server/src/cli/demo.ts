@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { AppContext } from '../app-context.ts';
-import { createIntegration } from '../modules/integrations/integrations.service.ts';
-import { createProject, getProject } from '../modules/projects/projects.service.ts';
-import { createWorkflow } from '../modules/workflows/workflows.service.ts';
+import type { AppContext } from '../domain/context.ts';
+import { createIntegration } from '../domain/integrations/index.ts';
+import { createProject, getProject } from '../domain/projects/index.ts';
+import { createWorkflow } from '../domain/workflows/index.ts';
 
 export interface DemoProject {
   projectId: string;

@@ -3,15 +3,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { loadProcessConfig, ConfigError, type ConfigOverrides } from '../config.ts';
-import { migrateToLatest } from '../db/migrations.ts';
-import { openStore } from '../db/store.ts';
-import { AppError } from '../errors.ts';
-import { isPlan, PLANS, type Plan } from '../modules/projects/plans.ts';
-import { createProject, listProjects, rotateSigningKey } from '../modules/projects/projects.service.ts';
-import { openMigratedStore, openRuntime } from '../runtime.ts';
-import { startServer } from '../server.ts';
-import { parseTtl, signUserToken } from '../lib/user-token-signer.ts';
+import { loadProcessConfig, ConfigError, type ConfigOverrides } from '../platform/config.ts';
+import { migrateToLatest } from '../domain/migrations/index.ts';
+import { openAppStore as openStore } from '../domain/database.ts';
+import { AppError } from '../platform/errors.ts';
+import { isPlan, PLANS, type Plan } from '../domain/projects/index.ts';
+import { createProject, listProjects, rotateSigningKey } from '../domain/projects/index.ts';
+import { openMigratedStore, openRuntime } from '../boot/runtime.ts';
+import { startServer } from '../boot/server.ts';
+import { parseTtl, signUserToken } from '../platform/crypto/user-token-signer.ts';
 import { ensureDemoProject } from './demo.ts';
 
 const USAGE = `portico — self-hosted Connected Users service

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
-import type { Store } from '../../src/db/store.ts';
+import type { AppStore as Store } from '../../src/domain/database.ts';
 
 /** Columns that record activity rather than state; reads may move them. */
 const VOLATILE_COLUMNS = new Set(['last_active_at']);

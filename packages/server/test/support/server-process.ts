@@ -1,7 +1,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import type { CreatedProject } from '../../src/modules/projects/projects.service.ts';
+import type { CreatedProject } from '../../src/domain/projects/index.ts';
 import { TEST_ENCRYPTION_KEYS, type TestDatabase } from '../harness.ts';
 
 const run = promisify(execFile);

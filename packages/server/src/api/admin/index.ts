@@ -1,0 +1,22 @@
+import type { FastifyInstance } from 'fastify';
+import type { AppContext } from '../../domain/context.ts';
+import { adminAuthHook } from './caller.ts';
+import { integrationsAdminRoutes } from './integrations.routes.ts';
+import { projectsAdminRoutes } from './projects.routes.ts';
+import { usersAdminRoutes } from './users.routes.ts';
+import { workflowsAdminRoutes } from './workflows.routes.ts';
+
+/** The Admin API (`/api/v1/projects/{projectId}`, project API key): one auth scope, one hook. */
+export function adminApi(ctx: AppContext) {
+  return async (scope: FastifyInstance): Promise<void> => {
+    scope.decorateRequest('adminCaller', null);
+    scope.addHook('onRequest', adminAuthHook(ctx));
+    scope.addHook('onRoute', (route) => {
+      route.schema = { ...route.schema, security: [{ apiKey: [] }] };
+    });
+    await scope.register(integrationsAdminRoutes(ctx));
+    await scope.register(workflowsAdminRoutes(ctx));
+    await scope.register(usersAdminRoutes(ctx));
+    await scope.register(projectsAdminRoutes(ctx));
+  };
+}

@@ -1,0 +1,59 @@
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { AppContext } from '../../domain/context.ts';
+import { Open, ProjectParams, errorResponses } from '../../platform/http/schemas.ts';
+import { adminCallerOf } from './caller.ts';
+import { integrationOf } from '../../domain/connections/index.ts';
+import { createWorkflow, type Workflow } from '../../domain/workflows/index.ts';
+
+const WorkflowSchema = Open({
+  id: Type.String(),
+  name: Type.String(),
+  integrationId: Type.String(),
+  integration: Type.String({ description: 'Integration type' }),
+  defaultEnabled: Type.Boolean(),
+  dateCreated: Type.String(),
+  dateUpdated: Type.String(),
+});
+
+export function workflowsAdminRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    const view = (workflow: Workflow, integrationType: string) => ({ ...workflow, integration: integrationType });
+
+    app.post('/workflows', {
+      schema: {
+        tags: ['Admin: workflows'],
+        summary: 'Define a workflow attached to an integration (steps arrive in a later version)',
+        params: ProjectParams,
+        body: Type.Object({
+          name: Type.String({ minLength: 1, maxLength: 200 }),
+          integration: Type.String({ minLength: 1, maxLength: 128, description: 'Integration type or id' }),
+          defaultEnabled: Type.Optional(Type.Boolean({ default: false })),
+        }),
+        response: { 201: WorkflowSchema, ...errorResponses },
+      },
+    }, async (request, reply) => {
+      const { state } = adminCallerOf(request);
+      const integration = integrationOf(state, request.body.integration);
+      const workflow = await createWorkflow(ctx.store, {
+        projectId: state.project.id,
+        integrationId: integration.id,
+        name: request.body.name,
+        defaultEnabled: request.body.defaultEnabled ?? false,
+      });
+      ctx.projects.invalidate(state.project.id);
+      return reply.status(201).send(view(workflow, integration.type));
+    });
+
+    app.get('/workflows', {
+      schema: {
+        tags: ['Admin: workflows'],
+        summary: "The project's workflows",
+        params: ProjectParams,
+        response: { 200: Open({ data: Type.Array(WorkflowSchema) }), ...errorResponses },
+      },
+    }, async (request) => {
+      const { state } = adminCallerOf(request);
+      return { data: state.workflows.map((w) => view(w, state.integrationsById.get(w.integrationId)?.type ?? '')) };
+    });
+  };
+}

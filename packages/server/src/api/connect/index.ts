@@ -1,0 +1,26 @@
+import type { FastifyInstance } from 'fastify';
+import type { AppContext } from '../../domain/context.ts';
+import { connectAuthHooks } from './caller.ts';
+import { credentialsConnectRoutes } from './credentials.routes.ts';
+import { integrationsConnectRoutes } from './integrations.routes.ts';
+import { legacyProjectRoute, usersConnectRoutes } from './me.routes.ts';
+import { workflowsConnectRoutes } from './workflows.routes.ts';
+
+/** The Connect API (Paragon wire, User Token): one auth scope, one pair of hooks. */
+export function connectApi(ctx: AppContext) {
+  return async (scope: FastifyInstance): Promise<void> => {
+    const hooks = connectAuthHooks(ctx);
+    scope.decorateRequest('connectCaller', null);
+    scope.addHook('onRequest', hooks.onRequest);
+    scope.addHook('preHandler', hooks.preHandler);
+    scope.addHook('onRoute', (route) => {
+      route.schema = { ...route.schema, security: [{ userToken: [] }] };
+    });
+    const sdk = { prefix: '/projects/:projectId/sdk' };
+    await scope.register(usersConnectRoutes(ctx), sdk);
+    await scope.register(integrationsConnectRoutes(ctx), sdk);
+    await scope.register(workflowsConnectRoutes(ctx), sdk);
+    await scope.register(credentialsConnectRoutes(ctx), sdk);
+    await scope.register(legacyProjectRoute(ctx), { prefix: '/sdk/projects/:projectId' });
+  };
+}

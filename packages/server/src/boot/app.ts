@@ -1,0 +1,83 @@
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import cors from '@fastify/cors';
+import swagger from '@fastify/swagger';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { AppContext } from '../domain/context.ts';
+import { clientErrorHandler, closeConnectionsWithUnreadBodies } from '../platform/http/client-error.ts';
+import { frameworkErrorHandler, registerErrorHandling } from '../platform/http/error-handler.ts';
+import { registerInputGuard } from '../platform/http/input-guard.ts';
+import { registerJsonParser } from '../platform/http/json-parser.ts';
+import { ErrorBody } from '../platform/http/schemas.ts';
+import { adminApi } from '../api/admin/index.ts';
+import { connectApi } from '../api/connect/index.ts';
+import { opsApi } from '../api/ops/index.ts';
+
+export interface BuildOptions {
+  /** pino options, or false for no logging. @default false */
+  logger?: FastifyServerOptions['logger'];
+}
+
+export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Promise<FastifyInstance> {
+  const { config } = ctx;
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: config.bodyLimitBytes,
+    requestTimeout: config.requestTimeoutMs,
+    connectionTimeout: config.requestTimeoutMs,
+    keepAliveTimeout: config.keepAliveTimeoutMs,
+    maxRequestsPerSocket: config.maxRequestsPerSocket,
+    http: {
+      maxHeaderSize: config.maxHeaderBytes,
+      headersTimeout: config.headersTimeoutMs,
+      // Node enforces headersTimeout/requestTimeout on this tick (30 s by default), so check often enough.
+      connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(config.headersTimeoutMs / 4))),
+    },
+    clientErrorHandler,
+    frameworkErrors: frameworkErrorHandler,
+    routerOptions: { maxParamLength: 512 },
+    return503OnClosing: true,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+  app.server.maxConnections = config.maxConnections;
+
+  registerErrorHandling(app);
+  closeConnectionsWithUnreadBodies(app);
+  registerJsonParser(app);
+  registerInputGuard(app);
+  app.addSchema(ErrorBody);
+
+  const anyOrigin = config.corsOrigins.includes('*');
+  await app.register(cors, {
+    origin: anyOrigin ? true : [...config.corsOrigins],
+    methods: ['GET', 'POST', 'PATCH', 'PUT', 'DELETE', 'OPTIONS'],
+    // No allowedHeaders: the preflight's Access-Control-Request-Headers are reflected, which covers the
+    // SDK's X-Paragon-* headers and the caller's own headers on proxied requests.
+    exposedHeaders: ['WWW-Authenticate'],
+    maxAge: 600,
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Portico API',
+        version: '0.1.0',
+        description: 'Connect API (Paragon-compatible, User Token) and Admin API (project API key). Errors: { message, code, status, meta? }.',
+        license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
+      },
+      components: {
+        securitySchemes: {
+          userToken: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT (RS256 Paragon User Token)' },
+          apiKey: { type: 'http', scheme: 'bearer', description: 'Project API key (prt_…)' },
+        },
+      },
+    },
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
+  });
+
+  await app.register(opsApi(ctx));
+  await app.register(connectApi(ctx));
+  await app.register(adminApi(ctx), { prefix: '/api/v1/projects/:projectId' });
+
+  return app;
+}

@@ -1,0 +1,172 @@
+import type { Db } from '../database.ts';
+import { parseJsonObject, type JsonObject } from '../../platform/json/json.ts';
+import type { ProjectState } from '../projects/index.ts';
+import { listWorkflowStatesOfUser } from '../workflows/index.ts';
+import type { WorkflowStateTable } from '../workflows/index.ts';
+import { listConfigsOfUser, listCredentialsOfUser, type CredentialRow } from './credentials.repository.ts';
+import type { CredentialConfigTable, CredentialStatus } from './credentials.table.ts';
+
+export type WorkflowSettings = Record<string, { enabled: boolean; settings: JsonObject }>;
+
+/** `IConnectCredentialConfig` of the official SDK. */
+export interface WireConfiguration {
+  id: string;
+  dateCreated: string;
+  dateUpdated: string;
+  connectCredentialId: string;
+  workflowSettings: WorkflowSettings;
+  sharedSettings: JsonObject;
+  configMeta: JsonObject;
+  externalId?: string;
+  isDefault: boolean;
+}
+
+/** `IConnectCredential` of the official SDK. */
+export interface WireCredential {
+  id: string;
+  projectId: string;
+  integrationId: string;
+  personaId: string;
+  config: { configuredWorkflows: WorkflowSettings; sharedSettings: JsonObject };
+  configurations: WireConfiguration[];
+  isPreviewCredential: false;
+  providerId: string | null;
+  providerData: JsonObject;
+  status: CredentialStatus;
+  dateCreated: string;
+  dateUpdated: string;
+  dateRefreshed: string | null;
+  dateValidUntil: string | null;
+  dateDeleted: null;
+  refreshFailureCount: number;
+  isRefreshing: false;
+  externalId?: string;
+}
+
+/** Everything a user has connected, loaded in three queries. */
+export interface UserConnections {
+  credentials: CredentialRow[];
+  configs: CredentialConfigTable[];
+  states: WorkflowStateTable[];
+}
+
+export async function loadConnections(db: Db, userId: string): Promise<UserConnections> {
+  const [credentials, configs, states] = await Promise.all([
+    listCredentialsOfUser(db, userId),
+    listConfigsOfUser(db, userId),
+    listWorkflowStatesOfUser(db, userId),
+  ]);
+  return { credentials, configs, states };
+}
+
+function toConfiguration(config: CredentialConfigTable, states: readonly WorkflowStateTable[]): WireConfiguration {
+  const workflowSettings: WorkflowSettings = {};
+  for (const state of states) workflowSettings[state.workflow_id] = { enabled: state.enabled === 1, settings: parseJsonObject(state.settings) };
+  const wire: WireConfiguration = {
+    id: config.id,
+    dateCreated: config.created_at,
+    dateUpdated: config.updated_at,
+    connectCredentialId: config.credential_id,
+    workflowSettings,
+    sharedSettings: parseJsonObject(config.shared_settings),
+    configMeta: parseJsonObject(config.config_meta),
+    isDefault: config.is_default === 1,
+  };
+  if (config.external_id !== null) wire.externalId = config.external_id;
+  return wire;
+}
+
+/** The user's credentials in the SDK's shape, oldest first; each has its default configuration first. */
+export function toWireCredentials(connections: UserConnections): WireCredential[] {
+  const statesByConfig = new Map<string, WorkflowStateTable[]>();
+  for (const state of connections.states) {
+    const list = statesByConfig.get(state.config_id) ?? [];
+    list.push(state);
+    statesByConfig.set(state.config_id, list);
+  }
+  const configsByCredential = new Map<string, WireConfiguration[]>();
+  for (const config of connections.configs) {
+    const list = configsByCredential.get(config.credential_id) ?? [];
+    const wire = toConfiguration(config, statesByConfig.get(config.id) ?? []);
+    if (wire.isDefault) list.unshift(wire);
+    else list.push(wire);
+    configsByCredential.set(config.credential_id, list);
+  }
+  return connections.credentials.map((row) => {
+    const configurations = configsByCredential.get(row.id) ?? [];
+    const defaultConfig = configurations[0];
+    const wire: WireCredential = {
+      id: row.id,
+      projectId: row.project_id,
+      integrationId: row.integration_id,
+      personaId: row.user_id,
+      config: { configuredWorkflows: defaultConfig?.workflowSettings ?? {}, sharedSettings: defaultConfig?.sharedSettings ?? {} },
+      configurations,
+      isPreviewCredential: false,
+      providerId: row.provider_id,
+      providerData: parseJsonObject(row.provider_data),
+      status: row.status,
+      dateCreated: row.created_at,
+      dateUpdated: row.updated_at,
+      dateRefreshed: row.refreshed_at,
+      dateValidUntil: row.expires_at,
+      dateDeleted: null,
+      refreshFailureCount: row.refresh_failure_count,
+      isRefreshing: false,
+    };
+    if (row.external_id !== null) wire.externalId = row.external_id;
+    return wire;
+  });
+}
+
+/** One entry of `integrations` in `GET /sdk/me`. */
+export interface IntegrationState {
+  enabled: boolean;
+  allCredentials: WireCredential[];
+  credentialId?: string;
+  credentialStatus?: CredentialStatus;
+  providerId?: string | null;
+  providerData?: JsonObject;
+  credentialConfigId?: string;
+  externalId?: string;
+  configMeta?: JsonObject;
+  sharedSettings?: JsonObject;
+  workflowSettings?: WorkflowSettings;
+  configuredWorkflows?: WorkflowSettings;
+}
+
+/** Every project integration keyed by type; the first credential is the default one. */
+export function integrationStates(state: ProjectState, credentials: readonly WireCredential[]): Record<string, IntegrationState> {
+  const byIntegration = new Map<string, WireCredential[]>();
+  for (const credential of credentials) {
+    const list = byIntegration.get(credential.integrationId) ?? [];
+    list.push(credential);
+    byIntegration.set(credential.integrationId, list);
+  }
+  const result: Record<string, IntegrationState> = {};
+  for (const integration of state.integrations) {
+    const all = byIntegration.get(integration.id) ?? [];
+    const first = all[0];
+    if (!first) {
+      result[integration.type] = { enabled: false, allCredentials: [] };
+      continue;
+    }
+    const config = first.configurations[0];
+    const entry: IntegrationState = {
+      enabled: first.status === 'VALID',
+      credentialId: first.id,
+      credentialStatus: first.status,
+      providerId: first.providerId,
+      providerData: first.providerData,
+      credentialConfigId: config?.id,
+      configMeta: config?.configMeta ?? {},
+      sharedSettings: config?.sharedSettings ?? {},
+      workflowSettings: config?.workflowSettings ?? {},
+      configuredWorkflows: config?.workflowSettings ?? {},
+      allCredentials: all,
+    };
+    if (config?.externalId !== undefined) entry.externalId = config.externalId;
+    result[integration.type] = entry;
+  }
+  return result;
+}

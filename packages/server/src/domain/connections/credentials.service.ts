@@ -1,0 +1,187 @@
+import type { AppContext } from '../context.ts';
+import type { Db } from '../database.ts';
+import { AppError } from '../../platform/errors.ts';
+import { isUuid, newId, nowIso } from '../../platform/ids.ts';
+import type { JsonObject } from '../../platform/json/json.ts';
+import type { Integration } from '../integrations/index.ts';
+import type { ProjectState } from '../projects/index.ts';
+import type { ConnectedUser } from '../users/index.ts';
+import { deleteWorkflowStatesOfConfig, upsertWorkflowState } from '../workflows/index.ts';
+import { loadConnections, toWireCredentials, type WireCredential } from './credential-view.ts';
+import * as repo from './credentials.repository.ts';
+import type { CredentialStatus } from './credentials.table.ts';
+
+export interface CredentialSecrets {
+  accessToken: string;
+  refreshToken?: string;
+}
+
+export interface NewCredential {
+  integration: Integration;
+  secrets: CredentialSecrets;
+  status?: CredentialStatus;
+  providerId?: string | undefined;
+  providerData?: JsonObject | undefined;
+  expiresAt?: string | undefined;
+  externalId?: string | undefined;
+}
+
+/**
+ * Stores a credential with its default configuration; workflows marked `defaultEnabled` are
+ * enabled at once, as on a fresh install.
+ */
+export async function createCredential(ctx: AppContext, state: ProjectState, user: ConnectedUser, input: NewCredential): Promise<WireCredential> {
+  const now = nowIso();
+  const credentialId = newId();
+  const configId = newId();
+  await ctx.store.db.transaction().execute(async (trx) => {
+    await repo.insertCredential(trx, {
+      id: credentialId,
+      project_id: state.project.id,
+      user_id: user.id,
+      integration_id: input.integration.id,
+      status: input.status ?? 'VALID',
+      provider_id: input.providerId ?? null,
+      provider_data: JSON.stringify(input.providerData ?? {}),
+      secrets: ctx.secrets.seal(JSON.stringify(input.secrets)),
+      external_id: input.externalId ?? null,
+      expires_at: input.expiresAt ?? null,
+      refresh_failure_count: 0,
+      refreshed_at: null,
+      created_at: now,
+      updated_at: now,
+    });
+    await repo.insertConfig(trx, {
+      id: configId, credential_id: credentialId, user_id: user.id, is_default: 1, external_id: null,
+      shared_settings: '{}', config_meta: '{}', created_at: now, updated_at: now,
+    });
+    for (const workflow of state.workflowsByIntegration.get(input.integration.id) ?? []) {
+      if (!workflow.defaultEnabled) continue;
+      await upsertWorkflowState(trx, { config_id: configId, workflow_id: workflow.id, user_id: user.id, enabled: 1, settings: '{}', updated_at: now });
+    }
+  });
+  const created = (await userCredentials(ctx.store.db, user)).find((c) => c.id === credentialId);
+  if (!created) throw new Error(`Credential ${credentialId} vanished right after it was created`);
+  return created;
+}
+
+export async function userCredentials(db: Db, user: ConnectedUser): Promise<WireCredential[]> {
+  return toWireCredentials(await loadConnections(db, user.id));
+}
+
+/** Matches a credential by UUID, `ext:<externalId>` or plain externalId, as the SDK allows. */
+function matchesReference(credential: WireCredential, reference: string): boolean {
+  if (isUuid(reference)) return credential.id === reference.toLowerCase();
+  const externalId = reference.startsWith('ext:') ? reference.slice(4).trim() : reference.trim();
+  return credential.externalId === externalId;
+}
+
+export function findCredential(credentials: readonly WireCredential[], reference: string): WireCredential {
+  const found = credentials.find((c) => matchesReference(c, reference));
+  if (!found) throw AppError.from('CREDENTIAL_NOT_FOUND', `No credential "${reference.slice(0, 80)}" for this user.`);
+  return found;
+}
+
+/** The credential a request acts on: the one named by `X-Paragon-Credential`, else the oldest. */
+export function selectCredential(credentials: readonly WireCredential[], integration: Integration, reference: string | undefined): WireCredential {
+  const ofIntegration = credentials.filter((c) => c.integrationId === integration.id);
+  if (reference) {
+    const found = findCredential(ofIntegration, reference);
+    return found;
+  }
+  const first = ofIntegration[0];
+  if (!first) throw AppError.from('INTEGRATION_NOT_INSTALLED', `The user has not connected ${integration.name}.`, { integrationId: integration.id, integrationType: integration.type });
+  return first;
+}
+
+export function selectConfiguration(credential: WireCredential, reference: string | undefined) {
+  if (!reference) {
+    const first = credential.configurations[0];
+    if (!first) throw AppError.from('CONFIGURATION_NOT_FOUND', 'This credential has no configuration.');
+    return first;
+  }
+  const externalId = reference.startsWith('ext:') ? reference.slice(4).trim() : reference.trim();
+  const found = credential.configurations.find((c) => c.id === reference.toLowerCase() || c.externalId === externalId);
+  if (!found) throw AppError.from('CONFIGURATION_NOT_FOUND', `No configuration "${reference.slice(0, 80)}" on credential ${credential.id}.`);
+  return found;
+}
+
+export function integrationOf(state: ProjectState, reference: string): Integration {
+  const integration = isUuid(reference) ? state.integrationsById.get(reference.toLowerCase()) : state.integrationsByType.get(reference);
+  if (!integration) throw AppError.from('INTEGRATION_NOT_FOUND', `No integration "${reference.slice(0, 80)}" in this project.`);
+  return integration;
+}
+
+/** Deletes the user's credentials of an integration (or just the one named), with their settings and workflow states. */
+export async function uninstallIntegration(
+  ctx: AppContext,
+  state: ProjectState,
+  user: ConnectedUser,
+  integrationRef: string,
+  credentialRef: string | undefined,
+): Promise<{ integrationId: string; integrationType: string; deletedCredentialIds: string[] }> {
+  const integration = integrationOf(state, integrationRef);
+  const credentials = (await userCredentials(ctx.store.db, user)).filter((c) => c.integrationId === integration.id);
+  const doomed = credentialRef ? [findCredential(credentials, credentialRef)] : credentials;
+  if (doomed.length === 0) {
+    throw AppError.from('INTEGRATION_NOT_INSTALLED', `The user has not connected ${integration.name}.`, { integrationId: integration.id, integrationType: integration.type });
+  }
+  const ids = doomed.map((c) => c.id);
+  await repo.deleteCredentials(ctx.store.db, user.id, ids);
+  return { integrationId: integration.id, integrationType: integration.type, deletedCredentialIds: ids };
+}
+
+export interface SettingsPatch {
+  sharedSettings?: JsonObject | undefined;
+  workflowSettings?: Record<string, { enabled: boolean; settings?: JsonObject | undefined }> | undefined;
+}
+
+/** `PATCH /sdk/credentials/{id}`: replaces the configuration's shared settings and/or workflow settings. */
+export async function updateUserSettings(
+  ctx: AppContext,
+  state: ProjectState,
+  user: ConnectedUser,
+  credentialRef: string,
+  configurationRef: string | undefined,
+  patch: SettingsPatch,
+): Promise<WireCredential> {
+  const credential = findCredential(await userCredentials(ctx.store.db, user), credentialRef);
+  const configuration = selectConfiguration(credential, configurationRef);
+  const workflowSettings = patch.workflowSettings;
+  if (workflowSettings) {
+    for (const [workflowId, value] of Object.entries(workflowSettings)) {
+      const workflow = state.workflowsById.get(workflowId);
+      if (!workflow) throw AppError.from('VALIDATION_FAILED', `workflowSettings names "${workflowId.slice(0, 80)}", which is not a workflow of this project.`);
+      if (workflow.integrationId !== credential.integrationId) {
+        throw AppError.from('WORKFLOW_INTEGRATION_MISMATCH', `Workflow ${workflowId} belongs to another integration than credential ${credential.id}.`);
+      }
+      if (value.enabled && !configuration.workflowSettings[workflowId]?.enabled && credential.status !== 'VALID') {
+        throw AppError.from('CREDENTIAL_NOT_VALID', `Cannot enable workflow ${workflowId}: credential ${credential.id} is ${credential.status}.`);
+      }
+    }
+  }
+  const now = nowIso();
+  await ctx.store.db.transaction().execute(async (trx) => {
+    if (!(await repo.lockCredentialConfig(trx, ctx.store.dialect, credential.id, configuration.id))) {
+      throw AppError.from('CREDENTIAL_NOT_FOUND', `Credential ${credential.id} was disconnected while this request ran.`);
+    }
+    if (patch.sharedSettings) await repo.updateSharedSettings(trx, configuration.id, JSON.stringify(patch.sharedSettings), now);
+    if (workflowSettings) {
+      await deleteWorkflowStatesOfConfig(trx, configuration.id);
+      for (const [workflowId, value] of Object.entries(workflowSettings)) {
+        await upsertWorkflowState(trx, {
+          config_id: configuration.id, workflow_id: workflowId, user_id: user.id,
+          enabled: value.enabled ? 1 : 0, settings: JSON.stringify(value.settings ?? {}), updated_at: now,
+        });
+      }
+    }
+    await repo.touchCredential(trx, credential.id, now);
+  });
+  return findCredential(await userCredentials(ctx.store.db, user), credential.id);
+}
+
+/** Decrypted tokens of a credential, for the code that calls the provider. */
+export async function readSecrets(ctx: AppContext, credentialId: string): Promise<CredentialSecrets | undefined> {
+  const row = await repo.findSecrets(ctx.store.db, credentialId);
+  return row ? (JSON.parse(ctx.secrets.open(row.secrets)) as CredentialSecrets) : undefined;
+}

@@ -1,0 +1,30 @@
+import type { Kysely } from 'kysely';
+import { openStore, type Store, type StoreOptions } from '../platform/db/store.ts';
+import type { ApiKeyTable, ProjectTable, SigningKeyTable } from './projects/projects.table.ts';
+import type { ConnectedUserTable } from './users/users.table.ts';
+import type { IntegrationTable } from './integrations/integrations.table.ts';
+import type { WorkflowStateTable, WorkflowTable } from './workflows/workflows.table.ts';
+import type { CredentialConfigTable, CredentialTable } from './connections/credentials.table.ts';
+
+export interface Database {
+  projects: ProjectTable;
+  signing_keys: SigningKeyTable;
+  api_keys: ApiKeyTable;
+  connected_users: ConnectedUserTable;
+  integrations: IntegrationTable;
+  workflows: WorkflowTable;
+  workflow_states: WorkflowStateTable;
+  credentials: CredentialTable;
+  credential_configs: CredentialConfigTable;
+}
+
+export type Db = Kysely<Database>;
+export type { DialectName } from '../platform/db/store.ts';
+
+/** The store as the domain sees it. */
+export type AppStore = Store<Database>;
+
+/** Opens the store typed with the domain's tables. */
+export function openAppStore(options: StoreOptions): AppStore {
+  return openStore<Database>(options);
+}

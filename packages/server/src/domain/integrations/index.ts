@@ -1,0 +1,4 @@
+/** The integrations room's facade: what other rooms and the API may use. */
+export { toSdkIntegration } from './integration-view.ts';
+export { createIntegration, listIntegrations } from './integrations.service.ts';
+export type { Integration } from './integrations.service.ts';

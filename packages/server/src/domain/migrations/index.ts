@@ -1,0 +1,13 @@
+import type { AnyStore } from '../../platform/db/store.ts';
+import { migrateToLatest as migrate, type MigrationList, type MigrationReport } from '../../platform/db/migrator.ts';
+import { initialSchema } from './0001-initial.ts';
+
+/** Every migration, by the name it is recorded under; each file belongs to the room (or platform part) whose tables it makes. */
+export const MIGRATIONS: MigrationList = {
+  '0001_initial': initialSchema,
+};
+
+/** Brings the schema of `store` up to date. */
+export function migrateToLatest(store: AnyStore): Promise<MigrationReport> {
+  return migrate(store, MIGRATIONS);
+}

@@ -1,0 +1,83 @@
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import type { AppStore as Store } from '../database.ts';
+import { listIntegrations, type Integration } from '../integrations/index.ts';
+import { listWorkflows, type Workflow } from '../workflows/index.ts';
+import { BILLING_PLAN, PLAN_FEATURES, type Feature } from './plans.ts';
+import { listActiveSigningKeys } from './projects.repository.ts';
+import { getProject, type Project } from './projects.service.ts';
+
+/** What every request of a project needs, loaded once and shared. */
+export interface ProjectState {
+  project: Project;
+  billingPlan: string;
+  features: ReadonlySet<Feature>;
+  signingKeys: ReadonlyArray<{ id: string; key: KeyObject }>;
+  integrations: readonly Integration[];
+  integrationsById: ReadonlyMap<string, Integration>;
+  integrationsByType: ReadonlyMap<string, Integration>;
+  workflows: readonly Workflow[];
+  workflowsById: ReadonlyMap<string, Workflow>;
+  workflowsByIntegration: ReadonlyMap<string, readonly Workflow[]>;
+}
+
+interface Entry {
+  loadedAt: number;
+  state: Promise<ProjectState | undefined>;
+}
+
+/**
+ * Per-node cache of project state. Changes made through this node invalidate it at once; changes
+ * made elsewhere (another node, the CLI) are seen within `ttlMs`.
+ */
+export class ProjectCache {
+  private readonly entries = new Map<string, Entry>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly ttlMs: number,
+    private readonly maxEntries = 10_000,
+  ) {}
+
+  get(projectId: string): Promise<ProjectState | undefined> {
+    const now = Date.now();
+    const entry = this.entries.get(projectId);
+    if (entry && now - entry.loadedAt < this.ttlMs) return entry.state;
+    const state = this.load(projectId);
+    if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
+    this.entries.set(projectId, { loadedAt: now, state });
+    state.catch(() => this.entries.delete(projectId));
+    return state;
+  }
+
+  invalidate(projectId: string): void {
+    this.entries.delete(projectId);
+  }
+
+  private async load(projectId: string): Promise<ProjectState | undefined> {
+    const project = await getProject(this.store, projectId);
+    if (!project) return undefined;
+    const [keys, integrations, workflows] = await Promise.all([
+      listActiveSigningKeys(this.store.db, projectId),
+      listIntegrations(this.store, projectId),
+      listWorkflows(this.store, projectId),
+    ]);
+    const workflowsByIntegration = new Map<string, Workflow[]>();
+    for (const workflow of workflows) {
+      const list = workflowsByIntegration.get(workflow.integrationId) ?? [];
+      list.push(workflow);
+      workflowsByIntegration.set(workflow.integrationId, list);
+    }
+    return {
+      project,
+      billingPlan: BILLING_PLAN[project.plan],
+      features: new Set(PLAN_FEATURES[project.plan]),
+      signingKeys: keys.map((k) => ({ id: k.id, key: createPublicKey(k.public_key_pem) })),
+      integrations,
+      integrationsById: new Map(integrations.map((i) => [i.id, i])),
+      integrationsByType: new Map(integrations.map((i) => [i.type, i])),
+      workflows,
+      workflowsById: new Map(workflows.map((w) => [w.id, w])),
+      workflowsByIntegration,
+    };
+  }
+}

@@ -1,0 +1,85 @@
+import { AppError } from '../../platform/errors.ts';
+import { findJsonProblem } from '../../platform/json/json-guard.ts';
+import { isPlainObject, type JsonObject } from '../../platform/json/json.ts';
+
+/** Documented limits of user metadata (docs/api.md). */
+export const METADATA_LIMITS = {
+  maxBytes: 64 * 1024,
+  maxDepth: 8,
+  maxKeyLength: 256,
+} as const;
+
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/**
+ * Top-level keys trimmed, and `name`/`email` in any casing stored as `Name`/`Email`, exactly as
+ * the official SDK normalizes before sending (older SDKs do not, so the server does it too).
+ */
+export function normalizeMetaKeys(meta: JsonObject): JsonObject {
+  const out: JsonObject = {};
+  for (const [rawKey, value] of Object.entries(meta)) {
+    const key = rawKey.trim();
+    const lower = key.toLowerCase();
+    const normalized = lower === 'name' ? 'Name' : lower === 'email' ? 'Email' : key;
+    Object.defineProperty(out, normalized, { value, enumerable: true, writable: true, configurable: true });
+  }
+  return out;
+}
+
+/** Rejects patches whose keys or nesting break the documented limits, before anything is merged. */
+export function checkPatch(patch: JsonObject): void {
+  const stack: Array<{ value: unknown; depth: number }> = [{ value: patch, depth: 0 }];
+  while (stack.length > 0) {
+    const { value, depth } = stack.pop()!;
+    if (depth > METADATA_LIMITS.maxDepth) {
+      throw AppError.from('METADATA_TOO_DEEP', `User metadata may nest objects and arrays at most ${METADATA_LIMITS.maxDepth} levels deep.`);
+    }
+    if (Array.isArray(value)) {
+      for (const item of value) if (typeof item === 'object' && item !== null) stack.push({ value: item, depth: depth + 1 });
+      continue;
+    }
+    if (!isPlainObject(value)) continue;
+    for (const [key, child] of Object.entries(value)) {
+      const trimmed = key.trim();
+      if (FORBIDDEN_KEYS.has(trimmed)) throw AppError.from('METADATA_KEY_FORBIDDEN', `Metadata key "${trimmed}" is not allowed.`, { key: trimmed });
+      if (trimmed.length === 0 || trimmed.length > METADATA_LIMITS.maxKeyLength) {
+        throw AppError.from('METADATA_KEY_INVALID', `Metadata keys must be 1 to ${METADATA_LIMITS.maxKeyLength} characters after trimming; "${trimmed.slice(0, 32)}…" is ${trimmed.length}.`, {
+          keyPrefix: trimmed.slice(0, 32),
+        });
+      }
+      if (typeof child === 'object' && child !== null) stack.push({ value: child, depth: depth + 1 });
+    }
+  }
+  // The X-Paragon-User-Metadata header reaches here without the body's input guard.
+  const problem = findJsonProblem(patch, Number.MAX_SAFE_INTEGER);
+  if (problem) throw AppError.from('INVALID_CHARACTERS', `User metadata holds a NUL character or an unpaired surrogate at ${problem.path}.`, { path: problem.path });
+}
+
+/** RFC 7396 JSON Merge Patch: objects merge recursively, `null` deletes, anything else replaces. */
+export function mergePatch(target: unknown, patch: unknown): unknown {
+  if (!isPlainObject(patch)) return patch;
+  const result: JsonObject = isPlainObject(target) ? { ...target } : {};
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === null) {
+      delete result[key];
+    } else {
+      Object.defineProperty(result, key, { value: mergePatch(result[key], value), enumerable: true, writable: true, configurable: true });
+    }
+  }
+  return result;
+}
+
+/** Merges a patch into stored metadata and returns the serialized result, enforcing the size limit. */
+export function applyMetaPatch(stored: JsonObject, patch: JsonObject): { meta: JsonObject; serialized: string } {
+  checkPatch(patch);
+  const meta = mergePatch(stored, normalizeMetaKeys(patch)) as JsonObject;
+  const serialized = JSON.stringify(meta);
+  const bytes = Buffer.byteLength(serialized, 'utf8');
+  if (bytes > METADATA_LIMITS.maxBytes) {
+    throw AppError.from('METADATA_TOO_LARGE', `User metadata would be ${bytes} bytes; the limit is ${METADATA_LIMITS.maxBytes} bytes serialized. Nothing was stored.`, {
+      bytes,
+      limit: METADATA_LIMITS.maxBytes,
+    });
+  }
+  return { meta, serialized };
+}

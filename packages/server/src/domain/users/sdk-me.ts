@@ -1,0 +1,67 @@
+import type { AppContext } from '../context.ts';
+import { integrationStates, type IntegrationState } from '../connections/index.ts';
+import { userCredentials } from '../connections/index.ts';
+import type { ProjectState } from '../projects/index.ts';
+import { isActivityRecent, resolveUser, resolveUserWithFingerprint, type ConnectedUser } from './users.service.ts';
+import type { JsonObject } from '../../platform/json/json.ts';
+
+export interface SdkMe {
+  authenticated: true;
+  userId: string;
+  meta: JsonObject;
+  resources: unknown[];
+  project: { id: string; billingPlan: string; accessibleFeatures: string[] };
+  integrations: Record<string, IntegrationState>;
+}
+
+/**
+ * The body of `GET /sdk/me`, exactly what the official SDK's `authenticate` needs. It reads only
+ * the user's row, credentials, configurations and workflow states besides the project state: the
+ * rows `findUserWithFingerprint` covers. Reading anything else here needs it added there too.
+ */
+export async function buildSdkMe(ctx: AppContext, state: ProjectState, user: ConnectedUser): Promise<SdkMe> {
+  const credentials = await userCredentials(ctx.store.db, user);
+  return {
+    authenticated: true,
+    userId: user.userId,
+    meta: user.meta,
+    resources: [],
+    project: { id: state.project.id, billingPlan: state.billingPlan, accessibleFeatures: [...state.features] },
+    integrations: integrationStates(state, credentials),
+  };
+}
+
+/**
+ * `GET /sdk/me` serialized by `serialize` (the route's response serializer): from the SdkMeCache
+ * when reading afresh would give the same bytes, otherwise resolved, read and built. `headerMeta`
+ * (the legacy X-Paragon-User-Metadata header) may write, so it always takes the full path.
+ */
+export async function sdkMeJson(
+  ctx: AppContext,
+  state: ProjectState,
+  sub: string,
+  headerMeta: JsonObject | undefined,
+  serialize: (me: SdkMe) => string,
+): Promise<string> {
+  const cache = headerMeta === undefined ? ctx.sdkMeCache : undefined;
+  if (cache?.mode === 'fingerprint') {
+    if (!cache.seen(state, sub)) {
+      const user = await resolveUser(ctx, state, sub);
+      cache.remember(state, sub, user.dateLastActive);
+      return serialize(await buildSdkMe(ctx, state, user));
+    }
+    const { user, fingerprint } = await resolveUserWithFingerprint(ctx, state, sub);
+    const cached = fingerprint === undefined ? undefined : cache.getByFingerprint(state, sub, fingerprint);
+    if (cached !== undefined) return cached;
+    const body = serialize(await buildSdkMe(ctx, state, user));
+    cache.set(state, sub, fingerprint, user.dateLastActive, body);
+    return body;
+  }
+  const cached = cache?.getByVersion(state, sub, (lastActiveAt) => isActivityRecent(lastActiveAt));
+  if (cached !== undefined) return cached;
+  const version = cache?.version();
+  const user = await resolveUser(ctx, state, sub, headerMeta);
+  const body = serialize(await buildSdkMe(ctx, state, user));
+  cache?.set(state, sub, version, user.dateLastActive, body);
+  return body;
+}

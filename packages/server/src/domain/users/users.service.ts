@@ -1,0 +1,134 @@
+import type { AppContext } from '../context.ts';
+import type { Db } from '../database.ts';
+import { AppError } from '../../platform/errors.ts';
+import { newId, nowIso } from '../../platform/ids.ts';
+import { parseJsonObject, type JsonObject } from '../../platform/json/json.ts';
+import type { ProjectState } from '../projects/index.ts';
+import { applyMetaPatch } from './metadata.ts';
+import * as repo from './users.repository.ts';
+import type { ConnectedUserTable } from './users.table.ts';
+
+export interface ConnectedUser {
+  /** Portico's own id of the user (`personaId` on credentials). */
+  id: string;
+  projectId: string;
+  /** The app's id for the user: the `sub` of their tokens. */
+  userId: string;
+  meta: JsonObject;
+  active: boolean;
+  dateCreated: string;
+  dateUpdated: string;
+  dateLastActive: string;
+}
+
+/** `dateLastActive` is written at most once a minute per user, to keep reads free of writes. */
+const ACTIVITY_RESOLUTION_MS = 60_000;
+
+/** Whether activity recorded at `lastActiveAt` is recent enough that a request need not write it again. */
+export function isActivityRecent(lastActiveAt: string, now = Date.now()): boolean {
+  return now - Date.parse(lastActiveAt) <= ACTIVITY_RESOLUTION_MS;
+}
+
+export function toConnectedUser(row: ConnectedUserTable): ConnectedUser {
+  return {
+    id: row.id,
+    projectId: row.project_id,
+    userId: row.external_id,
+    meta: parseJsonObject(row.meta),
+    active: row.disabled_at === null,
+    dateCreated: row.created_at,
+    dateUpdated: row.updated_at,
+    dateLastActive: row.last_active_at,
+  };
+}
+
+function newUserRow(projectId: string, externalId: string, now: string): ConnectedUserTable {
+  return { id: newId(), project_id: projectId, external_id: externalId, meta: '{}', disabled_at: null, created_at: now, updated_at: now, last_active_at: now };
+}
+
+type UserRowFinder = (db: Db, projectId: string, externalId: string) => Promise<(ConnectedUserTable & { fingerprint?: string }) | undefined>;
+
+async function findOrCreateRow(db: Db, projectId: string, externalId: string, find: UserRowFinder) {
+  const existing = await find(db, projectId, externalId);
+  if (existing) return existing;
+  await repo.insertUserIfMissing(db, newUserRow(projectId, externalId, nowIso()));
+  const created = await find(db, projectId, externalId);
+  if (!created) throw new Error(`Connected user ${externalId} vanished right after it was created`);
+  return created;
+}
+
+async function resolve(
+  ctx: AppContext,
+  state: ProjectState,
+  sub: string,
+  headerMeta: JsonObject | undefined,
+  find: UserRowFinder,
+): Promise<{ user: ConnectedUser; fingerprint?: string | undefined }> {
+  const row = await findOrCreateRow(ctx.store.db, state.project.id, sub, find);
+  if (row.disabled_at !== null) throw AppError.from('USER_DISABLED');
+  if (headerMeta && Object.keys(headerMeta).length > 0 && state.features.has('user-metadata')) {
+    const { serialized } = applyMetaPatch(parseJsonObject(row.meta), headerMeta);
+    if (serialized !== row.meta) return { user: await patchUserMeta(ctx, state, sub, headerMeta) };
+  }
+  const now = Date.now();
+  if (!isActivityRecent(row.last_active_at, now)) {
+    row.last_active_at = new Date(now).toISOString();
+    await repo.touchUser(ctx.store.db, row.id, row.last_active_at);
+    // The fingerprint read before this write no longer describes the rows.
+    return { user: toConnectedUser(row) };
+  }
+  return { user: toConnectedUser(row), fingerprint: row.fingerprint };
+}
+
+/**
+ * The Connected User behind a verified token, created on first sight. `headerMeta` is the legacy
+ * `X-Paragon-User-Metadata` header, merged like a PATCH when the plan allows metadata.
+ */
+export async function resolveUser(ctx: AppContext, state: ProjectState, sub: string, headerMeta?: JsonObject): Promise<ConnectedUser> {
+  return (await resolve(ctx, state, sub, headerMeta, repo.findUser)).user;
+}
+
+/**
+ * `resolveUser`, plus (PostgreSQL) the fingerprint of the user's rows read in the same query: see
+ * `findUserWithFingerprint`. Undefined when the call itself then recorded activity.
+ */
+export function resolveUserWithFingerprint(ctx: AppContext, state: ProjectState, sub: string) {
+  return resolve(ctx, state, sub, undefined, repo.findUserWithFingerprint);
+}
+
+/** The user if they exist; never creates one (Admin API reads). */
+export async function findUser(ctx: AppContext, projectId: string, externalId: string): Promise<ConnectedUser | undefined> {
+  const row = await repo.findUser(ctx.store.db, projectId, externalId);
+  return row ? toConnectedUser(row) : undefined;
+}
+
+export function requireMetadataFeature(state: ProjectState): void {
+  if (!state.features.has('user-metadata')) {
+    throw AppError.from('FEATURE_NOT_IN_PLAN', `User metadata is not included in the "${state.project.plan}" plan; move the project to pro or enterprise.`, {
+      feature: 'user-metadata',
+      plan: state.project.plan,
+    });
+  }
+}
+
+/**
+ * JSON Merge Patch of the user's metadata, atomic per user: concurrent patches of different keys
+ * all land. Creates the user when needed.
+ */
+export async function patchUserMeta(ctx: AppContext, state: ProjectState, sub: string, patch: JsonObject): Promise<ConnectedUser> {
+  requireMetadataFeature(state);
+  const { store } = ctx;
+  return store.db.transaction().execute(async (trx) => {
+    let row = await repo.findUserForUpdate(trx, store.dialect, state.project.id, sub);
+    if (!row) {
+      await repo.insertUserIfMissing(trx, newUserRow(state.project.id, sub, nowIso()));
+      row = await repo.findUserForUpdate(trx, store.dialect, state.project.id, sub);
+      if (!row) throw new Error(`Connected user ${sub} vanished right after it was created`);
+    }
+    if (row.disabled_at !== null) throw AppError.from('USER_DISABLED');
+    const { serialized } = applyMetaPatch(parseJsonObject(row.meta), patch);
+    const now = nowIso();
+    await repo.updateUserMeta(trx, row.id, serialized, now);
+    return toConnectedUser({ ...row, meta: serialized, updated_at: now, last_active_at: now });
+  });
+}

@@ -1,0 +1,54 @@
+import type { AppContext } from '../context.ts';
+import { AppError } from '../../platform/errors.ts';
+import { isUuid, nowIso } from '../../platform/ids.ts';
+import { selectConfiguration, selectCredential, userCredentials } from '../connections/index.ts';
+import { lockCredentialConfig, touchCredential } from '../connections/index.ts';
+import type { ProjectState } from '../projects/index.ts';
+import type { ConnectedUser } from '../users/index.ts';
+import { upsertWorkflowState } from './workflows.repository.ts';
+
+export interface WorkflowStateChange {
+  workflowId: string;
+  enabled: boolean;
+  credentialId: string;
+  configurationId: string;
+}
+
+/** Enables or disables one workflow for the user, in the selected credential's configuration. */
+export async function setWorkflowEnabled(
+  ctx: AppContext,
+  state: ProjectState,
+  user: ConnectedUser,
+  workflowId: string,
+  enabled: boolean,
+  refs: { credential?: string | undefined; configuration?: string | undefined },
+): Promise<WorkflowStateChange> {
+  const workflow = isUuid(workflowId) ? state.workflowsById.get(workflowId.toLowerCase()) : undefined;
+  if (!workflow) throw AppError.from('WORKFLOW_NOT_FOUND', `No workflow "${workflowId.slice(0, 80)}" in this project.`);
+  const integration = state.integrationsById.get(workflow.integrationId);
+  if (!integration) throw AppError.from('WORKFLOW_NOT_FOUND');
+  const credential = selectCredential(await userCredentials(ctx.store.db, user), integration, refs.credential);
+  if (enabled && credential.status !== 'VALID') {
+    throw AppError.from('CREDENTIAL_NOT_VALID', `Cannot enable "${workflow.name}": the user's ${integration.name} credential is ${credential.status}; they must reconnect first.`, {
+      credentialId: credential.id,
+      credentialStatus: credential.status,
+    });
+  }
+  const configuration = selectConfiguration(credential, refs.configuration);
+  const now = nowIso();
+  await ctx.store.db.transaction().execute(async (trx) => {
+    if (!(await lockCredentialConfig(trx, ctx.store.dialect, credential.id, configuration.id))) {
+      throw AppError.from('CREDENTIAL_NOT_FOUND', `Credential ${credential.id} was disconnected while this request ran.`);
+    }
+    await upsertWorkflowState(trx, {
+      config_id: configuration.id,
+      workflow_id: workflow.id,
+      user_id: user.id,
+      enabled: enabled ? 1 : 0,
+      settings: JSON.stringify(configuration.workflowSettings[workflow.id]?.settings ?? {}),
+      updated_at: now,
+    });
+    await touchCredential(trx, credential.id, now);
+  });
+  return { workflowId: workflow.id, enabled, credentialId: credential.id, configurationId: configuration.id };
+}

@@ -1,0 +1,33 @@
+import type { Db } from '../database.ts';
+import type { WorkflowStateTable, WorkflowTable } from './workflows.table.ts';
+
+export function insertWorkflow(db: Db, row: WorkflowTable) {
+  return db.insertInto('workflows').values(row).execute();
+}
+
+export function listWorkflows(db: Db, projectId: string) {
+  return db.selectFrom('workflows').selectAll().where('project_id', '=', projectId).orderBy('created_at').orderBy('id').execute();
+}
+
+export function listWorkflowStatesOfUser(db: Db, userId: string) {
+  return db.selectFrom('workflow_states').selectAll().where('user_id', '=', userId).execute();
+}
+
+export function listWorkflowStatesOfConfig(db: Db, configId: string) {
+  return db.selectFrom('workflow_states').selectAll().where('config_id', '=', configId).execute();
+}
+
+/** Insert or overwrite one workflow's state in a configuration. */
+export function upsertWorkflowState(db: Db, row: WorkflowStateTable) {
+  return db
+    .insertInto('workflow_states')
+    .values(row)
+    .onConflict((oc) =>
+      oc.columns(['config_id', 'workflow_id']).doUpdateSet({ enabled: row.enabled, settings: row.settings, updated_at: row.updated_at }),
+    )
+    .execute();
+}
+
+export function deleteWorkflowStatesOfConfig(db: Db, configId: string) {
+  return db.deleteFrom('workflow_states').where('config_id', '=', configId).execute();
+}

@@ -1,0 +1,48 @@
+import type { AppStore as Store } from '../database.ts';
+import { newId, nowIso } from '../../platform/ids.ts';
+import type { WorkflowTable } from './workflows.table.ts';
+import * as repo from './workflows.repository.ts';
+
+export interface Workflow {
+  id: string;
+  projectId: string;
+  integrationId: string;
+  name: string;
+  defaultEnabled: boolean;
+  dateCreated: string;
+  dateUpdated: string;
+}
+
+export function toWorkflow(row: WorkflowTable): Workflow {
+  return {
+    id: row.id,
+    projectId: row.project_id,
+    integrationId: row.integration_id,
+    name: row.name,
+    defaultEnabled: row.default_enabled === 1,
+    dateCreated: row.created_at,
+    dateUpdated: row.updated_at,
+  };
+}
+
+export async function createWorkflow(
+  store: Store,
+  input: { projectId: string; integrationId: string; name: string; defaultEnabled: boolean },
+): Promise<Workflow> {
+  const now = nowIso();
+  const row: WorkflowTable = {
+    id: newId(),
+    project_id: input.projectId,
+    integration_id: input.integrationId,
+    name: input.name,
+    default_enabled: input.defaultEnabled ? 1 : 0,
+    created_at: now,
+    updated_at: now,
+  };
+  await repo.insertWorkflow(store.db, row);
+  return toWorkflow(row);
+}
+
+export async function listWorkflows(store: Store, projectId: string): Promise<Workflow[]> {
+  return (await repo.listWorkflows(store.db, projectId)).map(toWorkflow);
+}

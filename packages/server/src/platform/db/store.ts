@@ -1,0 +1,105 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import SQLite from 'better-sqlite3';
+import pg from 'pg';
+import { Kysely, PostgresDialect, type SelectQueryBuilder } from 'kysely';
+import { GroupCommitSqliteDriver, sqliteDialect } from './sqlite-driver.ts';
+
+/**
+ * The one place where SQLite and PostgreSQL differ. Application code sees ISO-8601 strings for
+ * timestamps, JSON as text, and 0/1 for flags on both stores.
+ */
+export type DialectName = 'sqlite' | 'postgres';
+
+/** The database of the running process; `DB` is the table map of whoever opened it (the domain's `Database`). */
+export interface Store<DB = unknown> {
+  readonly db: Kysely<DB>;
+  readonly dialect: DialectName;
+  /** Where the data lives, for messages: a file path or a redacted URL. */
+  readonly location: string;
+  /**
+   * A number that changes whenever the database may have changed, by this process or another;
+   * undefined where that cannot be known without a query (PostgreSQL: other nodes write too).
+   * A read made under one version may be reused while the version stays the same.
+   */
+  changeVersion(): number | undefined;
+  close(): Promise<void>;
+}
+
+/** A store whatever its tables, for plumbing that brings its own table types (migrations, jobs, events). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyStore = Store<any>;
+
+export interface StoreOptions {
+  databaseUrl?: string | undefined;
+  dataDir: string;
+  sqliteSynchronous?: 'full' | 'normal';
+  /** Largest PostgreSQL pool. @default 10 */
+  poolSize?: number;
+}
+
+const PG_TIMESTAMPTZ = 1184;
+const PG_JSONB = 3802;
+const PG_JSON = 114;
+
+/** What PostgreSQL prints for a timestamptz in a UTC session: "2026-11-22 06:03:00.123+00" (0 to 6 fraction digits). */
+const PG_UTC_TIMESTAMP = /^(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d)(?:\.(\d{1,6}))?\+00$/;
+
+function pgTimestampToIso(value: string): string {
+  // Rows carry many timestamps; rewriting the text is ~15x faster than a Date round trip and gives
+  // the same string (milliseconds truncated, like Date). Anything unusual takes the Date route.
+  const match = PG_UTC_TIMESTAMP.exec(value);
+  if (match) return `${match[1]}T${match[2]}.${(match[3] ?? '').padEnd(3, '0').slice(0, 3)}Z`;
+  return new Date(value.replace(' ', 'T').replace(/([+-]\d\d)$/, '$1:00')).toISOString();
+}
+
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
+}
+
+export function openStore<DB>(options: StoreOptions): Store<DB> {
+  if (options.databaseUrl) return openPostgres<DB>(options.databaseUrl, options.poolSize ?? 10);
+  return openSqlite<DB>(path.join(options.dataDir, 'portico.db'), options.sqliteSynchronous ?? 'full');
+}
+
+function openSqlite<DB>(file: string, synchronous: 'full' | 'normal'): Store<DB> {
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  const database = new SQLite(file);
+  database.pragma('journal_mode = WAL');
+  database.pragma(`synchronous = ${synchronous}`);
+  database.pragma('foreign_keys = ON');
+  database.pragma('busy_timeout = 5000');
+  const driver = new GroupCommitSqliteDriver(database);
+  const db = new Kysely<DB>({ dialect: sqliteDialect(driver) });
+  return {
+    db,
+    dialect: 'sqlite',
+    location: file,
+    changeVersion: () => driver.changeVersion(),
+    close: () => db.destroy(),
+  };
+}
+
+function openPostgres<DB>(url: string, poolSize: number): Store<DB> {
+  const types = {
+    getTypeParser(oid: number, format?: 'text' | 'binary') {
+      if (oid === PG_TIMESTAMPTZ) return pgTimestampToIso;
+      if (oid === PG_JSONB || oid === PG_JSON) return (value: string) => value;
+      return pg.types.getTypeParser(oid, format);
+    },
+  };
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, types, options: '-c TimeZone=UTC' });
+  pool.on('error', () => {
+    // An idle client lost its connection; the pool replaces it. Queries report their own errors.
+  });
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  return { db, dialect: 'postgres', location: redactUrl(url), changeVersion: () => undefined, close: () => db.destroy() };
+}
+
+/** Row lock for read-modify-write inside a transaction; SQLite transactions are already serial. */
+export function lockForUpdate<DB, TB extends keyof DB, O>(
+  dialect: DialectName,
+  query: SelectQueryBuilder<DB, TB, O>,
+): SelectQueryBuilder<DB, TB, O> {
+  return dialect === 'postgres' ? query.forUpdate() : query;
+}
