@@ -1,0 +1,32 @@
+import { openRuntime } from '../../boot/runtime.ts';
+import { startServer } from '../../boot/server.ts';
+import { loadProcessConfig } from '../../platform/config.ts';
+import { overrides, parse } from '../args.ts';
+import { ensureDemoProject } from '../demo.ts';
+
+export async function serve(args: string[]): Promise<void> {
+  const values = parse(args, { port: { type: 'string' }, host: { type: 'string' }, demo: { type: 'boolean' } });
+  const config = loadProcessConfig(overrides(values));
+  const ctx = await openRuntime(config);
+  const demo = values.demo ? await ensureDemoProject(ctx) : undefined;
+  const server = await startServer(ctx);
+  const lines = [
+    '',
+    `Portico is running at ${server.url}`,
+    `  store:        ${ctx.store.dialect} (${ctx.store.location})`,
+    `  API reference: ${server.url}/api/v1/openapi.json`,
+  ];
+  if (demo) {
+    lines.push(
+      `  demo project: ${demo.projectId}${demo.created ? ' (created now)' : ''}`,
+      `  private signing key: ${demo.privateKeyPath}`,
+      `  Admin API key: in ${config.dataDir}/demo-project.json`,
+      '',
+      'Mint a user token for the demo project:',
+      `  npx portico token --project ${demo.projectId} --user demo-user --private-key ${demo.privateKeyPath}`,
+      'Then:',
+      `  curl -H "Authorization: Bearer <token>" ${server.url}/projects/${demo.projectId}/sdk/me`,
+    );
+  }
+  process.stdout.write(`${lines.join('\n')}\n\n`);
+}
