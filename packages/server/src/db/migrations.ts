@@ -1,6 +1,7 @@
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import type { DialectName } from './database.ts';
 import type { Store } from './store.ts';
+import { eventsMigration } from '../platform/events/events.migration.ts';
 
 /** Column types that differ between the stores. */
 function types(dialect: DialectName) {
@@ -136,6 +137,7 @@ const initial: MigrationFactory = (dialect) => ({
 /** Ordered by name; never edit a migration that has shipped, add a new one. */
 const MIGRATIONS: Record<string, MigrationFactory> = {
   '0001_initial': initial,
+  '0003_events': eventsMigration,
 };
 
 class StaticProvider implements MigrationProvider {
