@@ -58,6 +58,7 @@ export class PgChangeNotifier {
 
   /** Connects and LISTENs; rejects if the first attempt fails (later drops reconnect by themselves). */
   async start(): Promise<void> {
+    if (this.client) return;
     this.stopped = false;
     await this.connect();
   }

@@ -23,7 +23,8 @@ export interface EventBusOptions {
   onError?: (error: unknown, context: string) => void;
 }
 
-type Handler<N> = (notice: N) => void | Promise<void>;
+/** A subscriber; a promise it returns is not awaited, only watched for rejection. */
+type Handler<N> = (notice: N) => unknown;
 
 export interface EventBus<M extends EventMap<M>> {
   /** Runs `work` in a transaction and, once it has committed, tells subscribers what it emitted. */
@@ -57,7 +58,7 @@ export function createEventBus<M extends EventMap<M>>(options: EventBusOptions):
       for (const handler of handlers.get(key) ?? []) {
         try {
           const result = handler(notice);
-          if (result) result.catch((error: unknown) => onError(error, `subscriber of ${notice.type}`));
+          if (result instanceof Promise) result.catch((error: unknown) => onError(error, `subscriber of ${notice.type}`));
         } catch (error) {
           onError(error, `subscriber of ${notice.type}`);
         }
