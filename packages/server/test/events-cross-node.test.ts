@@ -1,9 +1,10 @@
+import net from 'node:net';
 import pg from 'pg';
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { migrateToLatest } from '../src/db/migrations.ts';
 import { openStore, type Store } from '../src/db/store.ts';
-import { PgChangeNotifier, createEventBus, type EventNotice } from '../src/platform/events/index.ts';
+import { PgChangeNotifier, createEventBus, notifyChange, type ChangeMessage, type EventNotice } from '../src/platform/events/index.ts';
 import { STORES, createTestDatabase, type TestDatabase } from './harness.ts';
 import { EventsNode, type Report } from './support/events-process.ts';
 import type { NodeEvents } from './support/events-node.ts';
@@ -24,6 +25,37 @@ async function terminateListeners(database: TestDatabase, applicationName: strin
   } finally {
     await client.end();
   }
+}
+
+/** A TCP proxy to PostgreSQL whose current connections can be frozen: they stay open and carry nothing, as after a NAT forgets them. */
+async function freezableProxy(target: URL): Promise<{ url: string; freeze(): void; close(): Promise<void> }> {
+  const connections = new Set<{ frozen: boolean; sockets: net.Socket[] }>();
+  const server = net.createServer((client) => {
+    const upstream = net.connect(Number(target.port || 5432), target.hostname);
+    const connection = { frozen: false, sockets: [client, upstream] };
+    connections.add(connection);
+    client.on('data', (data) => connection.frozen || upstream.write(data));
+    upstream.on('data', (data) => connection.frozen || client.write(data));
+    for (const socket of connection.sockets) {
+      socket.on('error', () => undefined);
+      socket.on('close', () => {
+        connections.delete(connection);
+        for (const other of connection.sockets) other.destroy();
+      });
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = new URL(target);
+  url.hostname = '127.0.0.1';
+  url.port = String((server.address() as net.AddressInfo).port);
+  return {
+    url: url.toString(),
+    freeze: () => connections.forEach((c) => (c.frozen = true)),
+    close: async () => {
+      for (const c of connections) for (const socket of c.sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
 }
 
 describe.each(STORES)('domain events across processes (%s)', (kind) => {
@@ -116,6 +148,25 @@ describe.each(STORES)('domain events across processes (%s)', (kind) => {
     const after = a.reports.filter((r) => typeof r.emitted === 'number').slice(CHANGES).map((r) => r.emitted);
     await b.waitFor((r) => typeof r.notice === 'number', CHANGES + 5);
     expect(b.reports.filter((r) => typeof r.notice === 'number').slice(CHANGES).map((r) => r.notice)).toEqual(after);
+  });
+
+  it.runIf(kind === 'postgres')('notices a silently dead LISTEN connection by its heartbeat, reconnects and resyncs', async () => {
+    const proxy = await freezableProxy(new URL(database.databaseUrl!));
+    const lost: unknown[] = [];
+    const notifier = new PgChangeNotifier({ connectionString: proxy.url, heartbeatIntervalMs: 200, minReconnectDelayMs: 20, onError: (error) => void lost.push(error) });
+    closers.push(() => proxy.close(), () => notifier.stop());
+    let resyncs = 0;
+    notifier.onResync(() => resyncs++);
+    const received: ChangeMessage[] = [];
+    notifier.on('project.changed', (message) => void received.push(message));
+    await notifier.start();
+    expect(resyncs).toBe(1);
+
+    proxy.freeze();
+    await expect.poll(() => resyncs, { timeout: 5000 }).toBe(2);
+    expect(String(lost[0])).toMatch(/timeout/i);
+    await notifyChange(store.db, 'project.changed', { projectId: 'p1' });
+    await expect.poll(() => received).toEqual([{ k: 'project.changed', projectId: 'p1' }]);
   });
 
   it('a durable consumer killed with SIGKILL mid-batch again and again handles every event exactly once', async () => {

@@ -16,6 +16,11 @@ export interface PgChangeNotifierOptions {
   minReconnectDelayMs?: number;
   /** @default 5000 */
   maxReconnectDelayMs?: number;
+  /**
+   * How often the listening connection is checked with a query, so that one silently dropped
+   * (a NAT or load balancer forgetting an idle TCP flow) is noticed. @default 30000
+   */
+  heartbeatIntervalMs?: number;
   /** Lost connections, failed reconnects, malformed messages, throwing handlers. @default console.error */
   onError?: (error: unknown) => void;
 }
@@ -32,6 +37,7 @@ export class PgChangeNotifier {
   private readonly onError: (error: unknown) => void;
   private client: pg.Client | undefined;
   private reconnectTimer: NodeJS.Timeout | undefined;
+  private heartbeat: NodeJS.Timeout | undefined;
   private failures = 0;
   private stopped = false;
 
@@ -66,17 +72,20 @@ export class PgChangeNotifier {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.reconnectTimer);
+    clearInterval(this.heartbeat);
     const client = this.client;
     this.client = undefined;
     await client?.end().catch(() => undefined);
   }
 
   private async connect(): Promise<void> {
+    const heartbeatMs = this.options.heartbeatIntervalMs ?? 30_000;
     const client = new pg.Client({
       connectionString: this.options.connectionString,
       application_name: this.options.applicationName ?? 'portico-listener',
       keepAlive: true,
       connectionTimeoutMillis: 5000,
+      query_timeout: Math.min(10_000, heartbeatMs),
     });
     client.on('notification', (notification) => this.receive(notification.payload));
     client.on('error', (error) => this.lost(client, error));
@@ -94,12 +103,18 @@ export class PgChangeNotifier {
     }
     this.client = client;
     this.failures = 0;
+    clearInterval(this.heartbeat);
+    this.heartbeat = setInterval(() => {
+      client.query('select 1').catch((error: unknown) => this.lost(client, error));
+    }, heartbeatMs);
+    this.heartbeat.unref();
     for (const handler of this.resyncHandlers) this.call(handler);
   }
 
   private lost(client: pg.Client, error: unknown): void {
     if (client !== this.client) return;
     this.client = undefined;
+    clearInterval(this.heartbeat);
     void client.end().catch(() => undefined);
     if (this.stopped) return;
     this.onError(error);
