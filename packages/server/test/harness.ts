@@ -12,6 +12,7 @@ import { loadConfig, type Config } from '../src/platform/config.ts';
 import { migrateToLatest } from '../src/domain/migrations/index.ts';
 import { openAppStore as openStore } from '../src/domain/database.ts';
 import type { AppStore as Store } from '../src/domain/database.ts';
+import { PgChangeNotifier } from '../src/platform/events/index.ts';
 import { SecretBox } from '../src/platform/crypto/secret-box.ts';
 import { createProject, type CreatedProject } from '../src/domain/projects/index.ts';
 import type { Plan } from '../src/domain/projects/index.ts';
@@ -92,6 +93,8 @@ export interface Portico {
   /** The first project, created with the plan asked for. */
   project: CreatedProject;
   createProject(plan?: Plan): Promise<CreatedProject>;
+  /** A second node on the same database (its own store, caches and, on PostgreSQL, listener). */
+  startSecondNode(): Promise<{ app: FastifyInstance; ctx: AppContext; close(): Promise<void> }>;
   token(sub: string, options?: TokenOptions): Promise<string>;
   /** A Connect API call as user `sub` of the first project (path after /projects/{pid}). */
   connect(sub: string, method: InjectOptions['method'], sdkPath: string, body?: unknown, headers?: Record<string, string>): Promise<LightMyRequestResponse>;
@@ -115,6 +118,16 @@ export async function signToken(project: CreatedProject, sub: string | undefined
   return jwt.sign(createPrivateKey(project.privateKeyPem));
 }
 
+/** One Portico node (context and app, not listening) on an open store; on PostgreSQL it hears the other nodes. */
+async function startNode(config: Config, store: Store): Promise<{ ctx: AppContext; app: FastifyInstance }> {
+  const notifier = config.databaseUrl ? new PgChangeNotifier({ connectionString: config.databaseUrl }) : undefined;
+  await notifier?.start();
+  const ctx = createContext(config, store, new SecretBox(TEST_ENCRYPTION_KEYS), { notifier });
+  const app = await buildApp(ctx);
+  await app.ready();
+  return { ctx, app };
+}
+
 export async function startPortico(kind: StoreKind, options: { plan?: Plan; config?: Record<string, string> } = {}): Promise<Portico> {
   const database = await createTestDatabase(kind);
   const config: Config = loadConfig({
@@ -125,9 +138,7 @@ export async function startPortico(kind: StoreKind, options: { plan?: Plan; conf
   });
   const store = openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 20 });
   await migrateToLatest(store);
-  const ctx = createContext(config, store, new SecretBox(TEST_ENCRYPTION_KEYS));
-  const app = await buildApp(ctx);
-  await app.ready();
+  const { ctx, app } = await startNode(config, store);
   const project = await createProject(store, { name: 'Test', plan: options.plan ?? 'enterprise' });
 
   const portico: Portico = {
@@ -138,6 +149,10 @@ export async function startPortico(kind: StoreKind, options: { plan?: Plan; conf
     database,
     project,
     createProject: (plan) => createProject(store, { name: 'Other', plan: plan ?? 'enterprise' }),
+    async startSecondNode() {
+      const node = await startNode(config, openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
+      return { ...node, close: async () => { await node.app.close(); await node.ctx.close(); } };
+    },
     token: (sub, tokenOptions) => signToken(tokenOptions?.project ?? project, sub, tokenOptions),
     async connect(sub, method, sdkPath, body, headers = {}) {
       return app.inject({
@@ -157,7 +172,7 @@ export async function startPortico(kind: StoreKind, options: { plan?: Plan; conf
     },
     async close() {
       await app.close();
-      await store.close();
+      await ctx.close();
       await database.drop();
     },
   };

@@ -5,6 +5,7 @@ import { ConfigError, type Config } from '../platform/config.ts';
 import { migrateToLatest } from '../domain/migrations/index.ts';
 import { openAppStore as openStore } from '../domain/database.ts';
 import type { AppStore as Store } from '../domain/database.ts';
+import { PgChangeNotifier } from '../platform/events/index.ts';
 import { SecretBox } from '../platform/crypto/secret-box.ts';
 
 export const ENCRYPTION_KEY_FILE = 'encryption-keys';
@@ -41,8 +42,19 @@ export async function openMigratedStore(config: Config): Promise<Store> {
   return store;
 }
 
+/**
+ * The services of a running node. On PostgreSQL a change notifier listens for the other nodes'
+ * changes (and this process's CLI siblings'), so caches drop stale entries within milliseconds.
+ */
 export async function openRuntime(config: Config): Promise<AppContext> {
   const secrets = loadSecretBox(config);
   const store = await openMigratedStore(config);
-  return createContext(config, store, secrets);
+  const notifier = config.databaseUrl ? new PgChangeNotifier({ connectionString: config.databaseUrl, applicationName: 'portico-listener' }) : undefined;
+  try {
+    await notifier?.start();
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  return createContext(config, store, secrets, { notifier });
 }

@@ -18,7 +18,7 @@ export async function startServer(ctx: AppContext): Promise<RunningServer> {
   const close = () => {
     closing ??= (async () => {
       await app.close();
-      await ctx.store.close();
+      await ctx.close();
     })();
     return closing;
   };

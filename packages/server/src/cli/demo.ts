@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { AppContext } from '../domain/context.ts';
+import { systemActor } from '../domain/events.ts';
 import { createIntegration } from '../domain/integrations/index.ts';
 import { createProject, getProject } from '../domain/projects/index.ts';
 import { createWorkflow } from '../domain/workflows/index.ts';
@@ -34,9 +35,9 @@ export async function ensureDemoProject(ctx: AppContext): Promise<DemoProject> {
   }
   const created = await createProject(ctx.store, { name: 'Demo', plan: 'enterprise' });
   for (const setup of DEMO_SETUP) {
-    const integration = await createIntegration(ctx.store, created.projectId, { type: setup.type });
+    const integration = await createIntegration(ctx, created.projectId, { type: setup.type }, systemActor('demo'));
     for (const workflow of setup.workflows) {
-      await createWorkflow(ctx.store, { projectId: created.projectId, integrationId: integration.id, ...workflow });
+      await createWorkflow(ctx, { projectId: created.projectId, integrationId: integration.id, ...workflow }, systemActor('demo'));
     }
   }
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });

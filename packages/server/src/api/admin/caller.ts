@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import type { AppContext } from '../../domain/context.ts';
+import type { Actor } from '../../domain/events.ts';
 import { findActiveApiKeyByHash, type ProjectState } from '../../domain/projects/index.ts';
 import { hashApiKey } from '../../platform/crypto/signing-keys.ts';
 import { AppError } from '../../platform/errors.ts';
@@ -44,6 +45,11 @@ export function adminAuthHook(ctx: AppContext) {
     if (found.projectId !== state.project.id) throw AppError.from('API_KEY_INVALID');
     request.adminCaller = { state, apiKeyId: found.apiKeyId };
   };
+}
+
+/** Who made a change through the Admin API, for the events it records. */
+export function adminActor(request: FastifyRequest): Actor {
+  return { kind: 'api_key', name: adminCallerOf(request).apiKeyId };
 }
 
 /** The authenticated caller of an Admin route. */

@@ -2,7 +2,7 @@ import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typ
 import type { AppContext } from '../../domain/context.ts';
 import { AppError } from '../../platform/errors.ts';
 import { AnyObject, Open, ProjectParams, errorResponses } from '../../platform/http/schemas.ts';
-import { adminCallerOf } from './caller.ts';
+import { adminActor, adminCallerOf } from './caller.ts';
 import { integrationOf } from '../../domain/connections/index.ts';
 import { createIntegration, type Integration } from '../../domain/integrations/index.ts';
 
@@ -38,8 +38,7 @@ export function integrationsAdminRoutes(ctx: AppContext): FastifyPluginAsyncType
       },
     }, async (request, reply) => {
       const { state } = adminCallerOf(request);
-      const integration = await createIntegration(ctx.store, state.project.id, request.body);
-      ctx.projects.invalidate(state.project.id);
+      const integration = await createIntegration(ctx, state.project.id, request.body, adminActor(request));
       return reply.status(201).send(toAdminIntegration(integration));
     });
 

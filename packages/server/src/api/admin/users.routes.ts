@@ -2,7 +2,7 @@ import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typ
 import type { AppContext } from '../../domain/context.ts';
 import { AppError } from '../../platform/errors.ts';
 import { AnyObject, Open, ProjectParams, WireCredentialSchema, errorResponses } from '../../platform/http/schemas.ts';
-import { adminCallerOf } from './caller.ts';
+import { adminActor, adminCallerOf } from './caller.ts';
 import { createCredential, integrationOf } from '../../domain/connections/index.ts';
 import { buildSdkMe } from '../../domain/users/index.ts';
 import { findUser, resolveUser } from '../../domain/users/index.ts';
@@ -75,7 +75,7 @@ export function usersAdminRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         providerData: body.providerData,
         expiresAt: body.expiresAt === undefined ? undefined : new Date(body.expiresAt).toISOString(),
         externalId: body.externalId,
-      });
+      }, adminActor(request));
       return reply.status(201).send(credential);
     });
   };

@@ -1,7 +1,7 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppContext } from '../../domain/context.ts';
 import { Open, ProjectParams, errorResponses } from '../../platform/http/schemas.ts';
-import { adminCallerOf } from './caller.ts';
+import { adminActor, adminCallerOf } from './caller.ts';
 import { integrationOf } from '../../domain/connections/index.ts';
 import { createWorkflow, type Workflow } from '../../domain/workflows/index.ts';
 
@@ -34,13 +34,12 @@ export function workflowsAdminRoutes(ctx: AppContext): FastifyPluginAsyncTypebox
     }, async (request, reply) => {
       const { state } = adminCallerOf(request);
       const integration = integrationOf(state, request.body.integration);
-      const workflow = await createWorkflow(ctx.store, {
+      const workflow = await createWorkflow(ctx, {
         projectId: state.project.id,
         integrationId: integration.id,
         name: request.body.name,
         defaultEnabled: request.body.defaultEnabled ?? false,
-      });
-      ctx.projects.invalidate(state.project.id);
+      }, adminActor(request));
       return reply.status(201).send(view(workflow, integration.type));
     });
 

@@ -5,6 +5,7 @@ import { isUuid, newId, nowIso } from '../../platform/ids.ts';
 import type { JsonObject } from '../../platform/json/json.ts';
 import type { Integration } from '../integrations/index.ts';
 import type { ProjectState } from '../projects/index.ts';
+import { userActor, type Actor } from '../events.ts';
 import type { ConnectedUser } from '../users/index.ts';
 import { deleteWorkflowStatesOfConfig, upsertWorkflowState } from '../workflows/index.ts';
 import { loadConnections, toWireCredentials, type WireCredential } from './credential-view.ts';
@@ -30,11 +31,17 @@ export interface NewCredential {
  * Stores a credential with its default configuration; workflows marked `defaultEnabled` are
  * enabled at once, as on a fresh install.
  */
-export async function createCredential(ctx: AppContext, state: ProjectState, user: ConnectedUser, input: NewCredential): Promise<WireCredential> {
+export async function createCredential(
+  ctx: AppContext,
+  state: ProjectState,
+  user: ConnectedUser,
+  input: NewCredential,
+  actor: Actor = userActor(user.userId),
+): Promise<WireCredential> {
   const now = nowIso();
   const credentialId = newId();
   const configId = newId();
-  await ctx.store.db.transaction().execute(async (trx) => {
+  await ctx.events.transaction(async (trx) => {
     await repo.insertCredential(trx, {
       id: credentialId,
       project_id: state.project.id,
@@ -59,6 +66,12 @@ export async function createCredential(ctx: AppContext, state: ProjectState, use
       if (!workflow.defaultEnabled) continue;
       await upsertWorkflowState(trx, { config_id: configId, workflow_id: workflow.id, user_id: user.id, enabled: 1, settings: '{}', updated_at: now });
     }
+    await ctx.events.emit(trx, 'integration.installed', {
+      projectId: state.project.id,
+      userId: user.userId,
+      actor,
+      data: { integrationId: input.integration.id, integrationType: input.integration.type, credentialId },
+    });
   });
   const created = (await userCredentials(ctx.store.db, user)).find((c) => c.id === credentialId);
   if (!created) throw new Error(`Credential ${credentialId} vanished right after it was created`);
@@ -119,6 +132,7 @@ export async function uninstallIntegration(
   user: ConnectedUser,
   integrationRef: string,
   credentialRef: string | undefined,
+  actor: Actor = userActor(user.userId),
 ): Promise<{ integrationId: string; integrationType: string; deletedCredentialIds: string[] }> {
   const integration = integrationOf(state, integrationRef);
   const credentials = (await userCredentials(ctx.store.db, user)).filter((c) => c.integrationId === integration.id);
@@ -127,7 +141,15 @@ export async function uninstallIntegration(
     throw AppError.from('INTEGRATION_NOT_INSTALLED', `The user has not connected ${integration.name}.`, { integrationId: integration.id, integrationType: integration.type });
   }
   const ids = doomed.map((c) => c.id);
-  await repo.deleteCredentials(ctx.store.db, user.id, ids);
+  await ctx.events.transaction(async (trx) => {
+    await repo.deleteCredentials(trx, user.id, ids);
+    await ctx.events.emit(trx, 'integration.uninstalled', {
+      projectId: state.project.id,
+      userId: user.userId,
+      actor,
+      data: { integrationId: integration.id, integrationType: integration.type, credentialIds: ids },
+    });
+  });
   return { integrationId: integration.id, integrationType: integration.type, deletedCredentialIds: ids };
 }
 
@@ -144,6 +166,7 @@ export async function updateUserSettings(
   credentialRef: string,
   configurationRef: string | undefined,
   patch: SettingsPatch,
+  actor: Actor = userActor(user.userId),
 ): Promise<WireCredential> {
   const credential = findCredential(await userCredentials(ctx.store.db, user), credentialRef);
   const configuration = selectConfiguration(credential, configurationRef);
@@ -161,7 +184,7 @@ export async function updateUserSettings(
     }
   }
   const now = nowIso();
-  await ctx.store.db.transaction().execute(async (trx) => {
+  await ctx.events.transaction(async (trx) => {
     if (!(await repo.lockCredentialConfig(trx, ctx.store.dialect, credential.id, configuration.id))) {
       throw AppError.from('CREDENTIAL_NOT_FOUND', `Credential ${credential.id} was disconnected while this request ran.`);
     }
@@ -176,6 +199,12 @@ export async function updateUserSettings(
       }
     }
     await repo.touchCredential(trx, credential.id, now);
+    await ctx.events.emit(trx, 'credential.settings.updated', {
+      projectId: state.project.id,
+      userId: user.userId,
+      actor,
+      data: { credentialId: credential.id, configurationId: configuration.id, shared: patch.sharedSettings !== undefined, workflows: workflowSettings !== undefined },
+    });
   });
   return findCredential(await userCredentials(ctx.store.db, user), credential.id);
 }

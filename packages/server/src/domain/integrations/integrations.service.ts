@@ -1,4 +1,6 @@
 import type { AppStore as Store } from '../database.ts';
+import type { ChangeDeps } from '../context.ts';
+import type { Actor } from '../events.ts';
 import { AppError } from '../../platform/errors.ts';
 import { newId, nowIso } from '../../platform/ids.ts';
 import { parseJsonObject, type JsonObject } from '../../platform/json/json.ts';
@@ -56,7 +58,8 @@ function resolveType(input: CreateIntegrationInput): { type: string; name: strin
   });
 }
 
-export async function createIntegration(store: Store, projectId: string, input: CreateIntegrationInput): Promise<Integration> {
+export async function createIntegration(deps: ChangeDeps, projectId: string, input: CreateIntegrationInput, actor: Actor): Promise<Integration> {
+  const { store, events } = deps;
   const { type, name } = resolveType(input);
   if (await repo.findIntegrationByType(store.db, projectId, type)) {
     throw AppError.from('INTEGRATION_ALREADY_EXISTS', `This project already has a "${type}" integration.`);
@@ -74,7 +77,10 @@ export async function createIntegration(store: Store, projectId: string, input: 
     updated_at: now,
   };
   try {
-    await repo.insertIntegration(store.db, row);
+    await events.transaction(async (trx) => {
+      await repo.insertIntegration(trx, row);
+      await events.emit(trx, 'project.changed', { projectId, actor, data: { what: 'integrations' } });
+    });
   } catch (error) {
     // A concurrent create of the same type lost the race on the unique constraint.
     if (await repo.findIntegrationByType(store.db, projectId, type)) {

@@ -53,6 +53,11 @@ export class ProjectCache {
     this.entries.delete(projectId);
   }
 
+  /** Changes may have been missed (another node's notices were lost): reload every project. */
+  clear(): void {
+    this.entries.clear();
+  }
+
   private async load(projectId: string): Promise<ProjectState | undefined> {
     const project = await getProject(this.store, projectId);
     if (!project) return undefined;

@@ -3,88 +3,100 @@ import type { AppStore as Store } from '../database.ts';
 import type { ProjectState } from '../projects/index.ts';
 
 interface Entry {
-  /**
-   * What the body was read under: the store's change version (SQLite) or the fingerprint of the
-   * user's rows (PostgreSQL). The body is served again only while it still holds.
-   */
-  tag: number | string;
+  /** Version mode: the store's change version the body was read under. */
+  version: number | undefined;
   /** The project state the body was built from; a reloaded state is a miss. */
   state: ProjectState;
-  /** When the user's activity was last recorded (version-tagged entries only). */
+  /** When the user's activity was last recorded; a request that must record it again is a miss. */
   lastActiveAt: string;
   body: string;
 }
 
+/** A read in progress: what `set` needs to know whether the body may be kept. */
+export interface ReadTicket {
+  version: number | undefined;
+  /** The invalidation clock when the read began. */
+  clock: number;
+}
+
 /** Room for about 500 bodies of users with ten credentials, or several thousand smaller ones. */
 const DEFAULT_MAX_BYTES = 8 * 1024 * 1024;
+/** Users whose recent invalidation is remembered, so a read that raced it is not kept. */
+const INVALIDATION_MEMORY = 100_000;
 
 /**
- * Serialized `GET /sdk/me` bodies, per node, served again only when reading afresh would give the
+ * Serialized `GET /sdk/me` bodies, per node, served again only while reading afresh would give the
  * same bytes:
- * - SQLite: while the store's change version is unchanged since the body was read: any write, by
- *   this node or another process, invalidates every entry, and a hit needs no query at all. A request
- *   that must record the user's activity is a miss, so that write still happens.
- * - PostgreSQL (other nodes write too): while the fingerprint of the user's rows, read with the user
- *   row that every request reads anyway, is the one the body was built under. The fingerprint costs
- *   the database a little, so it is read only for users seen recently (`seen`/`remember`): a user
- *   seen once pays nothing extra.
+ * - `version` (SQLite, one node): while the store's change version is unchanged since the body was
+ *   read. Any write, by this process or another one on the same file (the CLI), invalidates every
+ *   entry, and a hit needs no query at all.
+ * - `events` (PostgreSQL, many nodes): every change to a user's rows emits a domain event in its
+ *   transaction; its notice (local at once, remote within milliseconds through LISTEN/NOTIFY)
+ *   drops that user's entry. A body whose read began before an invalidation of the same user is
+ *   not kept, and a lost listening connection clears everything.
+ * Either way a request that must record the user's activity is a miss, so that write still happens.
  */
 export class SdkMeCache {
   private readonly entries: LRUCache<string, Entry> | undefined;
-  /** How entries are validated: by the store's change version, or by a per-user fingerprint. */
-  readonly mode: 'version' | 'fingerprint';
+  /** Per user: the clock value of their last invalidation. */
+  private readonly invalidated = new LRUCache<string, number>({ max: INVALIDATION_MEMORY });
+  private clock = 0;
+  /** Clock value of the last invalidation of everything. */
+  private clearedAt = 0;
+  readonly mode: 'version' | 'events';
 
   constructor(private readonly store: Store, maxBytes = DEFAULT_MAX_BYTES) {
-    this.mode = store.changeVersion() === undefined ? 'fingerprint' : 'version';
+    this.mode = store.changeVersion() === undefined ? 'events' : 'version';
     this.entries = maxBytes <= 0
       ? undefined
       : new LRUCache({ maxSize: maxBytes, sizeCalculation: (entry, key) => entry.body.length + key.length + 200 });
   }
 
-  /** The tag for reads made from now on (version mode), or undefined. */
-  version(): number | undefined {
-    return this.entries && this.mode === 'version' ? this.store.changeVersion() : undefined;
-  }
-
-  /** Version mode: the body if nothing changed since it was read and the user's activity is recent. */
-  getByVersion(state: ProjectState, sub: string, isActivityRecent: (lastActiveAt: string) => boolean): string | undefined {
-    const version = this.version();
-    return version === undefined ? undefined : this.get(state, sub, version, isActivityRecent);
-  }
-
-  /** Fingerprint mode: the body built when the user's rows had this fingerprint. */
-  getByFingerprint(state: ProjectState, sub: string, fingerprint: string): string | undefined {
-    return this.mode === 'fingerprint' ? this.get(state, sub, fingerprint, () => true) : undefined;
-  }
-
-  /** Fingerprint mode: whether the user was answered recently enough that a fingerprint may pay off. */
-  seen(state: ProjectState, sub: string): boolean {
-    return this.entries?.has(`${state.project.id} ${sub}`) ?? false;
-  }
-
-  /** Fingerprint mode: notes a user answered without a fingerprint, so the next request reads one. */
-  remember(state: ProjectState, sub: string, lastActiveAt: string): void {
-    if (this.mode === 'fingerprint') this.entries?.set(`${state.project.id} ${sub}`, { tag: '', state, lastActiveAt, body: '' });
-  }
-
-  /**
-   * Keeps `body`, read under `tag`. In version mode a write during the request makes it stale at
-   * once, so it is not kept.
-   */
-  set(state: ProjectState, sub: string, tag: number | string | undefined, lastActiveAt: string, body: string): void {
-    if (!this.entries || tag === undefined) return;
-    if (this.mode === 'version' && tag !== this.store.changeVersion()) return;
-    this.entries.set(`${state.project.id} ${sub}`, { tag, state, lastActiveAt, body });
-  }
-
-  private get(state: ProjectState, sub: string, tag: number | string, isActivityRecent: (lastActiveAt: string) => boolean): string | undefined {
-    const key = `${state.project.id} ${sub}`;
+  /** The body if it is still what a fresh read would give and the user's activity is recent. */
+  get(state: ProjectState, sub: string, isActivityRecent: (lastActiveAt: string) => boolean): string | undefined {
+    const key = keyOf(state.project.id, sub);
     const entry = this.entries?.get(key);
     if (!entry) return undefined;
-    if (entry.state !== state || entry.tag !== tag || !isActivityRecent(entry.lastActiveAt)) {
+    const stale = entry.state !== state
+      || (this.mode === 'version' && entry.version !== this.store.changeVersion())
+      || !isActivityRecent(entry.lastActiveAt);
+    if (stale) {
       this.entries!.delete(key);
       return undefined;
     }
     return entry.body;
   }
+
+  /** Call before reading the user's rows; pass the ticket to `set`. */
+  beginRead(): ReadTicket {
+    return { version: this.mode === 'version' ? this.store.changeVersion() : undefined, clock: this.clock };
+  }
+
+  /** Keeps `body` unless something changed while it was being read. */
+  set(state: ProjectState, sub: string, ticket: ReadTicket, lastActiveAt: string, body: string): void {
+    if (!this.entries) return;
+    const key = keyOf(state.project.id, sub);
+    if (this.mode === 'version' && ticket.version !== this.store.changeVersion()) return;
+    if (this.clearedAt > ticket.clock || (this.invalidated.get(key) ?? -1) > ticket.clock) return;
+    this.entries.set(key, { version: ticket.version, state, lastActiveAt, body });
+  }
+
+  /** A change to the user's rows committed (on this node or another). */
+  invalidateUser(projectId: string, sub: string): void {
+    const key = keyOf(projectId, sub);
+    this.clock += 1;
+    this.invalidated.set(key, this.clock);
+    this.entries?.delete(key);
+  }
+
+  /** Changes may have been missed: forget everything. */
+  clear(): void {
+    this.clock += 1;
+    this.clearedAt = this.clock;
+    this.entries?.clear();
+  }
+}
+
+function keyOf(projectId: string, sub: string): string {
+  return `${projectId} ${sub}`;
 }

@@ -2,7 +2,7 @@ import type { AppContext } from '../context.ts';
 import { integrationStates, type IntegrationState } from '../connections/index.ts';
 import { userCredentials } from '../connections/index.ts';
 import type { ProjectState } from '../projects/index.ts';
-import { isActivityRecent, resolveUser, resolveUserWithFingerprint, type ConnectedUser } from './users.service.ts';
+import { isActivityRecent, resolveUser, type ConnectedUser } from './users.service.ts';
 import type { JsonObject } from '../../platform/json/json.ts';
 
 export interface SdkMe {
@@ -16,8 +16,8 @@ export interface SdkMe {
 
 /**
  * The body of `GET /sdk/me`, exactly what the official SDK's `authenticate` needs. It reads only
- * the user's row, credentials, configurations and workflow states besides the project state: the
- * rows `findUserWithFingerprint` covers. Reading anything else here needs it added there too.
+ * the user's row, credentials, configurations and workflow states besides the project state; every
+ * change to those rows emits a domain event naming the user, which is what keeps the cache true.
  */
 export async function buildSdkMe(ctx: AppContext, state: ProjectState, user: ConnectedUser): Promise<SdkMe> {
   const credentials = await userCredentials(ctx.store.db, user);
@@ -44,24 +44,11 @@ export async function sdkMeJson(
   serialize: (me: SdkMe) => string,
 ): Promise<string> {
   const cache = headerMeta === undefined ? ctx.sdkMeCache : undefined;
-  if (cache?.mode === 'fingerprint') {
-    if (!cache.seen(state, sub)) {
-      const user = await resolveUser(ctx, state, sub);
-      cache.remember(state, sub, user.dateLastActive);
-      return serialize(await buildSdkMe(ctx, state, user));
-    }
-    const { user, fingerprint } = await resolveUserWithFingerprint(ctx, state, sub);
-    const cached = fingerprint === undefined ? undefined : cache.getByFingerprint(state, sub, fingerprint);
-    if (cached !== undefined) return cached;
-    const body = serialize(await buildSdkMe(ctx, state, user));
-    cache.set(state, sub, fingerprint, user.dateLastActive, body);
-    return body;
-  }
-  const cached = cache?.getByVersion(state, sub, (lastActiveAt) => isActivityRecent(lastActiveAt));
+  const cached = cache?.get(state, sub, (lastActiveAt) => isActivityRecent(lastActiveAt));
   if (cached !== undefined) return cached;
-  const version = cache?.version();
+  const ticket = cache?.beginRead();
   const user = await resolveUser(ctx, state, sub, headerMeta);
   const body = serialize(await buildSdkMe(ctx, state, user));
-  cache?.set(state, sub, version, user.dateLastActive, body);
+  if (ticket) cache?.set(state, sub, ticket, user.dateLastActive, body);
   return body;
 }

@@ -4,6 +4,7 @@ import { AppError } from '../../platform/errors.ts';
 import { newId, nowIso } from '../../platform/ids.ts';
 import { parseJsonObject, type JsonObject } from '../../platform/json/json.ts';
 import type { ProjectState } from '../projects/index.ts';
+import { userActor, type Actor } from '../events.ts';
 import { applyMetaPatch } from './metadata.ts';
 import * as repo from './users.repository.ts';
 import type { ConnectedUserTable } from './users.table.ts';
@@ -46,38 +47,21 @@ function newUserRow(projectId: string, externalId: string, now: string): Connect
   return { id: newId(), project_id: projectId, external_id: externalId, meta: '{}', disabled_at: null, created_at: now, updated_at: now, last_active_at: now };
 }
 
-type UserRowFinder = (db: Db, projectId: string, externalId: string) => Promise<(ConnectedUserTable & { fingerprint?: string }) | undefined>;
-
-async function findOrCreateRow(db: Db, projectId: string, externalId: string, find: UserRowFinder) {
-  const existing = await find(db, projectId, externalId);
+/**
+ * The user's row, created on first sight in a transaction that also records `user.created`, so
+ * that every node and the audit timeline hear of the new user.
+ */
+async function findOrCreateRow(ctx: AppContext, projectId: string, externalId: string): Promise<ConnectedUserTable> {
+  const existing = await repo.findUser(ctx.store.db, projectId, externalId);
   if (existing) return existing;
-  await repo.insertUserIfMissing(db, newUserRow(projectId, externalId, nowIso()));
-  const created = await find(db, projectId, externalId);
+  await ctx.events.transaction(async (trx) => {
+    if (await repo.insertUserIfMissing(trx, newUserRow(projectId, externalId, nowIso()))) {
+      await ctx.events.emit(trx, 'user.created', { projectId, userId: externalId, actor: userActor(externalId), data: {} });
+    }
+  });
+  const created = await repo.findUser(ctx.store.db, projectId, externalId);
   if (!created) throw new Error(`Connected user ${externalId} vanished right after it was created`);
   return created;
-}
-
-async function resolve(
-  ctx: AppContext,
-  state: ProjectState,
-  sub: string,
-  headerMeta: JsonObject | undefined,
-  find: UserRowFinder,
-): Promise<{ user: ConnectedUser; fingerprint?: string | undefined }> {
-  const row = await findOrCreateRow(ctx.store.db, state.project.id, sub, find);
-  if (row.disabled_at !== null) throw AppError.from('USER_DISABLED');
-  if (headerMeta && Object.keys(headerMeta).length > 0 && state.features.has('user-metadata')) {
-    const { serialized } = applyMetaPatch(parseJsonObject(row.meta), headerMeta);
-    if (serialized !== row.meta) return { user: await patchUserMeta(ctx, state, sub, headerMeta) };
-  }
-  const now = Date.now();
-  if (!isActivityRecent(row.last_active_at, now)) {
-    row.last_active_at = new Date(now).toISOString();
-    await repo.touchUser(ctx.store.db, row.id, row.last_active_at);
-    // The fingerprint read before this write no longer describes the rows.
-    return { user: toConnectedUser(row) };
-  }
-  return { user: toConnectedUser(row), fingerprint: row.fingerprint };
 }
 
 /**
@@ -85,15 +69,19 @@ async function resolve(
  * `X-Paragon-User-Metadata` header, merged like a PATCH when the plan allows metadata.
  */
 export async function resolveUser(ctx: AppContext, state: ProjectState, sub: string, headerMeta?: JsonObject): Promise<ConnectedUser> {
-  return (await resolve(ctx, state, sub, headerMeta, repo.findUser)).user;
-}
-
-/**
- * `resolveUser`, plus (PostgreSQL) the fingerprint of the user's rows read in the same query: see
- * `findUserWithFingerprint`. Undefined when the call itself then recorded activity.
- */
-export function resolveUserWithFingerprint(ctx: AppContext, state: ProjectState, sub: string) {
-  return resolve(ctx, state, sub, undefined, repo.findUserWithFingerprint);
+  const row = await findOrCreateRow(ctx, state.project.id, sub);
+  if (row.disabled_at !== null) throw AppError.from('USER_DISABLED');
+  if (headerMeta && Object.keys(headerMeta).length > 0 && state.features.has('user-metadata')) {
+    const { serialized } = applyMetaPatch(parseJsonObject(row.meta), headerMeta);
+    if (serialized !== row.meta) return patchUserMeta(ctx, state, sub, headerMeta);
+  }
+  const now = Date.now();
+  if (!isActivityRecent(row.last_active_at, now)) {
+    // Activity is not an event: it changes no body any cache holds (the cache checks it itself).
+    row.last_active_at = new Date(now).toISOString();
+    await repo.touchUser(ctx.store.db, row.id, row.last_active_at);
+  }
+  return toConnectedUser(row);
 }
 
 /** The user if they exist; never creates one (Admin API reads). */
@@ -115,20 +103,26 @@ export function requireMetadataFeature(state: ProjectState): void {
  * JSON Merge Patch of the user's metadata, atomic per user: concurrent patches of different keys
  * all land. Creates the user when needed.
  */
-export async function patchUserMeta(ctx: AppContext, state: ProjectState, sub: string, patch: JsonObject): Promise<ConnectedUser> {
+export async function patchUserMeta(ctx: AppContext, state: ProjectState, sub: string, patch: JsonObject, actor: Actor = userActor(sub)): Promise<ConnectedUser> {
   requireMetadataFeature(state);
-  const { store } = ctx;
-  return store.db.transaction().execute(async (trx) => {
-    let row = await repo.findUserForUpdate(trx, store.dialect, state.project.id, sub);
+  const { store, events } = ctx;
+  const projectId = state.project.id;
+  return events.transaction(async (trx) => {
+    let row = await repo.findUserForUpdate(trx, store.dialect, projectId, sub);
     if (!row) {
-      await repo.insertUserIfMissing(trx, newUserRow(state.project.id, sub, nowIso()));
-      row = await repo.findUserForUpdate(trx, store.dialect, state.project.id, sub);
+      if (await repo.insertUserIfMissing(trx, newUserRow(projectId, sub, nowIso()))) {
+        await events.emit(trx, 'user.created', { projectId, userId: sub, actor, data: {} });
+      }
+      row = await repo.findUserForUpdate(trx, store.dialect, projectId, sub);
       if (!row) throw new Error(`Connected user ${sub} vanished right after it was created`);
     }
     if (row.disabled_at !== null) throw AppError.from('USER_DISABLED');
     const { serialized } = applyMetaPatch(parseJsonObject(row.meta), patch);
     const now = nowIso();
     await repo.updateUserMeta(trx, row.id, serialized, now);
+    if (serialized !== row.meta) {
+      await events.emit(trx, 'user.metadata.updated', { projectId, userId: sub, actor, data: { keys: Object.keys(patch).sort() } });
+    }
     return toConnectedUser({ ...row, meta: serialized, updated_at: now, last_active_at: now });
   });
 }

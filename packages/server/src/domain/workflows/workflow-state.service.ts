@@ -4,6 +4,7 @@ import { isUuid, nowIso } from '../../platform/ids.ts';
 import { selectConfiguration, selectCredential, userCredentials } from '../connections/index.ts';
 import { lockCredentialConfig, touchCredential } from '../connections/index.ts';
 import type { ProjectState } from '../projects/index.ts';
+import { userActor, type Actor } from '../events.ts';
 import type { ConnectedUser } from '../users/index.ts';
 import { upsertWorkflowState } from './workflows.repository.ts';
 
@@ -22,6 +23,7 @@ export async function setWorkflowEnabled(
   workflowId: string,
   enabled: boolean,
   refs: { credential?: string | undefined; configuration?: string | undefined },
+  actor: Actor = userActor(user.userId),
 ): Promise<WorkflowStateChange> {
   const workflow = isUuid(workflowId) ? state.workflowsById.get(workflowId.toLowerCase()) : undefined;
   if (!workflow) throw AppError.from('WORKFLOW_NOT_FOUND', `No workflow "${workflowId.slice(0, 80)}" in this project.`);
@@ -36,7 +38,7 @@ export async function setWorkflowEnabled(
   }
   const configuration = selectConfiguration(credential, refs.configuration);
   const now = nowIso();
-  await ctx.store.db.transaction().execute(async (trx) => {
+  await ctx.events.transaction(async (trx) => {
     if (!(await lockCredentialConfig(trx, ctx.store.dialect, credential.id, configuration.id))) {
       throw AppError.from('CREDENTIAL_NOT_FOUND', `Credential ${credential.id} was disconnected while this request ran.`);
     }
@@ -49,6 +51,12 @@ export async function setWorkflowEnabled(
       updated_at: now,
     });
     await touchCredential(trx, credential.id, now);
+    await ctx.events.emit(trx, enabled ? 'workflow.enabled' : 'workflow.disabled', {
+      projectId: state.project.id,
+      userId: user.userId,
+      actor,
+      data: { workflowId: workflow.id, credentialId: credential.id, configurationId: configuration.id },
+    });
   });
   return { workflowId: workflow.id, enabled, credentialId: credential.id, configurationId: configuration.id };
 }

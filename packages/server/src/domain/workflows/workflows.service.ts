@@ -1,4 +1,6 @@
 import type { AppStore as Store } from '../database.ts';
+import type { ChangeDeps } from '../context.ts';
+import type { Actor } from '../events.ts';
 import { newId, nowIso } from '../../platform/ids.ts';
 import type { WorkflowTable } from './workflows.table.ts';
 import * as repo from './workflows.repository.ts';
@@ -26,8 +28,9 @@ export function toWorkflow(row: WorkflowTable): Workflow {
 }
 
 export async function createWorkflow(
-  store: Store,
+  deps: ChangeDeps,
   input: { projectId: string; integrationId: string; name: string; defaultEnabled: boolean },
+  actor: Actor,
 ): Promise<Workflow> {
   const now = nowIso();
   const row: WorkflowTable = {
@@ -39,7 +42,10 @@ export async function createWorkflow(
     created_at: now,
     updated_at: now,
   };
-  await repo.insertWorkflow(store.db, row);
+  await deps.events.transaction(async (trx) => {
+    await repo.insertWorkflow(trx, row);
+    await deps.events.emit(trx, 'project.changed', { projectId: input.projectId, actor, data: { what: 'workflows' } });
+  });
   return toWorkflow(row);
 }
 

@@ -26,9 +26,10 @@ export interface EventBusOptions {
 /** A subscriber; a promise it returns is not awaited, only watched for rejection. */
 type Handler<N> = (notice: N) => unknown;
 
-export interface EventBus<M extends EventMap<M>> {
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export interface EventBus<M extends EventMap<M>, DB = any> {
   /** Runs `work` in a transaction and, once it has committed, tells subscribers what it emitted. */
-  transaction<T>(work: (trx: StoreTransaction) => Promise<T>): Promise<T>;
+  transaction<T>(work: (trx: Transaction<DB>) => Promise<T>): Promise<T>;
   /** Writes the event to the outbox in `trx`, which must belong to `transaction(work)`. */
   emit<K extends EventType<M>, DB>(trx: Transaction<DB>, type: K, input: EmitInput<M[K]>): Promise<StoredEvent<M, K>>;
   /** Called after commit, on every node, once per event; returns the unsubscribe function. */
@@ -37,13 +38,14 @@ export interface EventBus<M extends EventMap<M>> {
   /** Called when cross-node notices may have been missed (the listening connection was re-established). */
   onResync(handler: () => void): () => void;
   /** Starts a durable consumer: every event exactly once, in order, in the handler's transaction. */
-  consume(name: string, handler: (events: Array<AnyStoredEvent<M>>, trx: StoreTransaction) => Promise<void>, options?: ConsumerOptions): DurableConsumer<AnyStoredEvent<M>>;
+  consume(name: string, handler: (events: Array<AnyStoredEvent<M>>, trx: Transaction<DB>) => Promise<void>, options?: ConsumerOptions): DurableConsumer<AnyStoredEvent<M>>;
   /** Stops the consumers and detaches from the notifier. */
   close(): Promise<void>;
 }
 
 /** The event bus for one event map: `createEventBus<PorticoEvents>({ store, notifier })`. */
-export function createEventBus<M extends EventMap<M>>(options: EventBusOptions): EventBus<M> {
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function createEventBus<M extends EventMap<M>, DB = any>(options: EventBusOptions): EventBus<M, DB> {
   const { store, notifier } = options;
   const onError = options.onError ?? ((error, context) => console.error(`events: ${context}:`, error));
   /** Marks this process's NOTIFY messages so it does not hear its own events twice. */
@@ -94,7 +96,7 @@ export function createEventBus<M extends EventMap<M>>(options: EventBusOptions):
 
   const detach = notifier ? [notifier.on(EVENT_MESSAGE_KIND, receive), notifier.onResync(resync)] : [];
 
-  const bus: EventBus<M> = {
+  const bus: EventBus<M, DB> = {
     async transaction(work) {
       const { result, emitted } = await units.run(store.db, work);
       for (const notice of emitted) dispatch(notice);

@@ -1,0 +1,31 @@
+import type { Actor, EventBus } from '../platform/events/index.ts';
+import type { Database } from './database.ts';
+
+/**
+ * Every domain event: the change, recorded in the outbox in the same transaction as the change.
+ * `userId` on an event is the Connected User's external id (the `sub` of their tokens), the id
+ * every API shows. Names are stable (webhooks and the audit timeline expose them): add, never rename.
+ */
+export interface PorticoEvents {
+  'user.created': Record<string, never>;
+  /** `keys`: the top-level metadata keys the change touched (values are never recorded). */
+  'user.metadata.updated': { keys: string[] };
+  'user.disabled': Record<string, never>;
+  'user.enabled': Record<string, never>;
+  'integration.installed': { integrationId: string; integrationType: string; credentialId: string };
+  'integration.uninstalled': { integrationId: string; integrationType: string; credentialIds: string[] };
+  /** A user's settings of a credential configuration (shared and/or workflow settings) were replaced. */
+  'credential.settings.updated': { credentialId: string; configurationId: string; shared: boolean; workflows: boolean };
+  'workflow.enabled': { workflowId: string; credentialId: string; configurationId: string };
+  'workflow.disabled': { workflowId: string; credentialId: string; configurationId: string };
+  /** Project configuration every node caches: plan, signing keys, API keys, integrations, workflows. */
+  'project.changed': { what: 'project' | 'plan' | 'signing-keys' | 'api-keys' | 'integrations' | 'workflows' };
+}
+
+export type DomainEvents = EventBus<PorticoEvents, Database>;
+export type { Actor };
+
+/** The end user acting through the Connect API. */
+export const userActor = (sub: string): Actor => ({ kind: 'user', name: sub });
+/** Portico itself (refresher, CLI, schedules). */
+export const systemActor = (component: string): Actor => ({ kind: 'system', name: component });
