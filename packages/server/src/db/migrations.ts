@@ -1,15 +1,16 @@
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import type { DialectName } from './database.ts';
 import type { Store } from './store.ts';
+import { jobsMigration } from '../platform/jobs/jobs.migration.ts';
 
 /** Column types that differ between the stores. */
-function types(dialect: DialectName) {
+export function types(dialect: DialectName) {
   return dialect === 'postgres'
     ? ({ timestamp: 'timestamptz', json: 'jsonb' } as const)
     : ({ timestamp: 'text', json: 'text' } as const);
 }
 
-type MigrationFactory = (dialect: DialectName) => Migration;
+export type MigrationFactory = (dialect: DialectName) => Migration;
 
 const initial: MigrationFactory = (dialect) => ({
   async up(db: Kysely<unknown>) {
@@ -136,6 +137,7 @@ const initial: MigrationFactory = (dialect) => ({
 /** Ordered by name; never edit a migration that has shipped, add a new one. */
 const MIGRATIONS: Record<string, MigrationFactory> = {
   '0001_initial': initial,
+  '0002_jobs': jobsMigration,
 };
 
 class StaticProvider implements MigrationProvider {
