@@ -17,6 +17,7 @@ import { usersAdminRoutes } from './modules/users/users.admin-routes.ts';
 import { legacyProjectRoute, usersConnectRoutes } from './modules/users/users.connect-routes.ts';
 import { workflowsAdminRoutes } from './modules/workflows/workflows.admin-routes.ts';
 import { workflowsConnectRoutes } from './modules/workflows/workflows.connect-routes.ts';
+import { renderMetrics } from './platform/metrics/registry.ts';
 
 export interface BuildOptions {
   /** pino options, or false for no logging. @default false */
@@ -92,6 +93,10 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
 
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   app.get('/healthz', { schema: { tags: ['Operations'], summary: 'Liveness' } }, async () => ({ status: 'ok' }));
+  app.get('/metrics', { schema: { tags: ['Operations'], summary: 'Prometheus metrics (text format)' } }, async (_request, reply) => {
+    const { contentType, body } = await renderMetrics(ctx.metrics);
+    return reply.type(contentType).send(body);
+  });
   app.get('/readyz', { schema: { tags: ['Operations'], summary: 'Readiness: the database answers' } }, async (_request, reply) => {
     try {
       await ctx.store.db.selectFrom('projects').select('id').limit(1).execute();

@@ -10,14 +10,20 @@ import { AppError } from '../errors.ts';
 import { isPlan, PLANS, type Plan } from '../modules/projects/plans.ts';
 import { createProject, listProjects, rotateSigningKey } from '../modules/projects/projects.service.ts';
 import { openMigratedStore, openRuntime } from '../runtime.ts';
+import { createJobQueue } from '../app-context.ts';
 import { startServer } from '../server.ts';
 import { parseTtl, signUserToken } from '../lib/user-token-signer.ts';
 import { ensureDemoProject } from './demo.ts';
+import { runSelftest, jobsDb, type JobState, type SelftestReport } from '../platform/jobs/index.ts';
 
 const USAGE = `portico — self-hosted Connected Users service
 
 Usage:
-  portico serve [--port P] [--host H] [--data DIR] [--demo]
+  portico serve [--port P] [--host H] [--data DIR] [--demo] [--no-worker]
+  portico worker [--data DIR]                      (runs jobs, no HTTP listener)
+  portico jobs list [--state queued|running|succeeded|dead] [--limit N] [--data DIR] [--json]
+  portico jobs retry ID [--data DIR]               (queues a dead job again)
+  portico jobs selftest [--count N] [--sleep-ms M] [--timeout-s S] [--data DIR] [--json]
   portico project create --name NAME [--plan basic|pro|enterprise] [--data DIR] [--json]
   portico project list [--data DIR] [--json]
   portico keys rotate --project ID [--data DIR] [--json]
@@ -28,6 +34,8 @@ Usage:
 Environment: PORT, HOST, PORTICO_DATA_DIR, DATABASE_URL, PORTICO_ENCRYPTION_KEYS, LOG_LEVEL (docs/configuration.md).`;
 
 class UsageError extends Error {}
+/** A command that ran and found a problem: its message is printed and the exit code is 1. */
+class CommandFailed extends Error {}
 
 const COMMON = {
   data: { type: 'string' },
@@ -36,17 +44,33 @@ const COMMON = {
 } as const;
 
 function parse(args: string[], options: NonNullable<ParseArgsConfig['options']>) {
+  return parseWithPositionals(args, options, 0).values;
+}
+
+function parseWithPositionals(args: string[], options: NonNullable<ParseArgsConfig['options']>, positionals: number) {
+  let parsed;
   try {
-    return parseArgs({ args, options: { ...COMMON, ...options }, allowPositionals: false, strict: true }).values as Record<string, string | boolean | undefined>;
+    parsed = parseArgs({ args, options: { ...COMMON, ...options }, allowPositionals: positionals > 0, strict: true });
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
+  if (parsed.positionals.length > positionals) throw new UsageError(`Unexpected argument "${parsed.positionals[positionals]}".`);
+  return { values: parsed.values as Record<string, string | boolean | undefined>, positionals: parsed.positionals };
+}
+
+function positiveInteger(values: Record<string, string | boolean | undefined>, name: string, fallback: number, max: number): number {
+  const raw = values[name];
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (typeof raw !== 'string' || !Number.isInteger(value) || value < 1 || value > max) throw new UsageError(`--${name} must be an integer from 1 to ${max}; got "${raw}".`);
+  return value;
 }
 
 function overrides(values: Record<string, string | boolean | undefined>): ConfigOverrides {
   const result: { -readonly [K in keyof ConfigOverrides]: ConfigOverrides[K] } = {};
   if (typeof values.data === 'string') result.dataDir = values.data;
   if (typeof values.host === 'string') result.host = values.host;
+  if (values['no-worker'] === true) result.worker = false;
   if (typeof values.port === 'string') {
     const port = Number(values.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a number from 0 to 65535; got "${values.port}".`);
@@ -62,15 +86,17 @@ function required(values: Record<string, string | boolean | undefined>, name: st
 }
 
 async function serve(args: string[]): Promise<void> {
-  const values = parse(args, { port: { type: 'string' }, host: { type: 'string' }, demo: { type: 'boolean' } });
+  const values = parse(args, { port: { type: 'string' }, host: { type: 'string' }, demo: { type: 'boolean' }, 'no-worker': { type: 'boolean' } });
   const config = loadProcessConfig(overrides(values));
   const ctx = await openRuntime(config);
   const demo = values.demo ? await ensureDemoProject(ctx) : undefined;
   const server = await startServer(ctx);
+  if (config.worker) await ctx.jobs.start();
   const lines = [
     '',
     `Portico is running at ${server.url}`,
     `  store:        ${ctx.store.dialect} (${ctx.store.location})`,
+    `  jobs:         ${config.worker ? `worker ${ctx.jobs.workerId}, ${config.jobConcurrency} at once` : 'no worker on this node (--no-worker)'}`,
     `  API reference: ${server.url}/api/v1/openapi.json`,
   ];
   if (demo) {
@@ -170,6 +196,118 @@ async function migrate(args: string[]): Promise<void> {
   }
 }
 
+/** Runs jobs without an HTTP listener; SIGINT/SIGTERM drain the running ones, then exit. */
+async function worker(args: string[]): Promise<void> {
+  const values = parse(args, {});
+  const config = loadProcessConfig(overrides(values));
+  const ctx = await openRuntime(config);
+  await ctx.jobs.start();
+  process.stdout.write(`Portico worker ${ctx.jobs.workerId} is running (store: ${ctx.store.dialect}, ${ctx.store.location}; ${config.jobConcurrency} jobs at once).\n`);
+  await new Promise<void>((resolve) => {
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve());
+  });
+  process.stdout.write('Draining running jobs...\n');
+  await ctx.jobs.stop();
+  await ctx.store.close();
+}
+
+const JOB_STATES: readonly JobState[] = ['queued', 'running', 'succeeded', 'dead'];
+
+/** The store and its job queue (not started: these commands only read and enqueue). */
+async function openJobs(values: Record<string, string | boolean | undefined>) {
+  const config = loadProcessConfig(overrides(values));
+  const store = await openMigratedStore(config);
+  return { store, jobs: createJobQueue(config, store) };
+}
+
+async function jobs(args: string[]): Promise<void> {
+  const [sub, ...rest] = args;
+  if (sub === 'list') {
+    const values = parse(rest, { state: { type: 'string' }, limit: { type: 'string' } });
+    const state = values.state as JobState | undefined;
+    if (state !== undefined && !JOB_STATES.includes(state)) throw new UsageError(`--state must be one of ${JOB_STATES.join(', ')}; got "${state}".`);
+    const limit = positiveInteger(values, 'limit', 50, 10_000);
+    const ctx = await openJobs(values);
+    try {
+      const found = await ctx.jobs.list({ state, limit });
+      if (values.json) process.stdout.write(`${JSON.stringify(found)}\n`);
+      else {
+        for (const job of found) {
+          const error = job.lastError ? `  ${job.lastError.split('\n')[0]!.slice(0, 120)}` : '';
+          process.stdout.write(`${job.id}  ${job.state.padEnd(9)}  ${`${job.attempts}/${job.maxAttempts}`.padEnd(5)}  ${job.updatedAt}  ${job.name}${error}\n`);
+        }
+        if (found.length === 0) process.stdout.write(`No jobs${state ? ` in state ${state}` : ''}.\n`);
+      }
+    } finally {
+      await ctx.store.close();
+    }
+    return;
+  }
+  if (sub === 'retry') {
+    const { values, positionals } = parseWithPositionals(rest, {}, 1);
+    const id = positionals[0];
+    if (!id) throw new UsageError('portico jobs retry needs the id of a dead job (see "portico jobs list --state dead").');
+    const ctx = await openJobs(values);
+    try {
+      const retried = await ctx.jobs.retry(id);
+      if (!retried) {
+        const job = await ctx.jobs.get(id);
+        throw job ? AppError.from('JOB_NOT_DEAD', `Job ${id} is ${job.state}, not dead; only dead jobs can be retried.`) : AppError.from('JOB_NOT_FOUND', `No job with id ${id}.`);
+      }
+      process.stdout.write(values.json ? `${JSON.stringify(retried)}\n` : `Job ${id} (${retried.name}) is queued again with ${retried.maxAttempts} attempts.\n`);
+    } finally {
+      await ctx.store.close();
+    }
+    return;
+  }
+  if (sub === 'selftest') {
+    const values = parse(rest, { count: { type: 'string' }, 'sleep-ms': { type: 'string' }, 'timeout-s': { type: 'string' } });
+    const count = positiveInteger(values, 'count', 100, 1_000_000);
+    const sleepMs = values['sleep-ms'] === '0' ? 0 : positiveInteger(values, 'sleep-ms', 50, 600_000);
+    const timeoutMs = positiveInteger(values, 'timeout-s', 300, 86_400) * 1000;
+    const ctx = await openJobs(values);
+    let report: SelftestReport;
+    try {
+      let lastLine = 0;
+      report = await runSelftest(ctx.jobs, jobsDb(ctx.store.db), {
+        count,
+        sleepMs,
+        timeoutMs,
+        onProgress(p) {
+          if (values.json || (Date.now() - lastLine < 1000 && p.waiting > 0)) return;
+          lastLine = Date.now();
+          const hint = p.succeeded + p.dead === 0 && p.elapsedMs > 10_000 ? '  (no job has finished: is a "portico serve" or "portico worker" running on this database?)' : '';
+          process.stdout.write(`  ${(p.elapsedMs / 1000).toFixed(1).padStart(6)} s  ${p.succeeded}/${p.count} succeeded, ${p.dead} dead, ${p.waiting} waiting${hint}\n`);
+        },
+      });
+    } finally {
+      await ctx.store.close();
+    }
+    if (values.json) process.stdout.write(`${JSON.stringify(report)}\n`);
+    else {
+      const nodes = (counts: Record<string, number>) => Object.entries(counts).map(([node, n]) => `${node}: ${n}`).join(', ') || 'none';
+      process.stdout.write(
+        [
+          `Selftest ${report.batch}: ${report.count} jobs of ${report.sleepMs} ms in ${(report.elapsedMs / 1000).toFixed(1)} s${report.timedOut ? ' (timed out)' : ''}`,
+          `  succeeded:              ${report.succeeded}`,
+          `  dead:                   ${report.dead}`,
+          `  lost:                   ${report.lost}`,
+          `  ran again while held or after success: ${report.duplicateRuns}`,
+          `  finished more than once: ${report.finishedTwice}`,
+          `  re-run after an interrupted run: ${report.rerun}`,
+          `  finished runs per node: ${nodes(report.finishedByNode)}`,
+          `  interrupted runs per node: ${nodes(report.interruptedByNode)}`,
+          `  max start latency:      ${report.maxStartLatencyMs} ms`,
+          report.ok ? 'OK: every job ran to completion exactly once.' : 'PROBLEM: see the counts above.',
+        ].join('\n') + '\n',
+      );
+    }
+    if (!report.ok) throw new CommandFailed(`selftest found a problem: ${report.lost} lost, ${report.duplicateRuns} run while held or after success, ${report.finishedTwice} finished twice${report.timedOut ? ', timed out' : ''}.`);
+    return;
+  }
+  throw new UsageError(`Unknown command "jobs ${sub ?? ''}".`);
+}
+
 /** Runs the benchmark of a source checkout (bench/run.ts) with the same arguments. */
 async function bench(args: string[]): Promise<void> {
   const script = fileURLToPath(new URL('../../bench/run.ts', import.meta.url));
@@ -179,7 +317,7 @@ async function bench(args: string[]): Promise<void> {
   if (code !== 0) process.exitCode = code;
 }
 
-const COMMANDS: Record<string, (args: string[]) => Promise<void>> = { serve, project, keys, token, migrate, bench };
+const COMMANDS: Record<string, (args: string[]) => Promise<void>> = { serve, worker, jobs, project, keys, token, migrate, bench };
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
@@ -197,7 +335,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`portico: ${error.message}\n\n${USAGE}\n`);
       return 2;
     }
-    if (error instanceof ConfigError || error instanceof AppError) {
+    if (error instanceof ConfigError || error instanceof AppError || error instanceof CommandFailed) {
       process.stderr.write(`portico: ${error.message}\n`);
       return 1;
     }
