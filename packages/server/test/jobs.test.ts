@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createJobs, type Job } from '../src/platform/jobs/index.ts';
 import { retryDelayMs } from '../src/platform/jobs/backoff.ts';
 import { pruneFinishedJobs } from '../src/platform/jobs/retention.ts';
-import { STORES } from './harness.ts';
+import { STORES, startPortico } from './harness.ts';
 import { jobsFixture, waitFor, type JobsFixture } from './support/jobs.ts';
 
 describe('retry backoff', () => {
@@ -15,6 +15,22 @@ describe('retry backoff', () => {
 });
 
 for (const kind of STORES) {
+  describe(`GET /metrics (${kind})`, () => {
+    it('serves the process registry in Prometheus text format, with the job queue depth', async () => {
+      const portico = await startPortico(kind);
+      try {
+        await portico.ctx.jobs.enqueue('report.build', { week: 12 });
+        const response = await portico.app.inject({ method: 'GET', url: '/metrics' });
+        expect(response.statusCode).toBe(200);
+        expect(response.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
+        expect(response.body).toContain('# TYPE portico_jobs gauge');
+        expect(response.body).toContain('portico_jobs{state="queued"} 1');
+      } finally {
+        await portico.close();
+      }
+    });
+  });
+
   describe(`jobs (${kind})`, () => {
     let fx: JobsFixture;
     beforeEach(async () => {

@@ -65,6 +65,7 @@ export class JobQueue {
   private readonly metrics;
   private worker: Worker | undefined;
   private scheduler: Scheduler | undefined;
+  private starting: Promise<void> | undefined;
   private stopping: Promise<void> | undefined;
 
   constructor(options: JobQueueOptions) {
@@ -90,6 +91,7 @@ export class JobQueue {
    * `trx`, the job commits or rolls back with that transaction.
    */
   async enqueue<P>(name: string, payload: P, options: EnqueueOptions = {}): Promise<Job<P>> {
+    if (typeof name !== 'string' || name === '') throw new Error('A job needs a name.');
     const maxAttempts = options.maxAttempts ?? this.settings.maxAttempts;
     if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw new Error(`maxAttempts must be a positive integer; got ${maxAttempts}.`);
     const now = new Date();
@@ -117,7 +119,7 @@ export class JobQueue {
 
   /** Runs `handler` for jobs called `name` on this node; register every name before `start()`. */
   register<P>(name: string, handler: JobHandler<P>, options: RegisterOptions = {}): void {
-    if (this.worker) throw new Error(`Register job "${name}" before the queue starts.`);
+    if (this.starting) throw new Error(`Register job "${name}" before the queue starts.`);
     if (this.tasks.has(name)) throw new Error(`Job "${name}" already has a handler.`);
     const concurrency = options.concurrency ?? this.settings.concurrency;
     const leaseMs = options.leaseMs ?? this.settings.leaseMs;
@@ -133,13 +135,18 @@ export class JobQueue {
    * @example jobs.schedule('portico.retention', '23 * * * *')
    */
   schedule(name: string, cron: string, options: ScheduleOptions = {}): void {
-    if (this.scheduler) throw new Error(`Schedule job "${name}" before the queue starts.`);
+    if (this.starting) throw new Error(`Schedule job "${name}" before the queue starts.`);
     this.schedules.set(name, parseSchedule(name, cron, options.timezone));
   }
 
-  /** Starts this node's workers and scheduler loop. */
-  async start(): Promise<void> {
-    if (this.worker || this.stopping) return;
+  /** Starts this node's workers and scheduler loop; calling it again returns the same start. */
+  start(): Promise<void> {
+    if (this.stopping) return Promise.resolve();
+    this.starting ??= this.startLoops();
+    return this.starting;
+  }
+
+  private async startLoops(): Promise<void> {
     const scheduler = new Scheduler({
       db: this.db,
       schedules: this.schedules,
@@ -149,8 +156,8 @@ export class JobQueue {
       metrics: this.metrics,
       log: this.log,
     });
-    await scheduler.start();
     this.scheduler = scheduler;
+    await scheduler.start();
     this.worker = new Worker({
       db: this.db,
       dialect: this.store.dialect,
@@ -173,6 +180,7 @@ export class JobQueue {
    */
   stop(options: StopOptions = {}): Promise<void> {
     this.stopping ??= (async () => {
+      await this.starting?.catch(() => undefined);
       await this.scheduler?.stop();
       await this.worker?.stop(options.drainMs ?? this.settings.drainTimeoutMs, options.releaseLeases ?? true);
     })();

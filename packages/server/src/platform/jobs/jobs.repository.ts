@@ -55,7 +55,9 @@ export interface ClaimRequest {
 /**
  * Leases up to `limit` due jobs in one statement. The only dialect difference of the queue:
  * PostgreSQL skips rows other workers are claiming (`FOR UPDATE SKIP LOCKED`); SQLite has one
- * writer, which runs claims one after the other.
+ * writer, which runs claims one after the other. On SQLite an idle poll only reads: every write
+ * there takes the writer and changes the store's change version, which would empty the read caches
+ * keyed on it once per poll.
  */
 export async function claimJobs(db: JobsDb, dialect: DialectName, request: ClaimRequest): Promise<JobRow[]> {
   if (request.names.length === 0 || request.limit < 1) return [];
@@ -67,6 +69,7 @@ export async function claimJobs(db: JobsDb, dialect: DialectName, request: Claim
     .where('name', 'in', request.names)
     .orderBy('run_at')
     .limit(request.limit);
+  if (dialect === 'sqlite' && !(await due.limit(1).executeTakeFirst())) return [];
   return db
     .updateTable('jobs')
     .set((eb) => ({
@@ -172,6 +175,8 @@ export interface Reaped {
  * at once, or dead if that was their last attempt. Returns the names of the jobs, for metrics.
  */
 export async function reapExpiredLeases(db: JobsDb, now: string): Promise<Reaped> {
+  const any = await db.selectFrom('jobs').select('id').where('state', '=', 'running').where('locked_until', '<', now).limit(1).executeTakeFirst();
+  if (!any) return { requeued: [], dead: [] };
   const expired = (state: JobState) =>
     db
       .updateTable('jobs')
