@@ -15,6 +15,7 @@ import { startServer } from '../server.ts';
 import { parseTtl, signUserToken } from '../lib/user-token-signer.ts';
 import { ensureDemoProject } from './demo.ts';
 import { runSelftest, jobsDb, type JobState, type SelftestReport } from '../platform/jobs/index.ts';
+import { formatJobList, formatSelftestReport, selftestProblem, selftestProgressPrinter } from '../platform/jobs/cli-output.ts';
 
 const USAGE = `portico — self-hosted Connected Users service
 
@@ -230,14 +231,7 @@ async function jobs(args: string[]): Promise<void> {
     const ctx = await openJobs(values);
     try {
       const found = await ctx.jobs.list({ state, limit });
-      if (values.json) process.stdout.write(`${JSON.stringify(found)}\n`);
-      else {
-        for (const job of found) {
-          const error = job.lastError ? `  ${job.lastError.split('\n')[0]!.slice(0, 120)}` : '';
-          process.stdout.write(`${job.id}  ${job.state.padEnd(9)}  ${`${job.attempts}/${job.maxAttempts}`.padEnd(5)}  ${job.updatedAt}  ${job.name}${error}\n`);
-        }
-        if (found.length === 0) process.stdout.write(`No jobs${state ? ` in state ${state}` : ''}.\n`);
-      }
+      process.stdout.write(values.json ? `${JSON.stringify(found)}\n` : formatJobList(found, state));
     } finally {
       await ctx.store.close();
     }
@@ -268,41 +262,13 @@ async function jobs(args: string[]): Promise<void> {
     const ctx = await openJobs(values);
     let report: SelftestReport;
     try {
-      let lastLine = 0;
-      report = await runSelftest(ctx.jobs, jobsDb(ctx.store.db), {
-        count,
-        sleepMs,
-        timeoutMs,
-        onProgress(p) {
-          if (values.json || (Date.now() - lastLine < 1000 && p.waiting > 0)) return;
-          lastLine = Date.now();
-          const hint = p.succeeded + p.dead === 0 && p.elapsedMs > 10_000 ? '  (no job has finished: is a "portico serve" or "portico worker" running on this database?)' : '';
-          process.stdout.write(`  ${(p.elapsedMs / 1000).toFixed(1).padStart(6)} s  ${p.succeeded}/${p.count} succeeded, ${p.dead} dead, ${p.waiting} waiting${hint}\n`);
-        },
-      });
+      const onProgress = values.json ? undefined : selftestProgressPrinter((text) => process.stdout.write(text));
+      report = await runSelftest(ctx.jobs, jobsDb(ctx.store.db), { count, sleepMs, timeoutMs, ...(onProgress ? { onProgress } : {}) });
     } finally {
       await ctx.store.close();
     }
-    if (values.json) process.stdout.write(`${JSON.stringify(report)}\n`);
-    else {
-      const nodes = (counts: Record<string, number>) => Object.entries(counts).map(([node, n]) => `${node}: ${n}`).join(', ') || 'none';
-      process.stdout.write(
-        [
-          `Selftest ${report.batch}: ${report.count} jobs of ${report.sleepMs} ms in ${(report.elapsedMs / 1000).toFixed(1)} s${report.timedOut ? ' (timed out)' : ''}`,
-          `  succeeded:              ${report.succeeded}`,
-          `  dead:                   ${report.dead}`,
-          `  lost:                   ${report.lost}`,
-          `  ran again while held or after success: ${report.duplicateRuns}`,
-          `  finished more than once: ${report.finishedTwice}`,
-          `  re-run after an interrupted run: ${report.rerun}`,
-          `  finished runs per node: ${nodes(report.finishedByNode)}`,
-          `  interrupted runs per node: ${nodes(report.interruptedByNode)}`,
-          `  max start latency:      ${report.maxStartLatencyMs} ms`,
-          report.ok ? 'OK: every job ran to completion exactly once.' : 'PROBLEM: see the counts above.',
-        ].join('\n') + '\n',
-      );
-    }
-    if (!report.ok) throw new CommandFailed(`selftest found a problem: ${report.lost} lost, ${report.duplicateRuns} run while held or after success, ${report.finishedTwice} finished twice${report.timedOut ? ', timed out' : ''}.`);
+    process.stdout.write(values.json ? `${JSON.stringify(report)}\n` : formatSelftestReport(report));
+    if (!report.ok) throw new CommandFailed(selftestProblem(report));
     return;
   }
   throw new UsageError(`Unknown command "jobs ${sub ?? ''}".`);
