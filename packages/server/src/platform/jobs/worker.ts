@@ -178,11 +178,13 @@ export class Worker {
     };
     this.runs.set(row.id, run);
     task.running++;
-    const done = this.perform(run, row).finally(() => {
-      task.running--;
-      this.active.delete(done);
-      this.waker.wake();
-    });
+    const done = this.perform(run, row)
+      .catch((error: unknown) => this.options.log('error', 'job run failed unexpectedly', { jobId: row.id, err: describeError(error) }))
+      .finally(() => {
+        task.running--;
+        this.active.delete(done);
+        this.waker.wake();
+      });
     this.active.add(done);
   }
 
@@ -205,7 +207,8 @@ export class Worker {
     let failure: unknown;
     let failed = false;
     try {
-      handling = task.handler(JSON.parse(row.payload), helpers);
+      // Through a promise, so a handler that throws synchronously or returns no promise fails the same way.
+      handling = Promise.resolve().then(() => task.handler(JSON.parse(row.payload), helpers));
       if (task.timeoutMs === undefined) {
         await handling;
       } else {
