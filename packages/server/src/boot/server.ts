@@ -9,7 +9,7 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** Listens, and on SIGINT/SIGTERM stops taking requests, drains in-flight ones and closes the store. */
+/** Listens, and on SIGINT/SIGTERM stops taking requests, drains in-flight ones and running jobs, and closes the store. */
 export async function startServer(ctx: AppContext): Promise<RunningServer> {
   const app = await buildApp(ctx, { logger: serverLogOptions(ctx.config) });
   const address = await app.listen({ port: ctx.config.port, host: ctx.config.host });
@@ -17,7 +17,8 @@ export async function startServer(ctx: AppContext): Promise<RunningServer> {
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
-      await app.close();
+      // Requests and job runs drain side by side; the store closes once both are done.
+      await Promise.all([app.close(), ctx.jobs.stop()]);
       await ctx.close();
     })();
     return closing;

@@ -1,6 +1,8 @@
 import { AppError } from '../platform/errors.ts';
 import { ConfigError } from '../platform/config.ts';
-import { UsageError } from './args.ts';
+import { CommandFailed, UsageError } from './args.ts';
+import { jobs } from './commands/jobs.ts';
+import { worker } from './commands/worker.ts';
 import { bench } from './commands/bench.ts';
 import { keys } from './commands/keys.ts';
 import { migrate } from './commands/migrate.ts';
@@ -11,7 +13,11 @@ import { token } from './commands/token.ts';
 const USAGE = `portico — self-hosted Connected Users service
 
 Usage:
-  portico serve [--port P] [--host H] [--data DIR] [--demo]
+  portico serve [--port P] [--host H] [--data DIR] [--demo] [--no-worker]
+  portico worker [--data DIR]                      (runs jobs, no HTTP listener)
+  portico jobs list [--state queued|running|succeeded|dead] [--limit N] [--data DIR] [--json]
+  portico jobs retry ID [--data DIR]               (queues a dead job again)
+  portico jobs selftest [--count N] [--sleep-ms M] [--timeout-s S] [--data DIR] [--json]
   portico project create --name NAME [--plan basic|pro|enterprise] [--data DIR] [--json]
   portico project list [--data DIR] [--json]
   portico keys rotate --project ID [--data DIR] [--json]
@@ -21,7 +27,7 @@ Usage:
 
 Environment: PORT, HOST, PORTICO_DATA_DIR, DATABASE_URL, PORTICO_ENCRYPTION_KEYS, LOG_LEVEL (docs/configuration.md).`;
 
-const COMMANDS: Record<string, (args: string[]) => Promise<void>> = { serve, project, keys, token, migrate, bench };
+const COMMANDS: Record<string, (args: string[]) => Promise<void>> = { serve, worker, jobs, project, keys, token, migrate, bench };
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
@@ -39,7 +45,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`portico: ${error.message}\n\n${USAGE}\n`);
       return 2;
     }
-    if (error instanceof ConfigError || error instanceof AppError) {
+    if (error instanceof ConfigError || error instanceof AppError || error instanceof CommandFailed) {
       process.stderr.write(`portico: ${error.message}\n`);
       return 1;
     }

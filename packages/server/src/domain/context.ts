@@ -1,6 +1,8 @@
 import type { Config } from '../platform/config.ts';
 import type { SecretBox } from '../platform/crypto/secret-box.ts';
 import { createEventBus, type PgChangeNotifier } from '../platform/events/index.ts';
+import { createJobs, jsonLineLogger, type JobQueue } from '../platform/jobs/index.ts';
+import { createMetricsRegistry, type Registry } from '../platform/metrics/registry.ts';
 import type { AppStore as Store, Database } from './database.ts';
 import type { DomainEvents, PorticoEvents } from './events.ts';
 import { ProjectCache } from './projects/index.ts';
@@ -17,7 +19,11 @@ export interface AppContext {
   readonly projects: ProjectCache;
   readonly tokens: UserTokenVerifier;
   readonly sdkMeCache: SdkMeCache;
-  /** Stops listening and closes the store. */
+  /** Prometheus metrics of this process, served at `GET /metrics`. */
+  readonly metrics: Registry;
+  /** Durable jobs; workers run only once `jobs.start()` is called (`portico serve`, `portico worker`). */
+  readonly jobs: JobQueue;
+  /** Stops listening and closes the store (stop the job workers first). */
   close(): Promise<void>;
 }
 
@@ -34,6 +40,7 @@ export function createContext(config: Config, store: Store, secrets: SecretBox, 
   const events = createEventBus<PorticoEvents, Database>({ store, notifier: options.notifier, onError: options.onError });
   const projects = new ProjectCache(store, config.projectCacheTtlMs);
   const sdkMeCache = new SdkMeCache(store);
+  const metrics = createMetricsRegistry();
   // Every node drops what a change made stale, whichever node made it.
   events.subscribe('project.changed', (notice) => projects.invalidate(notice.projectId));
   events.subscribe('*', (notice) => {
@@ -51,10 +58,27 @@ export function createContext(config: Config, store: Store, secrets: SecretBox, 
     projects,
     tokens: new UserTokenVerifier(config.clockSkewSeconds, config.tokenCacheSize),
     sdkMeCache,
+    metrics,
+    jobs: createJobQueue(config, store, metrics),
     async close() {
       await events.close();
       await options.notifier?.stop();
       await store.close();
     },
   };
+}
+
+/** The node's job queue as configured; the CLI's `jobs` commands use it without the rest of the context. */
+export function createJobQueue(config: Config, store: Store, metrics?: Registry): JobQueue {
+  return createJobs({
+    store,
+    nodeId: config.nodeId,
+    log: jsonLineLogger(config.logLevel),
+    pollIntervalMs: config.jobPollIntervalMs,
+    concurrency: config.jobConcurrency,
+    leaseMs: config.jobLeaseMs,
+    drainTimeoutMs: config.jobDrainTimeoutMs,
+    retention: { keepSucceededMs: config.jobKeepSucceededDays * 86_400_000, keepDeadMs: config.jobKeepDeadDays * 86_400_000 },
+    ...(metrics ? { registry: metrics } : {}),
+  });
 }

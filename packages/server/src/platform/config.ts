@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 
 /**
@@ -47,6 +48,25 @@ export interface Config {
   readonly maxConnections: number;
   /** Requests served on one keep-alive connection before it is closed; 0 means no limit. @default 0 @example 1000 */
   readonly maxRequestsPerSocket: number;
+  /** This node's name in job leases, logs and selftest reports; unique per running process. @default "<hostname>-<pid>" */
+  readonly nodeId: string;
+  /** Whether `portico serve` also runs job workers (`--no-worker` turns them off). @default true */
+  readonly worker: boolean;
+  /** How long an idle worker waits before looking for due jobs again, in ms; it re-polls at once while it finds work. @default 1000 */
+  readonly jobPollIntervalMs: number;
+  /** Most jobs one node runs at once. @default 8 */
+  readonly jobConcurrency: number;
+  /**
+   * Job lease, in ms: a job whose worker stops renewing it (the process died) runs again elsewhere
+   * after this long. Renewed every third of it while the job runs. @default 30000
+   */
+  readonly jobLeaseMs: number;
+  /** How long a stopping node waits for running jobs before handing them back, in ms. @default 10000 */
+  readonly jobDrainTimeoutMs: number;
+  /** Days succeeded jobs are kept. @default 7 */
+  readonly jobKeepSucceededDays: number;
+  /** Days dead jobs (failed their last attempt) are kept. @default 30 */
+  readonly jobKeepDeadDays: number;
 }
 
 export class ConfigError extends Error {
@@ -65,6 +85,14 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
   return value;
 }
 
+function boolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (['true', '1', 'yes', 'on'].includes(raw)) return true;
+  if (['false', '0', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(`${name} must be true or false; got "${env[name]}".`);
+}
+
 function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
   const raw = env[name]?.toLowerCase();
   if (raw === undefined || raw === '') return fallback;
@@ -75,7 +103,7 @@ function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], 
 }
 
 /** Values given on the command line win over the environment. */
-export type ConfigOverrides = Partial<Pick<Config, 'port' | 'host' | 'dataDir' | 'databaseUrl' | 'logLevel'>>;
+export type ConfigOverrides = Partial<Pick<Config, 'port' | 'host' | 'dataDir' | 'databaseUrl' | 'logLevel' | 'worker'>>;
 
 export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = {}): Config {
   const databaseUrl = overrides.databaseUrl ?? (env.DATABASE_URL || undefined);
@@ -103,6 +131,14 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
     maxHeaderBytes: integer(env, 'PORTICO_MAX_HEADER_BYTES', 16_384, 4096, 1_048_576),
     maxConnections: integer(env, 'PORTICO_MAX_CONNECTIONS', 10_000, 1, 1_000_000),
     maxRequestsPerSocket: integer(env, 'PORTICO_MAX_REQUESTS_PER_SOCKET', 0, 0, 1_000_000),
+    nodeId: env.PORTICO_NODE_ID || `${os.hostname()}-${process.pid}`,
+    worker: overrides.worker ?? boolean(env, 'PORTICO_WORKER', true),
+    jobPollIntervalMs: integer(env, 'PORTICO_JOB_POLL_INTERVAL_MS', 1000, 10, 60_000),
+    jobConcurrency: integer(env, 'PORTICO_JOB_CONCURRENCY', 8, 1, 1000),
+    jobLeaseMs: integer(env, 'PORTICO_JOB_LEASE_MS', 30_000, 1000, 3_600_000),
+    jobDrainTimeoutMs: integer(env, 'PORTICO_JOB_DRAIN_TIMEOUT_MS', 10_000, 0, 600_000),
+    jobKeepSucceededDays: integer(env, 'PORTICO_JOB_KEEP_SUCCEEDED_DAYS', 7, 0, 3650),
+    jobKeepDeadDays: integer(env, 'PORTICO_JOB_KEEP_DEAD_DAYS', 30, 0, 3650),
   };
   if (config.headersTimeoutMs > config.requestTimeoutMs) {
     throw new ConfigError(

@@ -51,10 +51,12 @@ export const ERROR_CODES = {
   CREDENTIAL_NOT_FOUND: { status: 404, message: 'No credential with this id for this user.' },
   CONFIGURATION_NOT_FOUND: { status: 404, message: 'No configuration with this id for this credential.' },
   WORKFLOW_NOT_FOUND: { status: 404, message: 'No workflow with this id in this project.' },
+  JOB_NOT_FOUND: { status: 404, message: 'No job with this id.' },
 
   // State conflicts
   INTEGRATION_ALREADY_EXISTS: { status: 409, message: 'This project already has an integration of this type.' },
   CREDENTIAL_NOT_VALID: { status: 409, message: 'Valid credential not found: the user must (re)connect this integration first.' },
+  JOB_NOT_DEAD: { status: 409, message: 'Only dead jobs can be retried; this one is queued, running or succeeded.' },
 
   // Server side
   REQUEST_TIMEOUT: { status: 408, message: 'The request took too long to arrive.' },

@@ -1,11 +1,16 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../domain/context.ts';
+import { renderMetrics } from '../../platform/metrics/registry.ts';
 
-/** Operations routes, no authentication: liveness, readiness and the OpenAPI document. */
+/** Operations routes, no authentication: liveness, readiness, metrics and the OpenAPI document. */
 export function opsApi(ctx: AppContext) {
   return async (scope: FastifyInstance): Promise<void> => {
     scope.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => scope.swagger());
     scope.get('/healthz', { schema: { tags: ['Operations'], summary: 'Liveness' } }, async () => ({ status: 'ok' }));
+    scope.get('/metrics', { schema: { tags: ['Operations'], summary: 'Prometheus metrics (text format)' } }, async (_request, reply) => {
+      const { contentType, body } = await renderMetrics(ctx.metrics);
+      return reply.type(contentType).send(body);
+    });
     scope.get('/readyz', { schema: { tags: ['Operations'], summary: 'Readiness: the database answers' } }, async (_request, reply) => {
       try {
         await ctx.store.db.selectFrom('projects').select('id').limit(1).execute();

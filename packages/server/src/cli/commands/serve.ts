@@ -5,15 +5,17 @@ import { overrides, parse } from '../args.ts';
 import { ensureDemoProject } from '../demo.ts';
 
 export async function serve(args: string[]): Promise<void> {
-  const values = parse(args, { port: { type: 'string' }, host: { type: 'string' }, demo: { type: 'boolean' } });
+  const values = parse(args, { port: { type: 'string' }, host: { type: 'string' }, demo: { type: 'boolean' }, 'no-worker': { type: 'boolean' } });
   const config = loadProcessConfig(overrides(values));
   const ctx = await openRuntime(config);
   const demo = values.demo ? await ensureDemoProject(ctx) : undefined;
+  if (config.worker) await ctx.jobs.start();
   const server = await startServer(ctx);
   const lines = [
     '',
     `Portico is running at ${server.url}`,
     `  store:        ${ctx.store.dialect} (${ctx.store.location})`,
+    `  jobs:         ${config.worker ? `worker ${ctx.jobs.workerId}, ${config.jobConcurrency} at once` : 'no worker on this node (--no-worker)'}`,
     `  API reference: ${server.url}/api/v1/openapi.json`,
   ];
   if (demo) {
