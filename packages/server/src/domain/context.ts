@@ -2,6 +2,7 @@ import type { Config } from '../platform/config.ts';
 import type { SecretBox } from '../platform/crypto/secret-box.ts';
 import { createEventBus, type PgChangeNotifier } from '../platform/events/index.ts';
 import { createJobs, jsonLineLogger, type JobQueue } from '../platform/jobs/index.ts';
+import { createOutboundClient, type OutboundClient } from '../platform/net/outbound.ts';
 import { createMetricsRegistry, type Registry } from '../platform/metrics/registry.ts';
 import type { AppStore as Store, Database } from './database.ts';
 import type { DomainEvents, PorticoEvents } from './events.ts';
@@ -19,6 +20,8 @@ export interface AppContext {
   readonly projects: ProjectCache;
   readonly tokens: UserTokenVerifier;
   readonly sdkMeCache: SdkMeCache;
+  /** Every outbound HTTP request goes through it (SSRF guard, PORTICO_OUTBOUND_ALLOW_HOSTS). */
+  readonly outbound: OutboundClient;
   /** Prometheus metrics of this process, served at `GET /metrics`. */
   readonly metrics: Registry;
   /** Durable jobs; workers run only once `jobs.start()` is called (`portico serve`, `portico worker`). */
@@ -58,6 +61,7 @@ export function createContext(config: Config, store: Store, secrets: SecretBox, 
     projects,
     tokens: new UserTokenVerifier(config.clockSkewSeconds, config.tokenCacheSize),
     sdkMeCache,
+    outbound: createOutboundClient({ allowHosts: config.outboundAllowHosts }),
     metrics,
     jobs: createJobQueue(config, store, metrics),
     async close() {

@@ -48,6 +48,16 @@ export interface Config {
   readonly maxConnections: number;
   /** Requests served on one keep-alive connection before it is closed; 0 means no limit. @default 0 @example 1000 */
   readonly maxRequestsPerSocket: number;
+  /**
+   * The URL end users' browsers reach Portico at; OAuth redirect URIs are built from it
+   * (`{publicUrl}/oauth`). @default "http://{host}:{port}" @example "https://portico.example.com"
+   */
+  readonly publicUrl: string;
+  /**
+   * Hosts every outbound request (OAuth, proxy, workflow steps, webhooks) may reach even on a
+   * loopback or private address: host names, IPs or CIDR ranges, comma-separated. @default [] @example "127.0.0.1,crm.internal"
+   */
+  readonly outboundAllowHosts: readonly string[];
   /** This node's name in job leases, logs and selftest reports; unique per running process. @default "<hostname>-<pid>" */
   readonly nodeId: string;
   /** Whether `portico serve` also runs job workers (`--no-worker` turns them off). @default true */
@@ -102,6 +112,25 @@ function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], 
   return raw as T;
 }
 
+function publicUrl(env: Env, overrides: ConfigOverrides): string {
+  const raw = env.PORTICO_PUBLIC_URL;
+  if (raw === undefined || raw === '') {
+    const host = overrides.host ?? (env.HOST || '127.0.0.1');
+    const port = overrides.port ?? (env.PORT || '3000');
+    return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  }
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`PORTICO_PUBLIC_URL must be an absolute http(s) URL such as https://portico.example.com; got "${raw}".`);
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.search || url.hash) {
+    throw new ConfigError(`PORTICO_PUBLIC_URL must be an http(s) URL without query or fragment, such as https://portico.example.com; got "${raw}".`);
+  }
+  return url.href.replace(/\/+$/, '');
+}
+
 /** Values given on the command line win over the environment. */
 export type ConfigOverrides = Partial<Pick<Config, 'port' | 'host' | 'dataDir' | 'databaseUrl' | 'logLevel' | 'worker'>>;
 
@@ -131,6 +160,8 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
     maxHeaderBytes: integer(env, 'PORTICO_MAX_HEADER_BYTES', 16_384, 4096, 1_048_576),
     maxConnections: integer(env, 'PORTICO_MAX_CONNECTIONS', 10_000, 1, 1_000_000),
     maxRequestsPerSocket: integer(env, 'PORTICO_MAX_REQUESTS_PER_SOCKET', 0, 0, 1_000_000),
+    publicUrl: publicUrl(env, overrides),
+    outboundAllowHosts: (env.PORTICO_OUTBOUND_ALLOW_HOSTS || '').split(',').map((h) => h.trim()).filter(Boolean),
     nodeId: env.PORTICO_NODE_ID || `${os.hostname()}-${process.pid}`,
     worker: overrides.worker ?? boolean(env, 'PORTICO_WORKER', true),
     jobPollIntervalMs: integer(env, 'PORTICO_JOB_POLL_INTERVAL_MS', 1000, 10, 60_000),

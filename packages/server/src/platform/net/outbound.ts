@@ -1,0 +1,27 @@
+import { guardedRequest, type GuardedRequest, type GuardedResponse, type SsrfPolicy } from './ssrf-guard.ts';
+
+/**
+ * The one way Portico calls other servers (token exchange, refresh, account lookup, revoke, the
+ * proxy, workflow HTTP steps, webhooks): every hop passes the SSRF guard, with the operator's
+ * allow-list (`PORTICO_OUTBOUND_ALLOW_HOSTS`) as the only way to reach a private address.
+ */
+export interface OutboundClient {
+  request(url: string | URL, init?: GuardedRequest): Promise<GuardedResponse>;
+  /** The hosts, IPs and CIDR ranges that may be reached on private addresses. */
+  readonly allowHosts: readonly string[];
+}
+
+export interface OutboundOptions {
+  /** @default [] */
+  allowHosts?: readonly string[];
+  /** DNS resolution, replaceable in tests of the guard itself. */
+  resolve?: SsrfPolicy['resolve'];
+}
+
+export function createOutboundClient(options: OutboundOptions = {}): OutboundClient {
+  const policy: SsrfPolicy = { allowHosts: options.allowHosts ?? [], ...(options.resolve ? { resolve: options.resolve } : {}) };
+  return {
+    allowHosts: policy.allowHosts ?? [],
+    request: (url, init = {}) => guardedRequest(url, init, policy),
+  };
+}
