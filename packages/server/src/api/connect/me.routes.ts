@@ -3,7 +3,8 @@ import type { AppContext } from '../../domain/context.ts';
 import { AppError } from '../../platform/errors.ts';
 import { isPlainObject, type JsonObject } from '../../platform/json/json.ts';
 import { ESCAPED_NUL } from '../../platform/http/json-parser.ts';
-import { AnyObject, Open, ProjectParams, errorResponses } from '../../platform/http/schemas.ts';
+import { AnyObject, Open, ProjectParams, SchemaRef, errorResponses } from '../../platform/http/schemas.ts';
+import { SdkProject, toSdkProject } from '../../domain/projects/index.ts';
 import { tokenCallerOf } from './caller.ts';
 import { sdkMeJson } from '../../domain/users/index.ts';
 import { checkPatch } from '../../domain/users/index.ts';
@@ -81,12 +82,12 @@ export function legacyProjectRoute(ctx: AppContext): FastifyPluginAsyncTypebox {
         summary: 'SDK 1.0.x bootstrap: the project, merging X-Paragon-User-Metadata into the user',
         params: ProjectParams,
         headers: Type.Object({ 'x-paragon-user-metadata': Type.Optional(Type.String({ maxLength: 70_000 })) }),
-        response: { 200: Open({ id: Type.String(), billingPlan: Type.String(), accessibleFeatures: Type.Array(Type.String()) }), ...errorResponses },
+        response: { 200: SchemaRef(SdkProject), ...errorResponses },
       },
     }, async (request) => {
       const { state, sub } = tokenCallerOf(request);
       await resolveUser(ctx, state, sub, headerMetadata(request.headers['x-paragon-user-metadata']));
-      return { id: state.project.id, billingPlan: state.billingPlan, accessibleFeatures: [...state.features] };
+      return toSdkProject(state);
     });
   };
 }
