@@ -1,4 +1,6 @@
 import type { TSchema } from '@sinclair/typebox';
+import { Credential, CredentialConfiguration, CredentialStatus, IntegrationState, WorkflowSettings } from '../domain/connections/index.ts';
+import { ProjectIntegration, SdkIntegration } from '../domain/integrations/index.ts';
 import { SdkProject } from '../domain/projects/index.ts';
 import { ProjectWorkflow, WorkflowStateChange } from '../domain/workflows/index.ts';
 import { ErrorBody } from '../platform/http/schemas.ts';
@@ -9,7 +11,14 @@ import { ErrorBody } from '../platform/http/schemas.ts';
  */
 export const SHARED_SCHEMAS: readonly TSchema[] = [
   ErrorBody,
+  CredentialStatus,
+  WorkflowSettings,
+  CredentialConfiguration,
+  Credential,
+  IntegrationState,
+  SdkIntegration,
   SdkProject,
   WorkflowStateChange,
+  ProjectIntegration,
   ProjectWorkflow,
 ];

@@ -1,7 +1,8 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppContext } from '../../domain/context.ts';
-import { CredentialHeaders, ProjectParams, SchemaRef, errorResponses } from '../../platform/http/schemas.ts';
+import { ProjectParams, SchemaRef, errorResponses } from '../../platform/http/schemas.ts';
 import { callerOf } from './caller.ts';
+import { CredentialHeaders } from '../../domain/connections/index.ts';
 import { WorkflowStateChange, setWorkflowEnabled } from '../../domain/workflows/index.ts';
 
 const Params = Type.Intersect([ProjectParams, Type.Object({ workflowId: Type.String({ maxLength: 128 }) })]);

@@ -69,21 +69,3 @@ export const Uuid = Type.String({ pattern: UUID_PATTERN });
 export function Open<T extends Record<string, TSchema>>(properties: T, description?: string) {
   return Type.Object(properties, { additionalProperties: true, ...(description ? { description } : {}) });
 }
-
-export const CredentialHeaders = Type.Object({
-  'x-paragon-credential': Type.Optional(Type.String({ maxLength: 256, description: 'Credential id, externalId or ext:<externalId>' })),
-  'x-paragon-configuration-id': Type.Optional(Type.String({ maxLength: 256, description: 'Configuration id or ext:<externalId>' })),
-});
-
-export const WireCredentialSchema = Open(
-  {
-    id: Type.String(),
-    integrationId: Type.String(),
-    personaId: Type.String(),
-    status: Type.Union([Type.Literal('VALID'), Type.Literal('INVALID'), Type.Literal('PENDING')]),
-    providerId: Type.Union([Type.String(), Type.Null()]),
-    providerData: AnyObject,
-    configurations: Type.Array(Type.Object({}, { additionalProperties: true })),
-  },
-  'IConnectCredential of the official SDK',
-);
