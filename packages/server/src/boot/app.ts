@@ -7,10 +7,10 @@ import { clientErrorHandler, closeConnectionsWithUnreadBodies } from '../platfor
 import { frameworkErrorHandler, registerErrorHandling } from '../platform/http/error-handler.ts';
 import { registerInputGuard } from '../platform/http/input-guard.ts';
 import { registerJsonParser } from '../platform/http/json-parser.ts';
-import { ErrorBody } from '../platform/http/schemas.ts';
 import { adminApi } from '../api/admin/index.ts';
 import { connectApi } from '../api/connect/index.ts';
 import { opsApi } from '../api/ops/index.ts';
+import { SHARED_SCHEMAS } from '../api/wire-schemas.ts';
 
 export interface BuildOptions {
   /** pino options, or false for no logging. @default false */
@@ -44,7 +44,7 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
   closeConnectionsWithUnreadBodies(app);
   registerJsonParser(app);
   registerInputGuard(app);
-  app.addSchema(ErrorBody);
+  for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
 
   const anyOrigin = config.corsOrigins.includes('*');
   await app.register(cors, {

@@ -1,26 +1,12 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppContext } from '../../domain/context.ts';
 import { AppError } from '../../platform/errors.ts';
-import { AnyObject, Open, ProjectParams, errorResponses } from '../../platform/http/schemas.ts';
+import { ListOf, ProjectParams, SchemaRef, errorResponses } from '../../platform/http/schemas.ts';
 import { adminActor, adminCallerOf } from './caller.ts';
 import { integrationOf } from '../../domain/connections/index.ts';
-import { createIntegration, type Integration } from '../../domain/integrations/index.ts';
+import { ProjectIntegration, createIntegration, toProjectIntegration } from '../../domain/integrations/index.ts';
 
-const IntegrationSchema = Open({
-  id: Type.String(),
-  type: Type.String(),
-  name: Type.String(),
-  isActive: Type.Boolean(),
-  brandColor: Type.String(),
-  portalConfig: AnyObject,
-  dateCreated: Type.String(),
-  dateUpdated: Type.String(),
-});
-
-function toAdminIntegration(integration: Integration) {
-  const { configId: _configId, ...rest } = integration;
-  return rest;
-}
+const IntegrationSchema = SchemaRef(ProjectIntegration);
 
 export function integrationsAdminRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
   return async (app) => {
@@ -39,7 +25,7 @@ export function integrationsAdminRoutes(ctx: AppContext): FastifyPluginAsyncType
     }, async (request, reply) => {
       const { state } = adminCallerOf(request);
       const integration = await createIntegration(ctx, state.project.id, request.body, adminActor(request));
-      return reply.status(201).send(toAdminIntegration(integration));
+      return reply.status(201).send(toProjectIntegration(integration));
     });
 
     app.get('/integrations', {
@@ -47,13 +33,13 @@ export function integrationsAdminRoutes(ctx: AppContext): FastifyPluginAsyncType
         tags: ['Admin: integrations'],
         summary: "The project's integrations",
         params: ProjectParams,
-        response: { 200: Open({ data: Type.Array(IntegrationSchema) }), ...errorResponses },
+        response: { 200: ListOf(IntegrationSchema, "The project's integrations, oldest first"), ...errorResponses },
       },
     }, async (request) => {
       const { state } = adminCallerOf(request);
       const fresh = await ctx.projects.get(state.project.id);
       if (!fresh) throw AppError.from('PROJECT_NOT_FOUND');
-      return { data: fresh.integrations.map(toAdminIntegration) };
+      return { data: fresh.integrations.map(toProjectIntegration) };
     });
 
     app.get('/integrations/:integrationId', {
@@ -65,7 +51,7 @@ export function integrationsAdminRoutes(ctx: AppContext): FastifyPluginAsyncType
       },
     }, async (request) => {
       const { state } = adminCallerOf(request);
-      return toAdminIntegration(integrationOf(state, request.params.integrationId));
+      return toProjectIntegration(integrationOf(state, request.params.integrationId));
     });
   };
 }

@@ -1,10 +1,8 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppContext } from '../../domain/context.ts';
-import { Open, ProjectParams, errorResponses } from '../../platform/http/schemas.ts';
+import { ListOf, ProjectParams, errorResponses } from '../../platform/http/schemas.ts';
 import { adminCallerOf } from './caller.ts';
-import { listSigningKeys, rotateSigningKey } from '../../domain/projects/index.ts';
-
-const SigningKey = Open({ id: Type.String(), active: Type.Boolean(), dateCreated: Type.String(), dateRevoked: Type.Union([Type.String(), Type.Null()]) });
+import { NewSigningKey, SigningKey, listSigningKeys, rotateSigningKey } from '../../domain/projects/index.ts';
 
 export function projectsAdminRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
   return async (app) => {
@@ -14,7 +12,7 @@ export function projectsAdminRoutes(ctx: AppContext): FastifyPluginAsyncTypebox 
         summary: 'Rotate the signing key: generate one (private key returned once) or upload your public key. The previous key stops working at once',
         params: ProjectParams,
         body: Type.Object({ publicKeyPem: Type.Optional(Type.String({ minLength: 1, maxLength: 16_384 })) }),
-        response: { 201: Open({ id: Type.String(), privateKeyPem: Type.Optional(Type.String()) }), ...errorResponses },
+        response: { 201: NewSigningKey, ...errorResponses },
       },
       // No body at all means "generate one".
       preValidation: async (request) => {
@@ -33,7 +31,7 @@ export function projectsAdminRoutes(ctx: AppContext): FastifyPluginAsyncTypebox 
         tags: ['Admin: project'],
         summary: "The project's signing keys, newest first (public keys are never shown back, private keys never stored)",
         params: ProjectParams,
-        response: { 200: Open({ data: Type.Array(SigningKey) }), ...errorResponses },
+        response: { 200: ListOf(SigningKey, "The project's signing keys, newest first"), ...errorResponses },
       },
     }, async (request) => {
       const { state } = adminCallerOf(request);

@@ -1,11 +1,10 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppContext } from '../../domain/context.ts';
 import { AppError } from '../../platform/errors.ts';
-import { AnyObject, Open, ProjectParams, WireCredentialSchema, errorResponses } from '../../platform/http/schemas.ts';
+import { AnyObject, ProjectParams, SchemaRef, errorResponses } from '../../platform/http/schemas.ts';
 import { adminActor, adminCallerOf } from './caller.ts';
-import { createCredential, integrationOf } from '../../domain/connections/index.ts';
-import { buildSdkMe } from '../../domain/users/index.ts';
-import { findUser, resolveUser } from '../../domain/users/index.ts';
+import { Credential, CredentialStatus, createCredential, integrationOf } from '../../domain/connections/index.ts';
+import { ConnectedUserDetails, connectedUserDetails, findUser, resolveUser } from '../../domain/users/index.ts';
 
 const UserParams = Type.Intersect([ProjectParams, Type.Object({ userId: Type.String({ minLength: 1, maxLength: 255, pattern: '^[^\\u0000-\\u001f\\u007f]+$', description: "The app's user id (token sub)" }) })]);
 
@@ -16,33 +15,13 @@ export function usersAdminRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         tags: ['Admin: users'],
         summary: 'A Connected User: the GET /sdk/me shape plus timestamps and status',
         params: UserParams,
-        response: {
-          200: Open({
-            id: Type.String(),
-            userId: Type.String(),
-            active: Type.Boolean(),
-            meta: AnyObject,
-            integrations: Type.Record(Type.String(), AnyObject),
-            dateCreated: Type.String(),
-            dateUpdated: Type.String(),
-            dateLastActive: Type.String(),
-          }),
-          ...errorResponses,
-        },
+        response: { 200: ConnectedUserDetails, ...errorResponses },
       },
     }, async (request) => {
       const { state } = adminCallerOf(request);
       const user = await findUser(ctx, state.project.id, request.params.userId);
       if (!user) throw AppError.from('USER_NOT_FOUND', `No Connected User "${request.params.userId.slice(0, 80)}" in this project.`);
-      const { authenticated: _authenticated, ...me } = await buildSdkMe(ctx, state, user);
-      return {
-        ...me,
-        id: user.id,
-        active: user.active,
-        dateCreated: user.dateCreated,
-        dateUpdated: user.dateUpdated,
-        dateLastActive: user.dateLastActive,
-      };
+      return connectedUserDetails(ctx, state, user);
     });
 
     app.post('/users/:userId/credentials', {
@@ -58,9 +37,9 @@ export function usersAdminRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
           providerId: Type.Optional(Type.String({ maxLength: 512 })),
           providerData: Type.Optional(AnyObject),
           externalId: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
-          status: Type.Optional(Type.Union([Type.Literal('VALID'), Type.Literal('INVALID'), Type.Literal('PENDING')])),
+          status: Type.Optional(SchemaRef(CredentialStatus)),
         }),
-        response: { 201: WireCredentialSchema, ...errorResponses },
+        response: { 201: SchemaRef(Credential, { description: 'The imported credential' }), ...errorResponses },
       },
     }, async (request, reply) => {
       const { state } = adminCallerOf(request);

@@ -1,24 +1,14 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppContext } from '../../domain/context.ts';
-import { Open, ProjectParams, errorResponses } from '../../platform/http/schemas.ts';
+import { ListOf, ProjectParams, SchemaRef, errorResponses } from '../../platform/http/schemas.ts';
 import { adminActor, adminCallerOf } from './caller.ts';
 import { integrationOf } from '../../domain/connections/index.ts';
-import { createWorkflow, type Workflow } from '../../domain/workflows/index.ts';
+import { ProjectWorkflow, createWorkflow, toProjectWorkflow } from '../../domain/workflows/index.ts';
 
-const WorkflowSchema = Open({
-  id: Type.String(),
-  name: Type.String(),
-  integrationId: Type.String(),
-  integration: Type.String({ description: 'Integration type' }),
-  defaultEnabled: Type.Boolean(),
-  dateCreated: Type.String(),
-  dateUpdated: Type.String(),
-});
+const WorkflowSchema = SchemaRef(ProjectWorkflow);
 
 export function workflowsAdminRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
   return async (app) => {
-    const view = (workflow: Workflow, integrationType: string) => ({ ...workflow, integration: integrationType });
-
     app.post('/workflows', {
       schema: {
         tags: ['Admin: workflows'],
@@ -40,7 +30,7 @@ export function workflowsAdminRoutes(ctx: AppContext): FastifyPluginAsyncTypebox
         name: request.body.name,
         defaultEnabled: request.body.defaultEnabled ?? false,
       }, adminActor(request));
-      return reply.status(201).send(view(workflow, integration.type));
+      return reply.status(201).send(toProjectWorkflow(workflow, integration.type));
     });
 
     app.get('/workflows', {
@@ -48,11 +38,11 @@ export function workflowsAdminRoutes(ctx: AppContext): FastifyPluginAsyncTypebox
         tags: ['Admin: workflows'],
         summary: "The project's workflows",
         params: ProjectParams,
-        response: { 200: Open({ data: Type.Array(WorkflowSchema) }), ...errorResponses },
+        response: { 200: ListOf(WorkflowSchema, "The project's workflows, oldest first"), ...errorResponses },
       },
     }, async (request) => {
       const { state } = adminCallerOf(request);
-      return { data: state.workflows.map((w) => view(w, state.integrationsById.get(w.integrationId)?.type ?? '')) };
+      return { data: state.workflows.map((w) => toProjectWorkflow(w, state.integrationsById.get(w.integrationId)?.type ?? '')) };
     });
   };
 }

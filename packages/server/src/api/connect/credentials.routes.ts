@@ -1,15 +1,13 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppContext } from '../../domain/context.ts';
-import { AnyObject, CredentialHeaders, Open, ProjectParams, WireCredentialSchema, errorResponses } from '../../platform/http/schemas.ts';
+import { ProjectParams, SchemaRef, errorResponses } from '../../platform/http/schemas.ts';
 import { callerOf } from './caller.ts';
-import { toSdkIntegration } from '../../domain/integrations/index.ts';
-import { findCredential, integrationOf, readSecrets, updateUserSettings, userCredentials } from '../../domain/connections/index.ts';
+import {
+  Credential, CredentialHeaders, IntegrationAccount, UpdatedCredential, UserSettingsBody,
+  findCredential, integrationAccount, updateUserSettings, userCredentials,
+} from '../../domain/connections/index.ts';
 
 const CredentialParams = Type.Intersect([ProjectParams, Type.Object({ credentialId: Type.String({ maxLength: 256 }) })]);
-const WorkflowSettingsSchema = Type.Record(
-  Type.String({ maxLength: 128 }),
-  Type.Object({ enabled: Type.Boolean(), settings: Type.Optional(AnyObject) }, { additionalProperties: true }),
-);
 
 export function credentialsConnectRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
   return async (app) => {
@@ -23,31 +21,21 @@ export function credentialsConnectRoutes(ctx: AppContext): FastifyPluginAsyncTyp
           includeAccountAuth: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false'), Type.Literal('undefined')])),
         }),
         headers: CredentialHeaders,
-        response: { 200: Type.Union([Type.Array(WireCredentialSchema), AnyObject]), ...errorResponses },
+        response: {
+          200: Type.Union([Type.Array(SchemaRef(Credential), { description: 'Without ?integration: every credential of the user, oldest first' }), IntegrationAccount], {
+            description: 'The credentials, or with ?integration the account for that integration',
+          }),
+          ...errorResponses,
+        },
       },
     }, async (request) => {
       const { state, user } = callerOf(request);
-      const credentials = await userCredentials(ctx.store.db, user);
-      const { integration: type, includeAccountAuth } = request.query;
-      if (type === undefined) return credentials;
-      const integration = integrationOf(state, type);
-      const ofIntegration = credentials.filter((c) => c.integrationId === integration.id);
-      const reference = request.headers['x-paragon-credential'];
-      const credential = reference ? findCredential(ofIntegration, reference) : ofIntegration[0];
-      const base = toSdkIntegration(state, integration, credential !== undefined);
-      if (!credential) return base;
-      const account: Record<string, unknown> = {
-        ...base,
-        credentialId: credential.id,
-        credentialStatus: credential.status,
-        providerId: credential.providerId,
-        providerData: credential.providerData,
-      };
-      if (includeAccountAuth === 'true') {
-        const secrets = await readSecrets(ctx, credential.id);
-        account.accountAuth = secrets ? { OAUTH_ACCESS_TOKEN: secrets.accessToken } : {};
-      }
-      return account;
+      const { integration, includeAccountAuth } = request.query;
+      if (integration === undefined) return userCredentials(ctx.store.db, user);
+      return integrationAccount(ctx, state, user, integration, {
+        credential: request.headers['x-paragon-credential'],
+        includeAccountAuth: includeAccountAuth === 'true',
+      });
     });
 
     app.get('/credentials/:credentialId', {
@@ -55,10 +43,10 @@ export function credentialsConnectRoutes(ctx: AppContext): FastifyPluginAsyncTyp
         tags: ['Connect'],
         summary: 'One credential of the user',
         params: CredentialParams,
-        response: { 200: WireCredentialSchema, ...errorResponses },
+        response: { 200: SchemaRef(Credential), ...errorResponses },
       },
     }, async (request) => {
-      const { state, user } = callerOf(request);
+      const { user } = callerOf(request);
       return findCredential(await userCredentials(ctx.store.db, user), request.params.credentialId);
     });
 
@@ -68,14 +56,8 @@ export function credentialsConnectRoutes(ctx: AppContext): FastifyPluginAsyncTyp
         summary: 'Replace user settings of a credential configuration (updateIntegrationUserSettings / updateWorkflowUserSettings)',
         params: CredentialParams,
         headers: CredentialHeaders,
-        body: Type.Object({
-          config: Type.Object({
-            sharedSettings: Type.Optional(AnyObject),
-            workflowSettings: Type.Optional(WorkflowSettingsSchema),
-            configuredWorkflows: Type.Optional(WorkflowSettingsSchema),
-          }, { additionalProperties: true }),
-        }, { additionalProperties: true }),
-        response: { 200: Open({ id: Type.String(), errors: Type.Array(Type.String()) }), ...errorResponses },
+        body: UserSettingsBody,
+        response: { 200: UpdatedCredential, ...errorResponses },
       },
     }, async (request) => {
       const { state, user } = callerOf(request);

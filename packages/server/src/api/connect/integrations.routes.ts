@@ -1,9 +1,9 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppContext } from '../../domain/context.ts';
-import { AnyObject, CredentialHeaders, Open, ProjectParams, errorResponses } from '../../platform/http/schemas.ts';
+import { ProjectParams, SchemaRef, errorResponses } from '../../platform/http/schemas.ts';
 import { callerOf } from './caller.ts';
-import { uninstallIntegration, userCredentials } from '../../domain/connections/index.ts';
-import { toSdkIntegration } from '../../domain/integrations/index.ts';
+import { CredentialHeaders, UninstalledIntegration, uninstallIntegration, userCredentials } from '../../domain/connections/index.ts';
+import { SdkIntegration, toSdkIntegration } from '../../domain/integrations/index.ts';
 
 export function integrationsConnectRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
   return async (app) => {
@@ -12,7 +12,7 @@ export function integrationsConnectRoutes(ctx: AppContext): FastifyPluginAsyncTy
         tags: ['Connect'],
         summary: "The project's integrations as this user sees them",
         params: ProjectParams,
-        response: { 200: Type.Array(AnyObject), ...errorResponses },
+        response: { 200: Type.Array(SchemaRef(SdkIntegration), { description: "The project's integrations" }), ...errorResponses },
       },
     }, async (request) => {
       const { state, user } = callerOf(request);
@@ -26,10 +26,7 @@ export function integrationsConnectRoutes(ctx: AppContext): FastifyPluginAsyncTy
         summary: "Disconnect an integration: all the user's credentials for it, or the one in X-Paragon-Credential",
         params: Type.Intersect([ProjectParams, Type.Object({ integrationId: Type.String({ maxLength: 128, description: 'Integration id, or its type' }) })]),
         headers: CredentialHeaders,
-        response: {
-          200: Open({ integrationId: Type.String(), integrationType: Type.String(), deletedCredentialIds: Type.Array(Type.String()) }),
-          ...errorResponses,
-        },
+        response: { 200: UninstalledIntegration, ...errorResponses },
       },
     }, async (request) => {
       const { state, user } = callerOf(request);

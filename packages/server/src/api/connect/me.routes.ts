@@ -3,20 +3,10 @@ import type { AppContext } from '../../domain/context.ts';
 import { AppError } from '../../platform/errors.ts';
 import { isPlainObject, type JsonObject } from '../../platform/json/json.ts';
 import { ESCAPED_NUL } from '../../platform/http/json-parser.ts';
-import { AnyObject, Open, ProjectParams, errorResponses } from '../../platform/http/schemas.ts';
+import { AnyObject, ProjectParams, SchemaRef, errorResponses } from '../../platform/http/schemas.ts';
 import { tokenCallerOf } from './caller.ts';
-import { sdkMeJson } from '../../domain/users/index.ts';
-import { checkPatch } from '../../domain/users/index.ts';
-import { patchUserMeta, resolveUser } from '../../domain/users/index.ts';
-
-const SdkMeSchema = Open({
-  authenticated: Type.Boolean(),
-  userId: Type.String(),
-  meta: AnyObject,
-  resources: Type.Array(AnyObject),
-  project: Open({ id: Type.String(), billingPlan: Type.String(), accessibleFeatures: Type.Array(Type.String()) }),
-  integrations: Type.Record(Type.String(), AnyObject),
-});
+import { SdkProject, toSdkProject } from '../../domain/projects/index.ts';
+import { SdkMe, UserMetadata, checkPatch, patchUserMeta, resolveUser, sdkMeJson } from '../../domain/users/index.ts';
 
 function headerMetadata(raw: string | string[] | undefined): JsonObject | undefined {
   if (raw === undefined) return undefined;
@@ -41,7 +31,7 @@ export function usersConnectRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         summary: "The user's integrations, credentials, settings and metadata (SDK authenticate/getUser)",
         params: ProjectParams,
         headers: Type.Object({ 'x-paragon-user-metadata': Type.Optional(Type.String({ maxLength: 70_000 })) }),
-        response: { 200: SdkMeSchema, ...errorResponses },
+        response: { 200: SdkMe, ...errorResponses },
       },
     }, async (request, reply) => {
       const { state, sub } = tokenCallerOf(request);
@@ -58,7 +48,7 @@ export function usersConnectRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         summary: 'Merge metadata into the user (JSON Merge Patch; null deletes a key)',
         params: ProjectParams,
         body: Type.Object({ meta: AnyObject }, { additionalProperties: true }),
-        response: { 200: Open({ userId: Type.String(), meta: AnyObject }), ...errorResponses },
+        response: { 200: UserMetadata, ...errorResponses },
       },
     }, async (request) => {
       const { state, sub } = tokenCallerOf(request);
@@ -81,12 +71,12 @@ export function legacyProjectRoute(ctx: AppContext): FastifyPluginAsyncTypebox {
         summary: 'SDK 1.0.x bootstrap: the project, merging X-Paragon-User-Metadata into the user',
         params: ProjectParams,
         headers: Type.Object({ 'x-paragon-user-metadata': Type.Optional(Type.String({ maxLength: 70_000 })) }),
-        response: { 200: Open({ id: Type.String(), billingPlan: Type.String(), accessibleFeatures: Type.Array(Type.String()) }), ...errorResponses },
+        response: { 200: SchemaRef(SdkProject), ...errorResponses },
       },
     }, async (request) => {
       const { state, sub } = tokenCallerOf(request);
       await resolveUser(ctx, state, sub, headerMetadata(request.headers['x-paragon-user-metadata']));
-      return { id: state.project.id, billingPlan: state.billingPlan, accessibleFeatures: [...state.features] };
+      return toSdkProject(state);
     });
   };
 }

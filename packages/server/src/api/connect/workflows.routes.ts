@@ -1,11 +1,11 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppContext } from '../../domain/context.ts';
-import { CredentialHeaders, Open, ProjectParams, errorResponses } from '../../platform/http/schemas.ts';
+import { ProjectParams, SchemaRef, errorResponses } from '../../platform/http/schemas.ts';
 import { callerOf } from './caller.ts';
-import { setWorkflowEnabled } from '../../domain/workflows/index.ts';
+import { CredentialHeaders } from '../../domain/connections/index.ts';
+import { WorkflowStateChange, setWorkflowEnabled } from '../../domain/workflows/index.ts';
 
 const Params = Type.Intersect([ProjectParams, Type.Object({ workflowId: Type.String({ maxLength: 128 }) })]);
-const StateChange = Open({ workflowId: Type.String(), enabled: Type.Boolean(), credentialId: Type.String(), configurationId: Type.String() });
 
 export function workflowsConnectRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
   return async (app) => {
@@ -18,7 +18,7 @@ export function workflowsConnectRoutes(ctx: AppContext): FastifyPluginAsyncTypeb
           summary: enabled ? 'Enable a workflow for the user (needs a VALID credential)' : 'Disable a workflow for the user',
           params: Params,
           headers: CredentialHeaders,
-          response: { 200: StateChange, ...errorResponses },
+          response: { 200: SchemaRef(WorkflowStateChange), ...errorResponses },
         },
         handler: async (request) => {
           const { state, user } = callerOf(request);

@@ -1,47 +1,11 @@
 import type { Db } from '../database.ts';
-import { parseJsonObject, type JsonObject } from '../../platform/json/json.ts';
+import { parseJsonObject } from '../../platform/json/json.ts';
 import type { ProjectState } from '../projects/index.ts';
 import { listWorkflowStatesOfUser } from '../workflows/index.ts';
 import type { WorkflowStateTable } from '../workflows/index.ts';
 import { listConfigsOfUser, listCredentialsOfUser, type CredentialRow } from './credentials.repository.ts';
-import type { CredentialConfigTable, CredentialStatus } from './credentials.table.ts';
-
-export type WorkflowSettings = Record<string, { enabled: boolean; settings: JsonObject }>;
-
-/** `IConnectCredentialConfig` of the official SDK. */
-export interface WireConfiguration {
-  id: string;
-  dateCreated: string;
-  dateUpdated: string;
-  connectCredentialId: string;
-  workflowSettings: WorkflowSettings;
-  sharedSettings: JsonObject;
-  configMeta: JsonObject;
-  externalId?: string;
-  isDefault: boolean;
-}
-
-/** `IConnectCredential` of the official SDK. */
-export interface WireCredential {
-  id: string;
-  projectId: string;
-  integrationId: string;
-  personaId: string;
-  config: { configuredWorkflows: WorkflowSettings; sharedSettings: JsonObject };
-  configurations: WireConfiguration[];
-  isPreviewCredential: false;
-  providerId: string | null;
-  providerData: JsonObject;
-  status: CredentialStatus;
-  dateCreated: string;
-  dateUpdated: string;
-  dateRefreshed: string | null;
-  dateValidUntil: string | null;
-  dateDeleted: null;
-  refreshFailureCount: number;
-  isRefreshing: false;
-  externalId?: string;
-}
+import type { Credential, CredentialConfiguration, IntegrationState, WorkflowSettings } from './credential.schema.ts';
+import type { CredentialConfigTable } from './credentials.table.ts';
 
 /** Everything a user has connected, loaded in three queries. */
 export interface UserConnections {
@@ -59,10 +23,10 @@ export async function loadConnections(db: Db, userId: string): Promise<UserConne
   return { credentials, configs, states };
 }
 
-function toConfiguration(config: CredentialConfigTable, states: readonly WorkflowStateTable[]): WireConfiguration {
+function toConfiguration(config: CredentialConfigTable, states: readonly WorkflowStateTable[]): CredentialConfiguration {
   const workflowSettings: WorkflowSettings = {};
   for (const state of states) workflowSettings[state.workflow_id] = { enabled: state.enabled === 1, settings: parseJsonObject(state.settings) };
-  const wire: WireConfiguration = {
+  const wire: CredentialConfiguration = {
     id: config.id,
     dateCreated: config.created_at,
     dateUpdated: config.updated_at,
@@ -77,14 +41,14 @@ function toConfiguration(config: CredentialConfigTable, states: readonly Workflo
 }
 
 /** The user's credentials in the SDK's shape, oldest first; each has its default configuration first. */
-export function toWireCredentials(connections: UserConnections): WireCredential[] {
+export function toCredentials(connections: UserConnections): Credential[] {
   const statesByConfig = new Map<string, WorkflowStateTable[]>();
   for (const state of connections.states) {
     const list = statesByConfig.get(state.config_id) ?? [];
     list.push(state);
     statesByConfig.set(state.config_id, list);
   }
-  const configsByCredential = new Map<string, WireConfiguration[]>();
+  const configsByCredential = new Map<string, CredentialConfiguration[]>();
   for (const config of connections.configs) {
     const list = configsByCredential.get(config.credential_id) ?? [];
     const wire = toConfiguration(config, statesByConfig.get(config.id) ?? []);
@@ -95,7 +59,7 @@ export function toWireCredentials(connections: UserConnections): WireCredential[
   return connections.credentials.map((row) => {
     const configurations = configsByCredential.get(row.id) ?? [];
     const defaultConfig = configurations[0];
-    const wire: WireCredential = {
+    const wire: Credential = {
       id: row.id,
       projectId: row.project_id,
       integrationId: row.integration_id,
@@ -119,25 +83,9 @@ export function toWireCredentials(connections: UserConnections): WireCredential[
   });
 }
 
-/** One entry of `integrations` in `GET /sdk/me`. */
-export interface IntegrationState {
-  enabled: boolean;
-  allCredentials: WireCredential[];
-  credentialId?: string;
-  credentialStatus?: CredentialStatus;
-  providerId?: string | null;
-  providerData?: JsonObject;
-  credentialConfigId?: string;
-  externalId?: string;
-  configMeta?: JsonObject;
-  sharedSettings?: JsonObject;
-  workflowSettings?: WorkflowSettings;
-  configuredWorkflows?: WorkflowSettings;
-}
-
 /** Every project integration keyed by type; the first credential is the default one. */
-export function integrationStates(state: ProjectState, credentials: readonly WireCredential[]): Record<string, IntegrationState> {
-  const byIntegration = new Map<string, WireCredential[]>();
+export function integrationStates(state: ProjectState, credentials: readonly Credential[]): Record<string, IntegrationState> {
+  const byIntegration = new Map<string, Credential[]>();
   for (const credential of credentials) {
     const list = byIntegration.get(credential.integrationId) ?? [];
     list.push(credential);

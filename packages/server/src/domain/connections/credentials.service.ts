@@ -3,14 +3,15 @@ import type { Db } from '../database.ts';
 import { AppError } from '../../platform/errors.ts';
 import { isUuid, newId, nowIso } from '../../platform/ids.ts';
 import type { JsonObject } from '../../platform/json/json.ts';
-import type { Integration } from '../integrations/index.ts';
+import { toSdkIntegration, type Integration } from '../integrations/index.ts';
 import type { ProjectState } from '../projects/index.ts';
 import { userActor, type Actor } from '../events.ts';
 import type { ConnectedUser } from '../users/index.ts';
 import { deleteWorkflowStatesOfConfig, upsertWorkflowState } from '../workflows/index.ts';
-import { loadConnections, toWireCredentials, type WireCredential } from './credential-view.ts';
+import { loadConnections, toCredentials } from './credential-view.ts';
+import type { Credential, CredentialStatus, SettingsPatch, UninstalledIntegration } from './credential.schema.ts';
+import type { IntegrationAccount } from './integration-account.schema.ts';
 import * as repo from './credentials.repository.ts';
-import type { CredentialStatus } from './credentials.table.ts';
 
 export interface CredentialSecrets {
   accessToken: string;
@@ -37,7 +38,7 @@ export async function createCredential(
   user: ConnectedUser,
   input: NewCredential,
   actor: Actor = userActor(user.userId),
-): Promise<WireCredential> {
+): Promise<Credential> {
   const now = nowIso();
   const credentialId = newId();
   const configId = newId();
@@ -78,25 +79,25 @@ export async function createCredential(
   return created;
 }
 
-export async function userCredentials(db: Db, user: ConnectedUser): Promise<WireCredential[]> {
-  return toWireCredentials(await loadConnections(db, user.id));
+export async function userCredentials(db: Db, user: ConnectedUser): Promise<Credential[]> {
+  return toCredentials(await loadConnections(db, user.id));
 }
 
 /** Matches a credential by UUID, `ext:<externalId>` or plain externalId, as the SDK allows. */
-function matchesReference(credential: WireCredential, reference: string): boolean {
+function matchesReference(credential: Credential, reference: string): boolean {
   if (isUuid(reference)) return credential.id === reference.toLowerCase();
   const externalId = reference.startsWith('ext:') ? reference.slice(4).trim() : reference.trim();
   return credential.externalId === externalId;
 }
 
-export function findCredential(credentials: readonly WireCredential[], reference: string): WireCredential {
+export function findCredential(credentials: readonly Credential[], reference: string): Credential {
   const found = credentials.find((c) => matchesReference(c, reference));
   if (!found) throw AppError.from('CREDENTIAL_NOT_FOUND', `No credential "${reference.slice(0, 80)}" for this user.`);
   return found;
 }
 
 /** The credential a request acts on: the one named by `X-Paragon-Credential`, else the oldest. */
-export function selectCredential(credentials: readonly WireCredential[], integration: Integration, reference: string | undefined): WireCredential {
+export function selectCredential(credentials: readonly Credential[], integration: Integration, reference: string | undefined): Credential {
   const ofIntegration = credentials.filter((c) => c.integrationId === integration.id);
   if (reference) {
     const found = findCredential(ofIntegration, reference);
@@ -107,7 +108,7 @@ export function selectCredential(credentials: readonly WireCredential[], integra
   return first;
 }
 
-export function selectConfiguration(credential: WireCredential, reference: string | undefined) {
+export function selectConfiguration(credential: Credential, reference: string | undefined) {
   if (!reference) {
     const first = credential.configurations[0];
     if (!first) throw AppError.from('CONFIGURATION_NOT_FOUND', 'This credential has no configuration.');
@@ -133,7 +134,7 @@ export async function uninstallIntegration(
   integrationRef: string,
   credentialRef: string | undefined,
   actor: Actor = userActor(user.userId),
-): Promise<{ integrationId: string; integrationType: string; deletedCredentialIds: string[] }> {
+): Promise<UninstalledIntegration> {
   const integration = integrationOf(state, integrationRef);
   const credentials = (await userCredentials(ctx.store.db, user)).filter((c) => c.integrationId === integration.id);
   const doomed = credentialRef ? [findCredential(credentials, credentialRef)] : credentials;
@@ -153,11 +154,6 @@ export async function uninstallIntegration(
   return { integrationId: integration.id, integrationType: integration.type, deletedCredentialIds: ids };
 }
 
-export interface SettingsPatch {
-  sharedSettings?: JsonObject | undefined;
-  workflowSettings?: Record<string, { enabled: boolean; settings?: JsonObject | undefined }> | undefined;
-}
-
 /** `PATCH /sdk/credentials/{id}`: replaces the configuration's shared settings and/or workflow settings. */
 export async function updateUserSettings(
   ctx: AppContext,
@@ -167,7 +163,7 @@ export async function updateUserSettings(
   configurationRef: string | undefined,
   patch: SettingsPatch,
   actor: Actor = userActor(user.userId),
-): Promise<WireCredential> {
+): Promise<Credential> {
   const credential = findCredential(await userCredentials(ctx.store.db, user), credentialRef);
   const configuration = selectConfiguration(credential, configurationRef);
   const workflowSettings = patch.workflowSettings;
@@ -207,6 +203,36 @@ export async function updateUserSettings(
     });
   });
   return findCredential(await userCredentials(ctx.store.db, user), credential.id);
+}
+
+/**
+ * The SDK's getIntegrationAccount: an integration with the user's credential for it (the one named,
+ * else the oldest), and its access token when asked.
+ */
+export async function integrationAccount(
+  ctx: AppContext,
+  state: ProjectState,
+  user: ConnectedUser,
+  integrationRef: string,
+  options: { credential?: string | undefined; includeAccountAuth: boolean },
+): Promise<IntegrationAccount> {
+  const integration = integrationOf(state, integrationRef);
+  const ofIntegration = (await userCredentials(ctx.store.db, user)).filter((c) => c.integrationId === integration.id);
+  const credential = options.credential ? findCredential(ofIntegration, options.credential) : ofIntegration[0];
+  const base = toSdkIntegration(state, integration, credential !== undefined);
+  if (!credential) return base;
+  const account: IntegrationAccount = {
+    ...base,
+    credentialId: credential.id,
+    credentialStatus: credential.status,
+    providerId: credential.providerId,
+    providerData: credential.providerData,
+  };
+  if (options.includeAccountAuth) {
+    const secrets = await readSecrets(ctx, credential.id);
+    account.accountAuth = secrets ? { OAUTH_ACCESS_TOKEN: secrets.accessToken } : {};
+  }
+  return account;
 }
 
 /** Decrypted tokens of a credential, for the code that calls the provider. */

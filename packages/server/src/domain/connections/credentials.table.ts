@@ -1,4 +1,4 @@
-export type CredentialStatus = 'PENDING' | 'INVALID' | 'VALID';
+import type { CredentialStatus } from './credential.schema.ts';
 
 export interface CredentialTable {
   id: string;

@@ -1,5 +1,12 @@
 /** The connections room's facade: what other rooms and the API may use. */
 export { integrationStates } from './credential-view.ts';
-export type { IntegrationState } from './credential-view.ts';
+export {
+  Credential, CredentialConfiguration, CredentialHeaders, CredentialStatus, IntegrationState, IntegrationStates,
+  UninstalledIntegration, UpdatedCredential, UserSettingsBody, WorkflowSettings,
+} from './credential.schema.ts';
 export { lockCredentialConfig, touchCredential } from './credentials.repository.ts';
-export { createCredential, findCredential, integrationOf, readSecrets, selectConfiguration, selectCredential, uninstallIntegration, updateUserSettings, userCredentials } from './credentials.service.ts';
+export {
+  createCredential, findCredential, integrationAccount, integrationOf, readSecrets, selectConfiguration, selectCredential,
+  uninstallIntegration, updateUserSettings, userCredentials,
+} from './credentials.service.ts';
+export { IntegrationAccount } from './integration-account.schema.ts';

@@ -1,9 +1,11 @@
 import type { ProjectState } from '../projects/index.ts';
 import type { Workflow } from '../workflows/index.ts';
+import type { ProjectIntegration } from './integration.schema.ts';
 import type { Integration } from './integrations.service.ts';
+import type { SdkIntegration } from './sdk-integration.schema.ts';
 
-/** `IConnectIntegrationWithCredentialInfo` of the official SDK: one item of `GET /sdk/integrations`. */
-export function toSdkIntegration(state: ProjectState, integration: Integration, hasCredential: boolean) {
+/** One item of `GET /sdk/integrations`. */
+export function toSdkIntegration(state: ProjectState, integration: Integration, hasCredential: boolean): SdkIntegration {
   const workflows: readonly Workflow[] = state.workflowsByIntegration.get(integration.id) ?? [];
   const isCustom = integration.type.startsWith('custom.');
   const workflowMeta = Object.fromEntries(
@@ -46,6 +48,21 @@ export function toSdkIntegration(state: ProjectState, integration: Integration, 
     connectedUserLimitReached: false,
     needPreOauthInputs: false,
     sdkIntegrationConfig: null,
-    noPermissionWorkflows: [] as string[],
+    noPermissionWorkflows: [],
+  };
+}
+
+/** An integration as the Admin API shows it (the portal configuration id stays internal). */
+export function toProjectIntegration(integration: Integration): ProjectIntegration {
+  return {
+    id: integration.id,
+    type: integration.type,
+    name: integration.name,
+    isActive: integration.isActive,
+    brandColor: integration.brandColor,
+    portalConfig: integration.portalConfig,
+    dateCreated: integration.dateCreated,
+    dateUpdated: integration.dateUpdated,
+    projectId: integration.projectId,
   };
 }

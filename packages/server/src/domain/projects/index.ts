@@ -3,6 +3,8 @@ export { PLANS, isPlan } from './plans.ts';
 export type { Plan } from './plans.ts';
 export { ProjectCache } from './project-cache.ts';
 export type { ProjectState } from './project-cache.ts';
+export { NewSigningKey, SdkProject, SigningKey } from './project.schema.ts';
+export { toSdkProject } from './project-view.ts';
 export { findActiveApiKeyByHash } from './projects.repository.ts';
 export { createProject, getProject, listProjects, listSigningKeys, rotateSigningKey } from './projects.service.ts';
 export type { CreatedProject } from './projects.service.ts';

@@ -14,8 +14,12 @@ export const PLAN_FEATURES: Readonly<Record<Plan, readonly Feature[]>> = {
   enterprise: FEATURES,
 };
 
+/** The SDK's `BillingPlan` values Portico's plans map to. */
+export const BILLING_PLANS = ['basic', 'pro', 'connect_enterprise'] as const;
+export type BillingPlan = (typeof BILLING_PLANS)[number];
+
 /** The SDK's `BillingPlan` value sent as `project.billingPlan`. */
-export const BILLING_PLAN: Readonly<Record<Plan, string>> = {
+export const BILLING_PLAN: Readonly<Record<Plan, BillingPlan>> = {
   basic: 'basic',
   pro: 'pro',
   enterprise: 'connect_enterprise',

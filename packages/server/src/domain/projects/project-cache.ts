@@ -2,14 +2,14 @@ import { createPublicKey, type KeyObject } from 'node:crypto';
 import type { AppStore as Store } from '../database.ts';
 import { listIntegrations, type Integration } from '../integrations/index.ts';
 import { listWorkflows, type Workflow } from '../workflows/index.ts';
-import { BILLING_PLAN, PLAN_FEATURES, type Feature } from './plans.ts';
+import { BILLING_PLAN, PLAN_FEATURES, type BillingPlan, type Feature } from './plans.ts';
 import { listActiveSigningKeys } from './projects.repository.ts';
 import { getProject, type Project } from './projects.service.ts';
 
 /** What every request of a project needs, loaded once and shared. */
 export interface ProjectState {
   project: Project;
-  billingPlan: string;
+  billingPlan: BillingPlan;
   features: ReadonlySet<Feature>;
   signingKeys: ReadonlyArray<{ id: string; key: KeyObject }>;
   integrations: readonly Integration[];

@@ -4,6 +4,7 @@ import { newId, nowIso } from '../../platform/ids.ts';
 import { generateApiKey, generateSigningKeyPair } from '../../platform/crypto/signing-keys.ts';
 import { AppError } from '../../platform/errors.ts';
 import { DEFAULT_PLAN, type Plan } from './plans.ts';
+import type { SigningKey } from './project.schema.ts';
 import * as repo from './projects.repository.ts';
 
 export interface Project {
@@ -79,7 +80,7 @@ function checkedPublicKey(pem: string): string {
   return key.export({ type: 'spki', format: 'pem' }).toString();
 }
 
-export async function listSigningKeys(store: Store, projectId: string) {
+export async function listSigningKeys(store: Store, projectId: string): Promise<SigningKey[]> {
   const rows = await repo.listSigningKeys(store.db, projectId);
   return rows.map((row) => ({ id: row.id, active: row.revoked_at === null, dateCreated: row.created_at, dateRevoked: row.revoked_at }));
 }

@@ -1,6 +1,8 @@
 /** The users room's facade: what other rooms and the API may use. */
 export { checkPatch } from './metadata.ts';
 export { SdkMeCache } from './sdk-me-cache.ts';
-export { buildSdkMe, sdkMeJson } from './sdk-me.ts';
+export { SdkMe, UserMetadata } from './sdk-me.schema.ts';
+export { buildSdkMe, connectedUserDetails, sdkMeJson } from './sdk-me.ts';
+export { ConnectedUserDetails } from './user.schema.ts';
 export { findUser, patchUserMeta, resolveUser } from './users.service.ts';
 export type { ConnectedUser } from './users.service.ts';

@@ -1,18 +1,11 @@
 import type { AppContext } from '../context.ts';
-import { integrationStates, type IntegrationState } from '../connections/index.ts';
+import { integrationStates } from '../connections/index.ts';
 import { userCredentials } from '../connections/index.ts';
-import type { ProjectState } from '../projects/index.ts';
+import { toSdkProject, type ProjectState } from '../projects/index.ts';
+import type { ConnectedUserDetails } from './user.schema.ts';
+import type { SdkMe } from './sdk-me.schema.ts';
 import { isActivityRecent, resolveUser, type ConnectedUser } from './users.service.ts';
 import type { JsonObject } from '../../platform/json/json.ts';
-
-export interface SdkMe {
-  authenticated: true;
-  userId: string;
-  meta: JsonObject;
-  resources: unknown[];
-  project: { id: string; billingPlan: string; accessibleFeatures: string[] };
-  integrations: Record<string, IntegrationState>;
-}
 
 /**
  * The body of `GET /sdk/me`, exactly what the official SDK's `authenticate` needs. It reads only
@@ -26,8 +19,25 @@ export async function buildSdkMe(ctx: AppContext, state: ProjectState, user: Con
     userId: user.userId,
     meta: user.meta,
     resources: [],
-    project: { id: state.project.id, billingPlan: state.billingPlan, accessibleFeatures: [...state.features] },
+    project: toSdkProject(state),
     integrations: integrationStates(state, credentials),
+  };
+}
+
+/** A Connected User as the Admin API shows it. */
+export async function connectedUserDetails(ctx: AppContext, state: ProjectState, user: ConnectedUser): Promise<ConnectedUserDetails> {
+  const me = await buildSdkMe(ctx, state, user);
+  return {
+    id: user.id,
+    userId: me.userId,
+    active: user.active,
+    meta: me.meta,
+    integrations: me.integrations,
+    dateCreated: user.dateCreated,
+    dateUpdated: user.dateUpdated,
+    dateLastActive: user.dateLastActive,
+    resources: me.resources,
+    project: me.project,
   };
 }
 

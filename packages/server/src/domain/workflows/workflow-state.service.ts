@@ -6,14 +6,8 @@ import { lockCredentialConfig, touchCredential } from '../connections/index.ts';
 import type { ProjectState } from '../projects/index.ts';
 import { userActor, type Actor } from '../events.ts';
 import type { ConnectedUser } from '../users/index.ts';
+import type { WorkflowStateChange } from './workflow.schema.ts';
 import { upsertWorkflowState } from './workflows.repository.ts';
-
-export interface WorkflowStateChange {
-  workflowId: string;
-  enabled: boolean;
-  credentialId: string;
-  configurationId: string;
-}
 
 /** Enables or disables one workflow for the user, in the selected credential's configuration. */
 export async function setWorkflowEnabled(

@@ -2,6 +2,7 @@ import type { AppStore as Store } from '../database.ts';
 import type { ChangeDeps } from '../context.ts';
 import type { Actor } from '../events.ts';
 import { newId, nowIso } from '../../platform/ids.ts';
+import type { ProjectWorkflow } from './workflow.schema.ts';
 import type { WorkflowTable } from './workflows.table.ts';
 import * as repo from './workflows.repository.ts';
 
@@ -24,6 +25,20 @@ export function toWorkflow(row: WorkflowTable): Workflow {
     defaultEnabled: row.default_enabled === 1,
     dateCreated: row.created_at,
     dateUpdated: row.updated_at,
+  };
+}
+
+/** A workflow as the Admin API shows it, with its integration's type. */
+export function toProjectWorkflow(workflow: Workflow, integrationType: string): ProjectWorkflow {
+  return {
+    id: workflow.id,
+    name: workflow.name,
+    integrationId: workflow.integrationId,
+    integration: integrationType,
+    defaultEnabled: workflow.defaultEnabled,
+    dateCreated: workflow.dateCreated,
+    dateUpdated: workflow.dateUpdated,
+    projectId: workflow.projectId,
   };
 }
 

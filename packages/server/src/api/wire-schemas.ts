@@ -1,0 +1,24 @@
+import type { TSchema } from '@sinclair/typebox';
+import { Credential, CredentialConfiguration, CredentialStatus, IntegrationState, WorkflowSettings } from '../domain/connections/index.ts';
+import { ProjectIntegration, SdkIntegration } from '../domain/integrations/index.ts';
+import { SdkProject } from '../domain/projects/index.ts';
+import { ProjectWorkflow, WorkflowStateChange } from '../domain/workflows/index.ts';
+import { ErrorBody } from '../platform/http/schemas.ts';
+
+/**
+ * Wire shapes used by more than one route, registered once (`app.addSchema`) and referenced by
+ * `$id`, so the OpenAPI document lists each once under components.schemas.
+ */
+export const SHARED_SCHEMAS: readonly TSchema[] = [
+  ErrorBody,
+  CredentialStatus,
+  WorkflowSettings,
+  CredentialConfiguration,
+  Credential,
+  IntegrationState,
+  SdkIntegration,
+  SdkProject,
+  WorkflowStateChange,
+  ProjectIntegration,
+  ProjectWorkflow,
+];
