@@ -3,7 +3,7 @@ import type { Db } from '../database.ts';
 import { AppError } from '../../platform/errors.ts';
 import { isUuid, newId, nowIso } from '../../platform/ids.ts';
 import type { JsonObject } from '../../platform/json/json.ts';
-import type { Integration } from '../integrations/index.ts';
+import { canonicalType, type Integration } from '../integrations/index.ts';
 import type { ProjectState } from '../projects/index.ts';
 import type { ConnectedUser } from '../users/index.ts';
 import { deleteWorkflowStatesOfConfig, upsertWorkflowState } from '../workflows/index.ts';
@@ -107,7 +107,9 @@ export function selectConfiguration(credential: WireCredential, reference: strin
 }
 
 export function integrationOf(state: ProjectState, reference: string): Integration {
-  const integration = isUuid(reference) ? state.integrationsById.get(reference.toLowerCase()) : state.integrationsByType.get(reference);
+  const integration = isUuid(reference)
+    ? state.integrationsById.get(reference.toLowerCase())
+    : (state.integrationsByType.get(reference) ?? state.integrationsByType.get(canonicalType(reference)));
   if (!integration) throw AppError.from('INTEGRATION_NOT_FOUND', `No integration "${reference.slice(0, 80)}" in this project.`);
   return integration;
 }

@@ -1,6 +1,6 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import type { AppStore as Store } from '../database.ts';
-import { listIntegrations, type Integration } from '../integrations/index.ts';
+import { canonicalType, listIntegrations, type Integration } from '../integrations/index.ts';
 import { listWorkflows, type Workflow } from '../workflows/index.ts';
 import { BILLING_PLAN, PLAN_FEATURES, type Feature } from './plans.ts';
 import { listActiveSigningKeys } from './projects.repository.ts';
@@ -14,6 +14,7 @@ export interface ProjectState {
   signingKeys: ReadonlyArray<{ id: string; key: KeyObject }>;
   integrations: readonly Integration[];
   integrationsById: ReadonlyMap<string, Integration>;
+  /** By type as stored and, for custom integrations, by canonical type too (see `canonicalType`). */
   integrationsByType: ReadonlyMap<string, Integration>;
   workflows: readonly Workflow[];
   workflowsById: ReadonlyMap<string, Workflow>;
@@ -74,10 +75,19 @@ export class ProjectCache {
       signingKeys: keys.map((k) => ({ id: k.id, key: createPublicKey(k.public_key_pem) })),
       integrations,
       integrationsById: new Map(integrations.map((i) => [i.id, i])),
-      integrationsByType: new Map(integrations.map((i) => [i.type, i])),
+      integrationsByType: byType(integrations),
       workflows,
       workflowsById: new Map(workflows.map((w) => [w.id, w])),
       workflowsByIntegration,
     };
   }
+}
+
+function byType(integrations: readonly Integration[]): Map<string, Integration> {
+  const map = new Map(integrations.map((i) => [i.type, i]));
+  for (const integration of integrations) {
+    const canonical = canonicalType(integration.type);
+    if (!map.has(canonical)) map.set(canonical, integration);
+  }
+  return map;
 }
