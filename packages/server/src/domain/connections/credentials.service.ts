@@ -5,7 +5,7 @@ import { isUuid, newId, nowIso } from '../../platform/ids.ts';
 import type { JsonObject } from '../../platform/json/json.ts';
 import { canonicalType, type Integration } from '../integrations/index.ts';
 import type { ProjectState } from '../projects/index.ts';
-import type { ConnectedUser } from '../users/index.ts';
+import { ensureUserIn, type ConnectedUser } from '../users/index.ts';
 import { deleteWorkflowStatesOfConfig, upsertWorkflowState } from '../workflows/index.ts';
 import { loadConnections, toWireCredentials, type WireCredential } from './credential-view.ts';
 import * as repo from './credentials.repository.ts';
@@ -31,36 +31,55 @@ export interface NewCredential {
  * enabled at once, as on a fresh install.
  */
 export async function createCredential(ctx: AppContext, state: ProjectState, user: ConnectedUser, input: NewCredential): Promise<WireCredential> {
+  const credentialId = await ctx.store.db.transaction().execute((trx) => insertCredential(trx, ctx, state, user.id, input));
+  return readBack(ctx.store.db, user, credentialId);
+}
+
+/**
+ * `createCredential` for a user named by the app's id (a migration import): the user is created
+ * when missing in the same transaction, so a refused import writes nothing.
+ */
+export async function importCredential(ctx: AppContext, state: ProjectState, externalId: string, input: NewCredential): Promise<WireCredential> {
+  const { user, credentialId } = await ctx.store.db.transaction().execute(async (trx) => {
+    const user = await ensureUserIn(trx, state.project.id, externalId);
+    return { user, credentialId: await insertCredential(trx, ctx, state, user.id, input) };
+  });
+  return readBack(ctx.store.db, user, credentialId);
+}
+
+async function insertCredential(trx: Db, ctx: AppContext, state: ProjectState, userId: string, input: NewCredential): Promise<string> {
   const now = nowIso();
   const credentialId = newId();
   const configId = newId();
-  await ctx.store.db.transaction().execute(async (trx) => {
-    await repo.insertCredential(trx, {
-      id: credentialId,
-      project_id: state.project.id,
-      user_id: user.id,
-      integration_id: input.integration.id,
-      status: input.status ?? 'VALID',
-      provider_id: input.providerId ?? null,
-      provider_data: JSON.stringify(input.providerData ?? {}),
-      secrets: ctx.secrets.seal(JSON.stringify(input.secrets)),
-      external_id: input.externalId ?? null,
-      expires_at: input.expiresAt ?? null,
-      refresh_failure_count: 0,
-      refreshed_at: null,
-      created_at: now,
-      updated_at: now,
-    });
-    await repo.insertConfig(trx, {
-      id: configId, credential_id: credentialId, user_id: user.id, is_default: 1, external_id: null,
-      shared_settings: '{}', config_meta: '{}', created_at: now, updated_at: now,
-    });
-    for (const workflow of state.workflowsByIntegration.get(input.integration.id) ?? []) {
-      if (!workflow.defaultEnabled) continue;
-      await upsertWorkflowState(trx, { config_id: configId, workflow_id: workflow.id, user_id: user.id, enabled: 1, settings: '{}', updated_at: now });
-    }
+  await repo.insertCredential(trx, {
+    id: credentialId,
+    project_id: state.project.id,
+    user_id: userId,
+    integration_id: input.integration.id,
+    status: input.status ?? 'VALID',
+    provider_id: input.providerId ?? null,
+    provider_data: JSON.stringify(input.providerData ?? {}),
+    secrets: ctx.secrets.seal(JSON.stringify(input.secrets)),
+    external_id: input.externalId ?? null,
+    expires_at: input.expiresAt ?? null,
+    refresh_failure_count: 0,
+    refreshed_at: null,
+    created_at: now,
+    updated_at: now,
   });
-  const created = (await userCredentials(ctx.store.db, user)).find((c) => c.id === credentialId);
+  await repo.insertConfig(trx, {
+    id: configId, credential_id: credentialId, user_id: userId, is_default: 1, external_id: null,
+    shared_settings: '{}', config_meta: '{}', created_at: now, updated_at: now,
+  });
+  for (const workflow of state.workflowsByIntegration.get(input.integration.id) ?? []) {
+    if (!workflow.defaultEnabled) continue;
+    await upsertWorkflowState(trx, { config_id: configId, workflow_id: workflow.id, user_id: userId, enabled: 1, settings: '{}', updated_at: now });
+  }
+  return credentialId;
+}
+
+async function readBack(db: Db, user: ConnectedUser, credentialId: string): Promise<WireCredential> {
+  const created = (await userCredentials(db, user)).find((c) => c.id === credentialId);
   if (!created) throw new Error(`Credential ${credentialId} vanished right after it was created`);
   return created;
 }

@@ -2,4 +2,4 @@
 export { integrationStates } from './credential-view.ts';
 export type { IntegrationState } from './credential-view.ts';
 export { lockCredentialConfig, touchCredential } from './credentials.repository.ts';
-export { createCredential, findCredential, integrationOf, readSecrets, selectConfiguration, selectCredential, uninstallIntegration, updateUserSettings, userCredentials } from './credentials.service.ts';
+export { createCredential, findCredential, importCredential, integrationOf, readSecrets, selectConfiguration, selectCredential, uninstallIntegration, updateUserSettings, userCredentials } from './credentials.service.ts';

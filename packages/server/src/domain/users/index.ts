@@ -2,5 +2,5 @@
 export { checkPatch } from './metadata.ts';
 export { SdkMeCache } from './sdk-me-cache.ts';
 export { buildSdkMe, sdkMeJson } from './sdk-me.ts';
-export { findUser, patchUserMeta, resolveUser } from './users.service.ts';
+export { ensureUserIn, findUser, patchUserMeta, resolveUser } from './users.service.ts';
 export type { ConnectedUser } from './users.service.ts';

@@ -96,6 +96,16 @@ export function resolveUserWithFingerprint(ctx: AppContext, state: ProjectState,
   return resolve(ctx, state, sub, undefined, repo.findUserWithFingerprint);
 }
 
+/**
+ * The user inside the caller's transaction, created when missing, refused when disabled: for writes
+ * that must land together with the user or not at all (a credential import).
+ */
+export async function ensureUserIn(trx: Db, projectId: string, externalId: string): Promise<ConnectedUser> {
+  const row = await findOrCreateRow(trx, projectId, externalId, repo.findUser);
+  if (row.disabled_at !== null) throw AppError.from('USER_DISABLED');
+  return toConnectedUser(row);
+}
+
 /** The user if they exist; never creates one (Admin API reads). */
 export async function findUser(ctx: AppContext, projectId: string, externalId: string): Promise<ConnectedUser | undefined> {
   const row = await repo.findUser(ctx.store.db, projectId, externalId);
