@@ -14,7 +14,9 @@ Usage:
   portico serve [--port P] [--host H] [--data DIR] [--demo]
   portico project create --name NAME [--plan basic|pro|enterprise] [--data DIR] [--json]
   portico project list [--data DIR] [--json]
-  portico keys rotate --project ID [--data DIR] [--json]
+  portico project set-plan --project ID --plan basic|pro|enterprise [--data DIR] [--json]
+  portico project rotate-api-key --project ID [--revoke-old] [--data DIR] [--json]
+  portico keys rotate --project ID [--grace 24h] [--data DIR] [--json]   (--grace 0 revokes the previous key at once)
   portico token --project ID --user ID [--ttl 1h] [--private-key FILE] [--data DIR]
   portico migrate [--data DIR]
   portico bench [--store sqlite|postgres] [--scenario NAME] [--quick] [--help]   (needs a source checkout)

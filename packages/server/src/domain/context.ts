@@ -2,7 +2,7 @@ import type { Config } from '../platform/config.ts';
 import type { AppStore as Store } from './database.ts';
 import type { SecretBox } from '../platform/crypto/secret-box.ts';
 import { UserTokenVerifier } from './user-tokens/index.ts';
-import { ProjectCache } from './projects/index.ts';
+import { ApiKeyCache, ProjectCache } from './projects/index.ts';
 import { SdkMeCache } from './users/index.ts';
 
 /** The services every module receives; built once per process by `createContext`. */
@@ -11,6 +11,8 @@ export interface AppContext {
   readonly store: Store;
   readonly secrets: SecretBox;
   readonly projects: ProjectCache;
+  /** Admin API keys by hash; `invalidate(projectId)` after a key change. */
+  readonly apiKeys: ApiKeyCache;
   readonly tokens: UserTokenVerifier;
   readonly sdkMeCache: SdkMeCache;
 }
@@ -21,6 +23,7 @@ export function createContext(config: Config, store: Store, secrets: SecretBox):
     store,
     secrets,
     projects: new ProjectCache(store, config.projectCacheTtlMs),
+    apiKeys: new ApiKeyCache(store, config.projectCacheTtlMs),
     tokens: new UserTokenVerifier(config.clockSkewSeconds, config.tokenCacheSize),
     sdkMeCache: new SdkMeCache(store),
   };
