@@ -9,6 +9,7 @@ import { ensureUserIn, type ConnectedUser } from '../users/index.ts';
 import { deleteWorkflowStatesOfConfig, upsertWorkflowState } from '../workflows/index.ts';
 import { loadConnections, toWireCredentials, type WireCredential } from './credential-view.ts';
 import * as repo from './credentials.repository.ts';
+import { sealCredentialSecrets, secretsBinding } from './secrets-at-rest.ts';
 import type { CredentialStatus } from './credentials.table.ts';
 
 export interface CredentialSecrets {
@@ -59,7 +60,7 @@ async function insertCredential(trx: Db, ctx: AppContext, state: ProjectState, u
     status: input.status ?? 'VALID',
     provider_id: input.providerId ?? null,
     provider_data: JSON.stringify(input.providerData ?? {}),
-    secrets: ctx.secrets.seal(JSON.stringify(input.secrets)),
+    secrets: await sealCredentialSecrets(trx, ctx.secrets, credentialId, JSON.stringify(input.secrets)),
     external_id: input.externalId ?? null,
     expires_at: input.expiresAt ?? null,
     refresh_failure_count: 0,
@@ -204,5 +205,5 @@ export async function updateUserSettings(
 /** Decrypted tokens of a credential, for the code that calls the provider. */
 export async function readSecrets(ctx: AppContext, credentialId: string): Promise<CredentialSecrets | undefined> {
   const row = await repo.findSecrets(ctx.store.db, credentialId);
-  return row ? (JSON.parse(ctx.secrets.open(row.secrets)) as CredentialSecrets) : undefined;
+  return row ? (JSON.parse(ctx.secrets.open(row.secrets, secretsBinding(credentialId))) as CredentialSecrets) : undefined;
 }
