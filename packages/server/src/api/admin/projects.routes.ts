@@ -33,7 +33,7 @@ const ProjectSchema = Open({
 
 export function projectsAdminRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
   return async (app) => {
-    app.patch('/', {
+    app.patch('', {
       schema: {
         tags: ['Admin: project'],
         summary: "Change the project's plan (the features it unlocks follow at once)",
