@@ -25,7 +25,7 @@ export function insertSigningKey(db: Db, row: SigningKeyTable) {
 export function listValidSigningKeys(db: Db, projectId: string, now: string) {
   return db
     .selectFrom('signing_keys')
-    .select(['id', 'public_key_pem', 'revoked_at', 'expires_at'])
+    .select(['id', 'public_key_pem', 'expires_at'])
     .where('project_id', '=', projectId)
     .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
     .orderBy('created_at', 'desc')
