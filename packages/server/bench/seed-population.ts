@@ -4,6 +4,7 @@ import type { Database } from '../src/domain/database.ts';
 import type { AppStore as Store } from '../src/domain/database.ts';
 import type { SecretBox } from '../src/platform/crypto/secret-box.ts';
 import type { CredentialConfigTable, CredentialTable } from '../src/domain/connections/credentials.table.ts';
+import { secretsBinding } from '../src/domain/connections/index.ts';
 import type { ConnectedUserTable } from '../src/domain/users/users.table.ts';
 import type { WorkflowStateTable } from '../src/domain/workflows/workflows.table.ts';
 import { ProgressBar } from './progress.ts';
@@ -28,7 +29,7 @@ interface Rows {
  * One population user as the service would have stored it: ~150 bytes of metadata, one credential
  * with its default configuration and the integration's default-enabled workflow, last active two days ago.
  */
-function addUser(rows: Rows, project: BenchProject, index: number, sealedSecrets: string, now: number): void {
+function addUser(rows: Rows, project: BenchProject, index: number, seal: (credentialId: string) => string, now: number): void {
   const integration = project.integrations[index % project.integrations.length]!;
   const created = new Date(now - 400 * DAY_MS + index * 1000).toISOString();
   const lastActive = new Date(now - 2 * DAY_MS).toISOString();
@@ -42,7 +43,7 @@ function addUser(rows: Rows, project: BenchProject, index: number, sealedSecrets
   });
   rows.credentials.push({
     id: credentialId, project_id: project.projectId, user_id: userId, integration_id: integration.id, status: 'VALID',
-    provider_id: `account-${index}`, provider_data: JSON.stringify({ accountName: `Account ${index}` }), secrets: sealedSecrets,
+    provider_id: `account-${index}`, provider_data: JSON.stringify({ accountName: `Account ${index}` }), secrets: seal(credentialId),
     external_id: null, expires_at: null, refresh_failure_count: 0, refreshed_at: null, created_at: created, updated_at: created,
   });
   rows.configs.push({
@@ -85,7 +86,8 @@ export interface PopulationSeed {
 /** Bulk-inserts `count` Connected Users straight into the store, in large transactions, with a progress bar. */
 export async function seedPopulation(store: Store, secrets: SecretBox, project: BenchProject, count: number): Promise<PopulationSeed> {
   if (store.dialect === 'sqlite') await sql`pragma cache_size = -524288`.execute(store.db);
-  const sealedSecrets = secrets.seal(JSON.stringify({ accessToken: 'population-access', refreshToken: 'population-refresh' }));
+  const plaintext = JSON.stringify({ accessToken: 'population-access', refreshToken: 'population-refresh' });
+  const seal = (credentialId: string) => secrets.seal(plaintext, secretsBinding(credentialId));
   const maxParameters = MAX_PARAMETERS[store.dialect];
   const bar = new ProgressBar(`seeding ${count.toLocaleString('en-US')} users (${store.dialect})`, count);
   const now = Date.now();
@@ -93,7 +95,7 @@ export async function seedPopulation(store: Store, secrets: SecretBox, project: 
   for (let start = 0; start < count; start += USERS_PER_TRANSACTION) {
     const end = Math.min(count, start + USERS_PER_TRANSACTION);
     const rows: Rows = { users: [], credentials: [], configs: [], states: [] };
-    for (let index = start; index < end; index++) addUser(rows, project, index, sealedSecrets, now);
+    for (let index = start; index < end; index++) addUser(rows, project, index, seal, now);
     await store.db.transaction().execute(async (trx) => {
       await insertChunked(trx, 'connected_users', rows.users, maxParameters);
       await insertChunked(trx, 'credentials', rows.credentials, maxParameters);

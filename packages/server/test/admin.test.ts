@@ -37,10 +37,10 @@ describe.each(STORES)('Admin API (%s)', (kind) => {
     expect(created.json().id).toMatch(/^[0-9a-f-]{36}$/);
 
     const custom = await portico.admin('POST', '/integrations', { type: 'custom', name: 'Task Lab' });
-    expect(custom.json()).toMatchObject({ type: 'custom.task-lab', name: 'Task Lab' });
+    expect(custom.json()).toMatchObject({ type: 'custom.tasklab', name: 'Task Lab' });
 
     const list = (await portico.admin('GET', '/integrations')).json().data.map((i: { type: string }) => i.type);
-    expect(list).toEqual(['hubspot', 'custom.task-lab']);
+    expect(list).toEqual(['hubspot', 'custom.tasklab']);
     expect((await portico.admin('GET', '/integrations/hubspot')).json().id).toBe(created.json().id);
   });
 
@@ -52,8 +52,10 @@ describe.each(STORES)('Admin API (%s)', (kind) => {
     const duplicate = await portico.admin('POST', '/integrations', { type: 'hubspot' });
     expect(duplicate.statusCode).toBe(409);
     expect(duplicate.json().code).toBe('INTEGRATION_ALREADY_EXISTS');
-    const badCustom = await portico.admin('POST', '/integrations', { type: 'custom.Bad Slug!' });
-    expect(badCustom.json().code).toBe('INTEGRATION_TYPE_UNKNOWN');
+    for (const type of ['custom.', 'custom.!!!', `custom.${'a'.repeat(64)}`]) {
+      const badCustom = await portico.admin('POST', '/integrations', { type });
+      expect(badCustom.json().code, type).toBe('INTEGRATION_TYPE_UNKNOWN');
+    }
   });
 
   it('creates workflows on an integration, by type or id', async () => {

@@ -124,7 +124,7 @@ describe.each(STORES)('User Token authentication (%s)', (kind) => {
   it('refuses tokens of a rotated-out key, even ones already verified and cached', async () => {
     const token = await portico.token('rotating');
     expect((await call(token)).statusCode).toBe(200);
-    const rotated = await rotateSigningKey(portico.store, portico.project.projectId);
+    const rotated = await rotateSigningKey(portico.ctx, portico.project.projectId, { graceSeconds: 0 }, { kind: 'system', name: 'test' });
     await expectRejected(token, 'TOKEN_SIGNATURE_INVALID');
     const fresh = await signToken({ ...portico.project, privateKeyPem: rotated.privateKeyPem! }, 'rotating');
     expect((await call(fresh)).statusCode).toBe(200);

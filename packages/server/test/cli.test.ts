@@ -46,7 +46,7 @@ describe.each(STORES)('portico CLI (%s)', (kind) => {
 
   it('creates a project, mints a token the server accepts, and rotates the signing key', async () => {
     const created = JSON.parse((await portico('project', 'create', '--name', 'Acme', '--plan', 'pro', '--json')).stdout);
-    expect(Object.keys(created).sort()).toEqual(['apiKey', 'privateKeyPem', 'projectId']);
+    expect(Object.keys(created).sort()).toEqual(['apiKey', 'privateKeyPem', 'projectId', 'signingKeyId']);
     expect(created.privateKeyPem).toContain('BEGIN RSA PRIVATE KEY');
     const keyFile = path.join(database.dataDir, 'acme.pem');
     fs.writeFileSync(keyFile, created.privateKeyPem);
@@ -57,7 +57,7 @@ describe.each(STORES)('portico CLI (%s)', (kind) => {
     expect(me.status).toBe(200);
     expect((await me.json()).project.billingPlan).toBe('pro');
 
-    const rotated = JSON.parse((await portico('keys', 'rotate', '--project', created.projectId, '--json')).stdout);
+    const rotated = JSON.parse((await portico('keys', 'rotate', '--project', created.projectId, '--grace', '0', '--json')).stdout);
     const refused = await fetch(`${url}/projects/${created.projectId}/sdk/me`, { headers: { authorization: `Bearer ${token}` } });
     expect(refused.status).toBe(401);
     fs.writeFileSync(keyFile, rotated.privateKeyPem);

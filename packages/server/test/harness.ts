@@ -108,11 +108,13 @@ export interface TokenOptions {
   ttlSeconds?: number;
   claims?: JWTPayload;
   aud?: string | null;
+  /** Signing key id for the header's `kid`. */
+  kid?: string;
 }
 
 export async function signToken(project: CreatedProject, sub: string | undefined, options: TokenOptions = {}): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
-  const jwt = new SignJWT({ ...options.claims }).setProtectedHeader({ alg: 'RS256', typ: 'JWT' }).setIssuedAt(now).setExpirationTime(now + (options.ttlSeconds ?? 600));
+  const jwt = new SignJWT({ ...options.claims }).setProtectedHeader({ alg: 'RS256', typ: 'JWT', ...(options.kid === undefined ? {} : { kid: options.kid }) }).setIssuedAt(now).setExpirationTime(now + (options.ttlSeconds ?? 600));
   if (sub !== undefined) jwt.setSubject(sub);
   if (options.aud !== null) jwt.setAudience(options.aud ?? `useparagon.com/${project.projectId}`);
   return jwt.sign(createPrivateKey(project.privateKeyPem));

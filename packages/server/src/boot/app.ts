@@ -5,6 +5,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AppContext } from '../domain/context.ts';
 import { clientErrorHandler, closeConnectionsWithUnreadBodies } from '../platform/http/client-error.ts';
 import { frameworkErrorHandler, registerErrorHandling } from '../platform/http/error-handler.ts';
+import { registerStrictFormats } from '../platform/http/formats.ts';
 import { registerInputGuard } from '../platform/http/input-guard.ts';
 import { registerJsonParser } from '../platform/http/json-parser.ts';
 import { adminApi } from '../api/admin/index.ts';
@@ -36,7 +37,7 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
     frameworkErrors: frameworkErrorHandler,
     routerOptions: { maxParamLength: 512 },
     return503OnClosing: true,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false }, onCreate: registerStrictFormats },
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.server.maxConnections = config.maxConnections;
 

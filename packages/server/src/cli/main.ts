@@ -7,6 +7,7 @@ import { bench } from './commands/bench.ts';
 import { keys } from './commands/keys.ts';
 import { migrate } from './commands/migrate.ts';
 import { project } from './commands/project.ts';
+import { secrets } from './commands/secrets.ts';
 import { serve } from './commands/serve.ts';
 import { token } from './commands/token.ts';
 
@@ -20,14 +21,18 @@ Usage:
   portico jobs selftest [--count N] [--sleep-ms M] [--timeout-s S] [--data DIR] [--json]
   portico project create --name NAME [--plan basic|pro|enterprise] [--data DIR] [--json]
   portico project list [--data DIR] [--json]
-  portico keys rotate --project ID [--data DIR] [--json]
+  portico project set-plan --project ID --plan basic|pro|enterprise [--data DIR] [--json]
+  portico project rotate-api-key --project ID [--revoke-old] [--data DIR] [--json]
+  portico keys rotate --project ID [--grace 24h] [--data DIR] [--json]   (--grace 0 revokes the previous key at once)
+  portico secrets reseal [--data DIR] [--json]   (re-seal every secret with the newest encryption key)
+  portico secrets forget-key --fingerprint F [--data DIR]   (give up a lost encryption key)
   portico token --project ID --user ID [--ttl 1h] [--private-key FILE] [--data DIR]
   portico migrate [--data DIR]
   portico bench [--store sqlite|postgres] [--scenario NAME] [--quick] [--help]   (needs a source checkout)
 
 Environment: PORT, HOST, PORTICO_DATA_DIR, DATABASE_URL, PORTICO_ENCRYPTION_KEYS, LOG_LEVEL (docs/configuration.md).`;
 
-const COMMANDS: Record<string, (args: string[]) => Promise<void>> = { serve, worker, jobs, project, keys, token, migrate, bench };
+const COMMANDS: Record<string, (args: string[]) => Promise<void>> = { serve, worker, jobs, project, keys, secrets, token, migrate, bench };
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;

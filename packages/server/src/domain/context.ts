@@ -6,7 +6,7 @@ import { createOutboundClient, type OutboundClient } from '../platform/net/outbo
 import { createMetricsRegistry, type Registry } from '../platform/metrics/registry.ts';
 import type { AppStore as Store, Database } from './database.ts';
 import type { DomainEvents, PorticoEvents } from './events.ts';
-import { ProjectCache } from './projects/index.ts';
+import { ApiKeyCache, ProjectCache } from './projects/index.ts';
 import { UserTokenVerifier } from './user-tokens/index.ts';
 import { SdkMeCache } from './users/index.ts';
 
@@ -18,6 +18,8 @@ export interface AppContext {
   /** Domain events: the outbox every change writes to, and the notices caches listen to. */
   readonly events: DomainEvents;
   readonly projects: ProjectCache;
+  /** Admin API keys by hash; `invalidate(projectId)` after a key change. */
+  readonly apiKeys: ApiKeyCache;
   readonly tokens: UserTokenVerifier;
   readonly sdkMeCache: SdkMeCache;
   /** Every outbound HTTP request goes through it (SSRF guard, PORTICO_OUTBOUND_ALLOW_HOSTS). */
@@ -33,6 +35,14 @@ export interface AppContext {
 /** What a service that changes data needs: the store, and the events it records its changes with. */
 export type ChangeDeps = Pick<AppContext, 'store' | 'events'>;
 
+/**
+ * Change dependencies for a short-lived process (the CLI): its events reach the outbox and, on
+ * PostgreSQL, every running node through NOTIFY; nobody in this process listens.
+ */
+export function changeDepsOf(store: Store): ChangeDeps {
+  return { store, events: createEventBus<PorticoEvents, Database>({ store }) };
+}
+
 export interface ContextOptions {
   /** PostgreSQL: hears the other nodes' changes (started and stopped with the context). */
   notifier?: PgChangeNotifier | undefined;
@@ -42,15 +52,20 @@ export interface ContextOptions {
 export function createContext(config: Config, store: Store, secrets: SecretBox, options: ContextOptions = {}): AppContext {
   const events = createEventBus<PorticoEvents, Database>({ store, notifier: options.notifier, onError: options.onError });
   const projects = new ProjectCache(store, config.projectCacheTtlMs);
+  const apiKeys = new ApiKeyCache(store, config.projectCacheTtlMs);
   const sdkMeCache = new SdkMeCache(store);
   const metrics = createMetricsRegistry();
   // Every node drops what a change made stale, whichever node made it.
-  events.subscribe('project.changed', (notice) => projects.invalidate(notice.projectId));
+  events.subscribe('project.changed', (notice) => {
+    projects.invalidate(notice.projectId);
+    apiKeys.invalidate(notice.projectId);
+  });
   events.subscribe('*', (notice) => {
     if (notice.userId !== null) sdkMeCache.invalidateUser(notice.projectId, notice.userId);
   });
   events.onResync(() => {
     projects.clear();
+    apiKeys.clear();
     sdkMeCache.clear();
   });
   return {
@@ -59,6 +74,7 @@ export function createContext(config: Config, store: Store, secrets: SecretBox, 
     secrets,
     events,
     projects,
+    apiKeys,
     tokens: new UserTokenVerifier(config.clockSkewSeconds, config.tokenCacheSize),
     sdkMeCache,
     outbound: createOutboundClient({ allowHosts: config.outboundAllowHosts }),

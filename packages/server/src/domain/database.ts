@@ -5,6 +5,7 @@ import type { ConnectedUserTable } from './users/users.table.ts';
 import type { IntegrationTable } from './integrations/integrations.table.ts';
 import type { WorkflowStateTable, WorkflowTable } from './workflows/workflows.table.ts';
 import type { CredentialConfigTable, CredentialTable } from './connections/credentials.table.ts';
+import type { EncryptionKeyTable } from './secrets/encryption-keys.table.ts';
 
 export interface Database {
   projects: ProjectTable;
@@ -16,6 +17,7 @@ export interface Database {
   workflow_states: WorkflowStateTable;
   credentials: CredentialTable;
   credential_configs: CredentialConfigTable;
+  encryption_keys: EncryptionKeyTable;
 }
 
 export type Db = Kysely<Database>;

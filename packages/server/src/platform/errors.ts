@@ -17,6 +17,7 @@ export const ERROR_CODES = {
   TOKEN_AUDIENCE_MISMATCH: { status: 401, message: 'The User Token\'s "aud" claim names another project; use "useparagon.com/{projectId}" or omit it.' },
   PROJECT_SIGNING_KEY_MISSING: { status: 401, message: 'This project has no signing key; generate one with `portico keys rotate`.' },
   API_KEY_INVALID: { status: 401, message: 'The API key is unknown, revoked, or belongs to another project.' },
+  API_KEY_SCOPE_MISSING: { status: 403, message: 'The API key lacks the scope this route needs.' },
   USER_DISABLED: { status: 403, message: 'This Connected User has been disabled by the project.' },
   FEATURE_NOT_IN_PLAN: { status: 403, message: "This project's plan does not include this feature." },
 

@@ -1,8 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { AppContext } from '../../domain/context.ts';
 import type { Actor } from '../../domain/events.ts';
-import { findActiveApiKeyByHash, type ProjectState } from '../../domain/projects/index.ts';
-import { hashApiKey } from '../../platform/crypto/signing-keys.ts';
+import { ADMIN_SCOPE, type ProjectState } from '../../domain/projects/index.ts';
 import { AppError } from '../../platform/errors.ts';
 import { bearerToken } from '../../platform/http/bearer.ts';
 import { projectFromPath } from '../project-param.ts';
@@ -19,31 +18,20 @@ declare module 'fastify' {
   }
 }
 
-interface CachedKey {
-  projectId: string;
-  apiKeyId: string;
-  at: number;
-}
-
-/** The Admin API's one authentication hook: an API key of the project in the path. */
+/** The Admin API's one authentication hook: an `admin` API key of the project in the path. */
 export function adminAuthHook(ctx: AppContext) {
-  const cache = new Map<string, CachedKey>();
   return async (request: FastifyRequest): Promise<void> => {
     const state = await projectFromPath(ctx, request);
     const key = bearerToken(request.headers.authorization);
     if (key.length > 512) throw AppError.from('API_KEY_INVALID');
-    const hash = hashApiKey(key);
-    let found = cache.get(hash);
-    if (!found || Date.now() - found.at > ctx.config.projectCacheTtlMs) {
-      const row = await findActiveApiKeyByHash(ctx.store.db, hash);
-      cache.delete(hash);
-      if (!row) throw AppError.from('API_KEY_INVALID');
-      if (cache.size > 1000) cache.clear();
-      found = { projectId: row.project_id, apiKeyId: row.id, at: Date.now() };
-      cache.set(hash, found);
+    const grant = await ctx.apiKeys.find(key);
+    if (!grant || grant.projectId !== state.project.id) throw AppError.from('API_KEY_INVALID');
+    if (!grant.scopes.includes(ADMIN_SCOPE)) {
+      throw AppError.from('API_KEY_SCOPE_MISSING', `The Admin API needs an API key with the "${ADMIN_SCOPE}" scope; this one has ${grant.scopes.join(', ') || 'none'}.`, {
+        required: ADMIN_SCOPE,
+      });
     }
-    if (found.projectId !== state.project.id) throw AppError.from('API_KEY_INVALID');
-    request.adminCaller = { state, apiKeyId: found.apiKeyId };
+    request.adminCaller = { state, apiKeyId: grant.apiKeyId };
   };
 }
 

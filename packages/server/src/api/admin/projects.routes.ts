@@ -1,41 +1,123 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppContext } from '../../domain/context.ts';
-import { ListOf, ProjectParams, errorResponses } from '../../platform/http/schemas.ts';
-import { adminCallerOf } from './caller.ts';
-import { NewSigningKey, SigningKey, listSigningKeys, rotateSigningKey } from '../../domain/projects/index.ts';
+import { ListOf, ProjectParams, errorResponses, Open } from '../../platform/http/schemas.ts';
+import { adminActor, adminCallerOf } from './caller.ts';
+import {
+  API_KEY_ROTATION_OVERLAP_SECONDS, DEFAULT_SIGNING_KEY_GRACE_SECONDS, MAX_SIGNING_KEY_GRACE_SECONDS, PLANS,
+  listSigningKeys, rotateApiKey, rotateSigningKey, setProjectPlan,
+} from '../../domain/projects/index.ts';
+
+const Nullable = <T extends ReturnType<typeof Type.String>>(schema: T) => Type.Union([schema, Type.Null()]);
+const KeyState = Type.Union([Type.Literal('active'), Type.Literal('grace'), Type.Literal('revoked')], {
+  description: 'active: current; grace: rotated out, still accepted until expiresAt; revoked: no longer accepted',
+});
+const RetiredKey = Open({ id: Type.String(), state: KeyState, expiresAt: Type.String() });
+
+const SigningKey = Open({
+  id: Type.String({ description: 'The kid a User Token may name' }),
+  state: KeyState,
+  active: Type.Boolean({ description: 'state is active' }),
+  dateCreated: Type.String(),
+  dateRevoked: Nullable(Type.String({ description: 'When it was rotated out' })),
+  expiresAt: Nullable(Type.String({ description: 'When it stops verifying tokens; null for the current key' })),
+  createdByApiKeyId: Nullable(Type.String({ description: 'The API key that generated or uploaded it; null when made by the CLI' })),
+});
+
+const ProjectSchema = Open({
+  id: Type.String(),
+  name: Type.String(),
+  plan: Type.Union(PLANS.map((plan) => Type.Literal(plan))),
+  dateCreated: Type.String(),
+  dateUpdated: Type.String(),
+});
 
 export function projectsAdminRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
   return async (app) => {
+    app.patch('', {
+      schema: {
+        tags: ['Admin: project'],
+        summary: "Change the project's plan (the features it unlocks follow at once)",
+        params: ProjectParams,
+        body: Type.Object({ plan: Type.Union(PLANS.map((plan) => Type.Literal(plan))) }),
+        response: { 200: ProjectSchema, ...errorResponses },
+      },
+    }, async (request) => {
+      const { state } = adminCallerOf(request);
+      const project = await setProjectPlan(ctx, state.project.id, request.body.plan, adminActor(request));
+      return project;
+    });
+
     app.post('/signing-keys', {
       schema: {
         tags: ['Admin: project'],
-        summary: 'Rotate the signing key: generate one (private key returned once) or upload your public key. The previous key stops working at once',
+        summary: 'Rotate the signing key: generate one (private key returned once) or upload your public key. Tokens signed with the previous keys keep working for graceSeconds',
         params: ProjectParams,
-        body: Type.Object({ publicKeyPem: Type.Optional(Type.String({ minLength: 1, maxLength: 16_384 })) }),
-        response: { 201: NewSigningKey, ...errorResponses },
+        body: Type.Object({
+          publicKeyPem: Type.Optional(Type.String({ minLength: 1, maxLength: 16_384 })),
+          graceSeconds: Type.Optional(Type.Integer({
+            minimum: 0,
+            maximum: MAX_SIGNING_KEY_GRACE_SECONDS,
+            default: DEFAULT_SIGNING_KEY_GRACE_SECONDS,
+            description: 'How long the previous keys keep verifying tokens; 0 revokes them at once (a leaked key)',
+          })),
+        }),
+        response: {
+          201: Open({ id: Type.String(), privateKeyPem: Type.Optional(Type.String()), previousKeys: Type.Array(RetiredKey) }),
+          ...errorResponses,
+        },
       },
       // No body at all means "generate one".
       preValidation: async (request) => {
         request.body ??= {};
       },
     }, async (request, reply) => {
-      const { state } = adminCallerOf(request);
-      const publicKeyPem = request.body.publicKeyPem;
-      const rotated = await rotateSigningKey(ctx.store, state.project.id, publicKeyPem === undefined ? undefined : { publicKeyPem });
-      ctx.projects.invalidate(state.project.id);
-      return reply.status(201).send({ id: rotated.keyId, ...(rotated.privateKeyPem ? { privateKeyPem: rotated.privateKeyPem } : {}) });
+      const { state, apiKeyId } = adminCallerOf(request);
+      const { publicKeyPem, graceSeconds } = request.body;
+      const rotated = await rotateSigningKey(ctx, state.project.id, { publicKeyPem, graceSeconds, createdByApiKeyId: apiKeyId }, adminActor(request));
+      return reply.status(201).send({
+        id: rotated.keyId,
+        ...(rotated.privateKeyPem ? { privateKeyPem: rotated.privateKeyPem } : {}),
+        previousKeys: rotated.previousKeys,
+      });
     });
 
     app.get('/signing-keys', {
       schema: {
         tags: ['Admin: project'],
-        summary: "The project's signing keys, newest first (public keys are never shown back, private keys never stored)",
+        summary: "The project's signing keys, newest first, with their state (public keys are never shown back, private keys never stored)",
         params: ProjectParams,
         response: { 200: ListOf(SigningKey, "The project's signing keys, newest first"), ...errorResponses },
       },
     }, async (request) => {
       const { state } = adminCallerOf(request);
       return { data: await listSigningKeys(ctx.store, state.project.id) };
+    });
+
+    app.post('/api-keys/rotate', {
+      schema: {
+        tags: ['Admin: project'],
+        summary: `Issue a new admin API key (shown once). The previous admin keys keep working for ${API_KEY_ROTATION_OVERLAP_SECONDS / 60} minutes, or stop at once with revokeOld`,
+        params: ProjectParams,
+        body: Type.Object({ revokeOld: Type.Optional(Type.Boolean({ default: false, description: 'Revoke the previous keys at once (a leaked key)' })) }),
+        response: {
+          201: Open({
+            id: Type.String(),
+            apiKey: Type.String({ description: 'Shown once; only its SHA-256 is stored' }),
+            keyPrefix: Type.String(),
+            scopes: Type.Array(Type.String()),
+            dateCreated: Type.String(),
+            previousKeys: Type.Array(RetiredKey),
+          }),
+          ...errorResponses,
+        },
+      },
+      preValidation: async (request) => {
+        request.body ??= {};
+      },
+    }, async (request, reply) => {
+      const { state } = adminCallerOf(request);
+      const rotated = await rotateApiKey(ctx, state.project.id, { revokeOld: request.body.revokeOld ?? false }, adminActor(request));
+      return reply.status(201).send(rotated);
     });
   };
 }

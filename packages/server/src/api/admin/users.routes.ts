@@ -3,8 +3,8 @@ import type { AppContext } from '../../domain/context.ts';
 import { AppError } from '../../platform/errors.ts';
 import { AnyObject, ProjectParams, SchemaRef, errorResponses } from '../../platform/http/schemas.ts';
 import { adminActor, adminCallerOf } from './caller.ts';
-import { Credential, CredentialStatus, createCredential, integrationOf } from '../../domain/connections/index.ts';
-import { ConnectedUserDetails, connectedUserDetails, findUser, resolveUser } from '../../domain/users/index.ts';
+import { Credential, CredentialStatus, importCredential, integrationOf } from '../../domain/connections/index.ts';
+import { ConnectedUserDetails, connectedUserDetails, findUser } from '../../domain/users/index.ts';
 
 const UserParams = Type.Intersect([ProjectParams, Type.Object({ userId: Type.String({ minLength: 1, maxLength: 255, pattern: '^[^\\u0000-\\u001f\\u007f]+$', description: "The app's user id (token sub)" }) })]);
 
@@ -33,7 +33,7 @@ export function usersAdminRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
           integration: Type.String({ minLength: 1, maxLength: 128, description: 'Integration type or id' }),
           accessToken: Type.String({ minLength: 1, maxLength: 16_384 }),
           refreshToken: Type.Optional(Type.String({ minLength: 1, maxLength: 16_384 })),
-          expiresAt: Type.Optional(Type.String({ format: 'date-time' })),
+          expiresAt: Type.Optional(Type.String({ format: 'date-time', description: 'RFC 3339 date-time of a real instant, e.g. 2030-01-31T12:00:00Z (no leap seconds, years 0001-9999)' })),
           providerId: Type.Optional(Type.String({ maxLength: 512 })),
           providerData: Type.Optional(AnyObject),
           externalId: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
@@ -45,8 +45,7 @@ export function usersAdminRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       const { state } = adminCallerOf(request);
       const body = request.body;
       const integration = integrationOf(state, body.integration);
-      const user = await resolveUser(ctx, state, request.params.userId);
-      const credential = await createCredential(ctx, state, user, {
+      const credential = await importCredential(ctx, state, request.params.userId, {
         integration,
         secrets: body.refreshToken ? { accessToken: body.accessToken, refreshToken: body.refreshToken } : { accessToken: body.accessToken },
         status: body.status,

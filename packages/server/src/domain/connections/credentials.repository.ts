@@ -54,3 +54,18 @@ export async function lockCredentialConfig(trx: Db, dialect: DialectName, creden
   if (!credential) return undefined;
   return lockForUpdate(dialect, trx.selectFrom('credential_configs').select('id').where('id', '=', configId).where('credential_id', '=', credentialId)).executeTakeFirst();
 }
+
+export function newestSecrets(db: Db) {
+  return db.selectFrom('credentials').select(['id', 'secrets']).orderBy('created_at', 'desc').orderBy('id', 'desc').limit(1).executeTakeFirst();
+}
+
+/** A page of sealed secrets in id order, after `afterId`. */
+export function pageOfSecrets(db: Db, afterId: string, limit: number) {
+  return db.selectFrom('credentials').select(['id', 'secrets']).where('id', '>', afterId).orderBy('id').limit(limit).execute();
+}
+
+/** Replaces a sealed value unless the row changed since it was read; the number of rows updated. */
+export async function replaceSecrets(db: Db, id: string, expected: string, sealed: string): Promise<number> {
+  const result = await db.updateTable('credentials').set({ secrets: sealed }).where('id', '=', id).where('secrets', '=', expected).executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}

@@ -1,17 +1,19 @@
+import type { Transaction } from 'kysely';
 import type { AppContext } from '../context.ts';
-import type { Db } from '../database.ts';
+import type { Database, Db } from '../database.ts';
 import { AppError } from '../../platform/errors.ts';
 import { isUuid, newId, nowIso } from '../../platform/ids.ts';
 import type { JsonObject } from '../../platform/json/json.ts';
-import { toSdkIntegration, type Integration } from '../integrations/index.ts';
+import { canonicalType, toSdkIntegration, type Integration } from '../integrations/index.ts';
 import type { ProjectState } from '../projects/index.ts';
 import { userActor, type Actor } from '../events.ts';
-import type { ConnectedUser } from '../users/index.ts';
+import { ensureUserIn, type ConnectedUser } from '../users/index.ts';
 import { deleteWorkflowStatesOfConfig, upsertWorkflowState } from '../workflows/index.ts';
 import { loadConnections, toCredentials } from './credential-view.ts';
 import type { Credential, CredentialStatus, SettingsPatch, UninstalledIntegration } from './credential.schema.ts';
 import type { IntegrationAccount } from './integration-account.schema.ts';
 import * as repo from './credentials.repository.ts';
+import { sealCredentialSecrets, secretsBinding } from './secrets-at-rest.ts';
 
 export interface CredentialSecrets {
   accessToken: string;
@@ -39,42 +41,61 @@ export async function createCredential(
   input: NewCredential,
   actor: Actor = userActor(user.userId),
 ): Promise<Credential> {
+  const credentialId = await ctx.events.transaction((trx) => insertCredential(trx, ctx, state, user, input, actor));
+  return readBack(ctx.store.db, user, credentialId);
+}
+
+/**
+ * `createCredential` for a user named by the app's id (a migration import): the user is created
+ * when missing in the same transaction, so a refused import writes nothing.
+ */
+export async function importCredential(ctx: AppContext, state: ProjectState, externalId: string, input: NewCredential, actor: Actor): Promise<Credential> {
+  const { user, credentialId } = await ctx.events.transaction(async (trx) => {
+    const user = await ensureUserIn(ctx, trx, state.project.id, externalId, actor);
+    return { user, credentialId: await insertCredential(trx, ctx, state, user, input, actor) };
+  });
+  return readBack(ctx.store.db, user, credentialId);
+}
+
+async function insertCredential(trx: Transaction<Database>, ctx: AppContext, state: ProjectState, user: ConnectedUser, input: NewCredential, actor: Actor): Promise<string> {
   const now = nowIso();
   const credentialId = newId();
   const configId = newId();
-  await ctx.events.transaction(async (trx) => {
-    await repo.insertCredential(trx, {
-      id: credentialId,
-      project_id: state.project.id,
-      user_id: user.id,
-      integration_id: input.integration.id,
-      status: input.status ?? 'VALID',
-      provider_id: input.providerId ?? null,
-      provider_data: JSON.stringify(input.providerData ?? {}),
-      secrets: ctx.secrets.seal(JSON.stringify(input.secrets)),
-      external_id: input.externalId ?? null,
-      expires_at: input.expiresAt ?? null,
-      refresh_failure_count: 0,
-      refreshed_at: null,
-      created_at: now,
-      updated_at: now,
-    });
-    await repo.insertConfig(trx, {
-      id: configId, credential_id: credentialId, user_id: user.id, is_default: 1, external_id: null,
-      shared_settings: '{}', config_meta: '{}', created_at: now, updated_at: now,
-    });
-    for (const workflow of state.workflowsByIntegration.get(input.integration.id) ?? []) {
-      if (!workflow.defaultEnabled) continue;
-      await upsertWorkflowState(trx, { config_id: configId, workflow_id: workflow.id, user_id: user.id, enabled: 1, settings: '{}', updated_at: now });
-    }
-    await ctx.events.emit(trx, 'integration.installed', {
-      projectId: state.project.id,
-      userId: user.userId,
-      actor,
-      data: { integrationId: input.integration.id, integrationType: input.integration.type, credentialId },
-    });
+  await repo.insertCredential(trx, {
+    id: credentialId,
+    project_id: state.project.id,
+    user_id: user.id,
+    integration_id: input.integration.id,
+    status: input.status ?? 'VALID',
+    provider_id: input.providerId ?? null,
+    provider_data: JSON.stringify(input.providerData ?? {}),
+    secrets: await sealCredentialSecrets(trx, ctx.secrets, credentialId, JSON.stringify(input.secrets)),
+    external_id: input.externalId ?? null,
+    expires_at: input.expiresAt ?? null,
+    refresh_failure_count: 0,
+    refreshed_at: null,
+    created_at: now,
+    updated_at: now,
   });
-  const created = (await userCredentials(ctx.store.db, user)).find((c) => c.id === credentialId);
+  await repo.insertConfig(trx, {
+    id: configId, credential_id: credentialId, user_id: user.id, is_default: 1, external_id: null,
+    shared_settings: '{}', config_meta: '{}', created_at: now, updated_at: now,
+  });
+  for (const workflow of state.workflowsByIntegration.get(input.integration.id) ?? []) {
+    if (!workflow.defaultEnabled) continue;
+    await upsertWorkflowState(trx, { config_id: configId, workflow_id: workflow.id, user_id: user.id, enabled: 1, settings: '{}', updated_at: now });
+  }
+  await ctx.events.emit(trx, 'integration.installed', {
+    projectId: state.project.id,
+    userId: user.userId,
+    actor,
+    data: { integrationId: input.integration.id, integrationType: input.integration.type, credentialId },
+  });
+  return credentialId;
+}
+
+async function readBack(db: Db, user: ConnectedUser, credentialId: string): Promise<Credential> {
+  const created = (await userCredentials(db, user)).find((c) => c.id === credentialId);
   if (!created) throw new Error(`Credential ${credentialId} vanished right after it was created`);
   return created;
 }
@@ -121,7 +142,9 @@ export function selectConfiguration(credential: Credential, reference: string | 
 }
 
 export function integrationOf(state: ProjectState, reference: string): Integration {
-  const integration = isUuid(reference) ? state.integrationsById.get(reference.toLowerCase()) : state.integrationsByType.get(reference);
+  const integration = isUuid(reference)
+    ? state.integrationsById.get(reference.toLowerCase())
+    : (state.integrationsByType.get(reference) ?? state.integrationsByType.get(canonicalType(reference)));
   if (!integration) throw AppError.from('INTEGRATION_NOT_FOUND', `No integration "${reference.slice(0, 80)}" in this project.`);
   return integration;
 }
@@ -238,5 +261,5 @@ export async function integrationAccount(
 /** Decrypted tokens of a credential, for the code that calls the provider. */
 export async function readSecrets(ctx: AppContext, credentialId: string): Promise<CredentialSecrets | undefined> {
   const row = await repo.findSecrets(ctx.store.db, credentialId);
-  return row ? (JSON.parse(ctx.secrets.open(row.secrets)) as CredentialSecrets) : undefined;
+  return row ? (JSON.parse(ctx.secrets.open(row.secrets, secretsBinding(credentialId))) as CredentialSecrets) : undefined;
 }

@@ -6,7 +6,9 @@ export {
 } from './credential.schema.ts';
 export { lockCredentialConfig, touchCredential } from './credentials.repository.ts';
 export {
-  createCredential, findCredential, integrationAccount, integrationOf, readSecrets, selectConfiguration, selectCredential,
+  createCredential, findCredential, importCredential, integrationAccount, integrationOf, readSecrets, selectConfiguration, selectCredential,
   uninstallIntegration, updateUserSettings, userCredentials,
 } from './credentials.service.ts';
 export { IntegrationAccount } from './integration-account.schema.ts';
+export { newestSealedCredential, resealCredentialSecrets, secretsBinding } from './secrets-at-rest.ts';
+export type { ResealReport } from './secrets-at-rest.ts';

@@ -32,12 +32,28 @@ export function findCatalogEntry(type: string): CatalogEntry | undefined {
   return BY_TYPE.get(type);
 }
 
-const CUSTOM_SLUG = /^[a-z0-9][a-z0-9-]{0,62}$/;
+const CUSTOM_PREFIX = 'custom.';
+const MAX_SLUG_LENGTH = 63;
 
-/** `custom.<slug>` for a custom integration, from an explicit type or from its name. */
+/**
+ * The one rule for custom integration slugs: lowercase ASCII letters and digits, everything else
+ * (spaces, dashes, dots, accents' marks) dropped. It applies alike to an explicit `custom.<slug>`
+ * and to a name, so `custom.tasklab`, `custom.Task-Lab` and the name "Task Lab" are one integration.
+ */
+export function customSlug(text: string): string {
+  return text.normalize('NFKD').toLowerCase().replace(/[^a-z0-9]/g, '');
+}
+
+/** `custom.<slug>` for a custom integration, from an explicit type or from its name; undefined when no slug remains. */
 export function customType(typeOrName: string): string | undefined {
-  const slug = typeOrName.startsWith('custom.')
-    ? typeOrName.slice('custom.'.length)
-    : typeOrName.trim().toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
-  return CUSTOM_SLUG.test(slug) ? `custom.${slug}` : undefined;
+  const slug = customSlug(typeOrName.startsWith(CUSTOM_PREFIX) ? typeOrName.slice(CUSTOM_PREFIX.length) : typeOrName);
+  return slug.length > 0 && slug.length <= MAX_SLUG_LENGTH ? `${CUSTOM_PREFIX}${slug}` : undefined;
+}
+
+/**
+ * The type a reference means: a custom type in its canonical spelling, anything else unchanged.
+ * Types stored before the rule (`custom.task-lab`) are found under their canonical spelling too.
+ */
+export function canonicalType(type: string): string {
+  return type.startsWith(CUSTOM_PREFIX) ? (customType(type) ?? type) : type;
 }

@@ -1,4 +1,5 @@
 /** The integrations room's facade: what other rooms and the API may use. */
+export { canonicalType } from './catalog.ts';
 export { ProjectIntegration } from './integration.schema.ts';
 export { toProjectIntegration, toSdkIntegration } from './integration-view.ts';
 export { createIntegration, listIntegrations } from './integrations.service.ts';

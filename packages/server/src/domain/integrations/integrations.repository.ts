@@ -12,3 +12,7 @@ export function listIntegrations(db: Db, projectId: string) {
 export function findIntegrationByType(db: Db, projectId: string, type: string) {
   return db.selectFrom('integrations').selectAll().where('project_id', '=', projectId).where('type', '=', type).executeTakeFirst();
 }
+
+export function listCustomIntegrations(db: Db, projectId: string) {
+  return db.selectFrom('integrations').selectAll().where('project_id', '=', projectId).where('type', 'like', 'custom.%').execute();
+}

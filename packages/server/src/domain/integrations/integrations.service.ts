@@ -4,7 +4,7 @@ import type { Actor } from '../events.ts';
 import { AppError } from '../../platform/errors.ts';
 import { newId, nowIso } from '../../platform/ids.ts';
 import { parseJsonObject, type JsonObject } from '../../platform/json/json.ts';
-import { CATALOG, customType, findCatalogEntry } from './catalog.ts';
+import { CATALOG, canonicalType, customType, findCatalogEntry } from './catalog.ts';
 import type { IntegrationTable } from './integrations.table.ts';
 import * as repo from './integrations.repository.ts';
 
@@ -49,7 +49,7 @@ function resolveType(input: CreateIntegrationInput): { type: string; name: strin
   if (input.type === 'custom' || input.type.startsWith('custom.')) {
     const type = customType(input.type === 'custom' ? (input.name ?? '') : input.type);
     if (!type) {
-      throw AppError.from('INTEGRATION_TYPE_UNKNOWN', 'A custom integration needs a slug of lowercase letters, digits and dashes: send {"type": "custom.my-app"} or {"type": "custom", "name": "My App"}.');
+      throw AppError.from('INTEGRATION_TYPE_UNKNOWN', 'A custom integration needs a slug of 1 to 63 letters or digits (everything else is dropped): send {"type": "custom.myapp"} or {"type": "custom", "name": "My App"}.');
     }
     return { type, name: input.name ?? type.slice('custom.'.length) };
   }
@@ -58,11 +58,19 @@ function resolveType(input: CreateIntegrationInput): { type: string; name: strin
   });
 }
 
+/** An integration of the project whose type is `type` under the slug rule (so also one stored before it). */
+async function findSameType(store: Store, projectId: string, type: string): Promise<IntegrationTable | undefined> {
+  const exact = await repo.findIntegrationByType(store.db, projectId, type);
+  if (exact || !type.startsWith('custom.')) return exact;
+  return (await repo.listCustomIntegrations(store.db, projectId)).find((row) => canonicalType(row.type) === type);
+}
+
 export async function createIntegration(deps: ChangeDeps, projectId: string, input: CreateIntegrationInput, actor: Actor): Promise<Integration> {
   const { store, events } = deps;
   const { type, name } = resolveType(input);
-  if (await repo.findIntegrationByType(store.db, projectId, type)) {
-    throw AppError.from('INTEGRATION_ALREADY_EXISTS', `This project already has a "${type}" integration.`);
+  const existing = await findSameType(store, projectId, type);
+  if (existing) {
+    throw AppError.from('INTEGRATION_ALREADY_EXISTS', `This project already has a "${existing.type}" integration.`, { id: existing.id, type: existing.type });
   }
   const now = nowIso();
   const row: IntegrationTable = {

@@ -3,12 +3,16 @@ import { migrateToLatest as migrate, type MigrationList, type MigrationReport } 
 import { jobsMigration } from '../../platform/jobs/jobs.migration.ts';
 import { eventsMigration } from '../../platform/events/events.migration.ts';
 import { initialSchema } from './0001-initial.ts';
+import { keyLifecycle } from '../projects/migrations/0004-key-lifecycle.ts';
+import { encryptionKeys } from '../secrets/migrations/0005-encryption-keys.ts';
 
 /** Every migration, by the name it is recorded under; each file belongs to the room (or platform part) whose tables it makes. */
 export const MIGRATIONS: MigrationList = {
   '0001_initial': initialSchema,
   '0002_jobs': jobsMigration,
   '0003_events': eventsMigration,
+  '0004_key_lifecycle': keyLifecycle,
+  '0005_encryption_keys': encryptionKeys,
 };
 
 /** Brings the schema of `store` up to date. */

@@ -1,10 +1,18 @@
 /** The projects room's facade: what other rooms and the API may use. */
+export { ApiKeyCache } from './api-key-cache.ts';
+export type { ApiKeyGrant } from './api-key-cache.ts';
+export { ADMIN_SCOPE, API_KEY_ROTATION_OVERLAP_SECONDS, rotateApiKey } from './api-keys.service.ts';
+export type { RotatedApiKey } from './api-keys.service.ts';
+export type { KeyState, RetiredKey } from './key-lifecycle.ts';
 export { PLANS, isPlan } from './plans.ts';
 export type { Plan } from './plans.ts';
 export { ProjectCache } from './project-cache.ts';
-export type { ProjectState } from './project-cache.ts';
+export type { ProjectState, ProjectSigningKey } from './project-cache.ts';
 export { NewSigningKey, SdkProject, SigningKey } from './project.schema.ts';
 export { toSdkProject } from './project-view.ts';
-export { findActiveApiKeyByHash } from './projects.repository.ts';
-export { createProject, getProject, listProjects, listSigningKeys, rotateSigningKey } from './projects.service.ts';
-export type { CreatedProject } from './projects.service.ts';
+export { createProject, getProject, listProjects, setProjectPlan } from './projects.service.ts';
+export type { CreatedProject, Project } from './projects.service.ts';
+export {
+  DEFAULT_SIGNING_KEY_GRACE_SECONDS, MAX_SIGNING_KEY_GRACE_SECONDS, listSigningKeys, rotateSigningKey,
+} from './signing-keys.service.ts';
+export type { RotatedSigningKey, SigningKeyRotation, SigningKeyView } from './signing-keys.service.ts';

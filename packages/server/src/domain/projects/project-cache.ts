@@ -1,19 +1,29 @@
-import { createPublicKey, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import type { AppStore as Store } from '../database.ts';
-import { listIntegrations, type Integration } from '../integrations/index.ts';
+import { canonicalType, listIntegrations, type Integration } from '../integrations/index.ts';
 import { listWorkflows, type Workflow } from '../workflows/index.ts';
 import { BILLING_PLAN, PLAN_FEATURES, type BillingPlan, type Feature } from './plans.ts';
-import { listActiveSigningKeys } from './projects.repository.ts';
 import { getProject, type Project } from './projects.service.ts';
+import { loadValidSigningKeys } from './signing-keys.service.ts';
+
+/** A key that verifies the project's User Tokens. */
+export interface ProjectSigningKey {
+  id: string;
+  key: KeyObject;
+  /** Milliseconds since the epoch when a rotated-out key stops verifying; undefined for the current key. */
+  expiresAt: number | undefined;
+}
 
 /** What every request of a project needs, loaded once and shared. */
 export interface ProjectState {
   project: Project;
   billingPlan: BillingPlan;
   features: ReadonlySet<Feature>;
-  signingKeys: ReadonlyArray<{ id: string; key: KeyObject }>;
+  /** The keys valid when the state was loaded; check `expiresAt` at each use. */
+  signingKeys: readonly ProjectSigningKey[];
   integrations: readonly Integration[];
   integrationsById: ReadonlyMap<string, Integration>;
+  /** By type as stored and, for custom integrations, by canonical type too (see `canonicalType`). */
   integrationsByType: ReadonlyMap<string, Integration>;
   workflows: readonly Workflow[];
   workflowsById: ReadonlyMap<string, Workflow>;
@@ -62,7 +72,7 @@ export class ProjectCache {
     const project = await getProject(this.store, projectId);
     if (!project) return undefined;
     const [keys, integrations, workflows] = await Promise.all([
-      listActiveSigningKeys(this.store.db, projectId),
+      loadValidSigningKeys(this.store, projectId),
       listIntegrations(this.store, projectId),
       listWorkflows(this.store, projectId),
     ]);
@@ -76,13 +86,22 @@ export class ProjectCache {
       project,
       billingPlan: BILLING_PLAN[project.plan],
       features: new Set(PLAN_FEATURES[project.plan]),
-      signingKeys: keys.map((k) => ({ id: k.id, key: createPublicKey(k.public_key_pem) })),
+      signingKeys: keys,
       integrations,
       integrationsById: new Map(integrations.map((i) => [i.id, i])),
-      integrationsByType: new Map(integrations.map((i) => [i.type, i])),
+      integrationsByType: byType(integrations),
       workflows,
       workflowsById: new Map(workflows.map((w) => [w.id, w])),
       workflowsByIntegration,
     };
   }
+}
+
+function byType(integrations: readonly Integration[]): Map<string, Integration> {
+  const map = new Map(integrations.map((i) => [i.type, i]));
+  for (const integration of integrations) {
+    const canonical = canonicalType(integration.type);
+    if (!map.has(canonical)) map.set(canonical, integration);
+  }
+  return map;
 }

@@ -13,32 +13,49 @@ export function listProjects(db: Db) {
   return db.selectFrom('projects').selectAll().orderBy('created_at').execute();
 }
 
+export function updateProjectPlan(db: Db, id: string, plan: string, at: string) {
+  return db.updateTable('projects').set({ plan, updated_at: at }).where('id', '=', id).executeTakeFirst();
+}
+
 export function insertSigningKey(db: Db, row: SigningKeyTable) {
   return db.insertInto('signing_keys').values(row).execute();
 }
 
-export function revokeSigningKeys(db: Db, projectId: string, at: string) {
+/** Keys that verify tokens at `now`: the current one and those still in their grace period. */
+export function listValidSigningKeys(db: Db, projectId: string, now: string) {
   return db
-    .updateTable('signing_keys')
-    .set({ revoked_at: at })
+    .selectFrom('signing_keys')
+    .select(['id', 'public_key_pem', 'expires_at'])
     .where('project_id', '=', projectId)
-    .where('revoked_at', 'is', null)
+    .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
+    .orderBy('created_at', 'desc')
+    .orderBy('id')
     .execute();
 }
 
-export function listActiveSigningKeys(db: Db, projectId: string) {
-  return db
-    .selectFrom('signing_keys')
-    .select(['id', 'public_key_pem'])
+/**
+ * Rotates out every key of the project valid at `at`: the current ones are marked revoked, and
+ * each stops verifying at `expiresAt` unless its grace period already ends sooner.
+ */
+export async function retireSigningKeys(db: Db, projectId: string, at: string, expiresAt: string) {
+  await db
+    .updateTable('signing_keys')
+    .set({ revoked_at: at, expires_at: expiresAt })
     .where('project_id', '=', projectId)
     .where('revoked_at', 'is', null)
+    .execute();
+  await db
+    .updateTable('signing_keys')
+    .set({ expires_at: expiresAt })
+    .where('project_id', '=', projectId)
+    .where('expires_at', '>', expiresAt)
     .execute();
 }
 
 export function listSigningKeys(db: Db, projectId: string) {
   return db
     .selectFrom('signing_keys')
-    .select(['id', 'created_at', 'revoked_at'])
+    .select(['id', 'created_at', 'revoked_at', 'expires_at', 'created_by_api_key_id'])
     .where('project_id', '=', projectId)
     .orderBy('created_at', 'desc')
     .orderBy('id')
@@ -49,11 +66,29 @@ export function insertApiKey(db: Db, row: ApiKeyTable) {
   return db.insertInto('api_keys').values(row).execute();
 }
 
-export function findActiveApiKeyByHash(db: Db, keyHash: string) {
+/** The key with this hash if it authenticates at `now`. */
+export function findValidApiKeyByHash(db: Db, keyHash: string, now: string) {
   return db
     .selectFrom('api_keys')
-    .select(['id', 'project_id'])
+    .select(['id', 'project_id', 'scopes', 'expires_at'])
     .where('key_hash', '=', keyHash)
-    .where('revoked_at', 'is', null)
+    .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
     .executeTakeFirst();
+}
+
+/** The project's API keys that authenticate at `now`. */
+export function listValidApiKeys(db: Db, projectId: string, now: string) {
+  return db
+    .selectFrom('api_keys')
+    .select(['id', 'scopes', 'revoked_at', 'expires_at'])
+    .where('project_id', '=', projectId)
+    .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
+    .execute();
+}
+
+/** Rotates out the given keys: marked revoked at `at`, authenticating until `expiresAt` unless they end sooner. */
+export async function retireApiKeys(db: Db, ids: readonly string[], at: string, expiresAt: string) {
+  if (ids.length === 0) return;
+  await db.updateTable('api_keys').set({ revoked_at: at, expires_at: expiresAt }).where('id', 'in', ids).where('revoked_at', 'is', null).execute();
+  await db.updateTable('api_keys').set({ expires_at: expiresAt }).where('id', 'in', ids).where('expires_at', '>', expiresAt).execute();
 }

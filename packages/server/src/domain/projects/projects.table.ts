@@ -12,7 +12,12 @@ export interface SigningKeyTable {
   project_id: string;
   public_key_pem: string;
   created_at: string;
+  /** When the key was rotated out; null while it is the project's current key. */
   revoked_at: string | null;
+  /** When it stops verifying tokens: null for the current key, the end of the grace period for a rotated-out one. */
+  expires_at: string | null;
+  /** The API key that generated or uploaded it through the Admin API; null when made by the CLI. */
+  created_by_api_key_id: string | null;
 }
 
 export interface ApiKeyTable {
@@ -23,6 +28,11 @@ export interface ApiKeyTable {
   key_hash: string;
   /** First characters of the key, to tell keys apart in listings. */
   key_prefix: string;
+  /** Space-separated; `admin` (the whole Admin API) is the only scope so far. */
+  scopes: string;
   created_at: string;
+  /** When the key was rotated out or revoked. */
   revoked_at: string | null;
+  /** When it stops authenticating: null for a current key, later than `revoked_at` during a rotation overlap. */
+  expires_at: string | null;
 }

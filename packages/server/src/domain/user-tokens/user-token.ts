@@ -2,7 +2,7 @@ import { LRUCache } from 'lru-cache';
 import { errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import { AppError } from '../../platform/errors.ts';
 import { isSafeText } from '../../platform/json/json-guard.ts';
-import type { ProjectState } from '../projects/index.ts';
+import type { ProjectSigningKey, ProjectState } from '../projects/index.ts';
 import { verifyRs256FastPath } from './rs256-fast-path.ts';
 
 export const MAX_TOKEN_BYTES = 8192;
@@ -15,13 +15,21 @@ export interface VerifiedUserToken {
   sub: string;
   /** Seconds since the epoch. */
   exp: number;
-  /** Signing key that verified the token; a cached token is only trusted while this key is active. */
+  /** Signing key that verified the token; a cached token is only trusted while this key is valid. */
   keyId: string;
+}
+
+/** The project's keys that verify tokens at `now`: current ones, and rotated-out ones in their grace period. */
+function validKeys(state: ProjectState, now: number): ProjectSigningKey[] {
+  return state.signingKeys.filter((k) => k.expiresAt === undefined || k.expiresAt > now);
 }
 
 /**
  * Verifies Paragon User Tokens: RS256 only, `sub`/`iat`/`exp` required, optional `aud`
- * (`useparagon.com/{projectId}` or the project id). Verified tokens are cached until they expire.
+ * (`useparagon.com/{projectId}` or the project id). A token whose header names a `kid` is checked
+ * against that signing key only; one without against every valid key. Verified tokens are cached
+ * until they expire or their key does, whichever comes first, and a hit is only served while the
+ * project's current state still holds the key.
  */
 export class UserTokenVerifier {
   private readonly cache: LRUCache<string, VerifiedUserToken> | undefined;
@@ -34,24 +42,32 @@ export class UserTokenVerifier {
     if (token.length > MAX_TOKEN_BYTES) throw AppError.from('TOKEN_TOO_LARGE');
     const cacheKey = `${state.project.id} ${token}`;
     const cached = this.cache?.get(cacheKey);
-    const nowSeconds = Date.now() / 1000;
-    if (cached && cached.exp + this.clockSkewSeconds > nowSeconds && state.signingKeys.some((k) => k.id === cached.keyId)) {
+    const now = Date.now();
+    const nowSeconds = now / 1000;
+    const keys = validKeys(state, now);
+    if (cached && cached.exp + this.clockSkewSeconds > nowSeconds && keys.some((k) => k.id === cached.keyId)) {
       return cached;
     }
-    checkHeader(token);
-    if (state.signingKeys.length === 0) throw AppError.from('PROJECT_SIGNING_KEY_MISSING');
+    const { kid } = checkHeader(token);
+    if (keys.length === 0) throw AppError.from('PROJECT_SIGNING_KEY_MISSING');
+    const candidates = kid === undefined ? keys : keys.filter((k) => k.id === kid);
+    if (candidates.length === 0) {
+      throw AppError.from('TOKEN_SIGNATURE_INVALID', 'The signing key the User Token names (kid) is not a valid key of this project: unknown, revoked, or past its grace period.');
+    }
 
-    const fast = verifyRs256FastPath(token, state.signingKeys, this.clockSkewSeconds);
+    const fast = verifyRs256FastPath(token, candidates, this.clockSkewSeconds);
     if (fast.outcome === 'signature-invalid') throw AppError.from('TOKEN_SIGNATURE_INVALID');
-    const { payload, keyId } = fast.outcome === 'verified' ? fast : await this.verifyWithJose(state, token);
+    const { payload, keyId } = fast.outcome === 'verified' ? fast : await this.verifyWithJose(candidates, token);
     const verified = checkClaims(payload, state.project.id, nowSeconds, this.clockSkewSeconds, keyId);
-    this.cache?.set(cacheKey, verified, { ttl: Math.max(1, (verified.exp + this.clockSkewSeconds - nowSeconds) * 1000) });
+    const keyExpiresAt = candidates.find((k) => k.id === keyId)?.expiresAt ?? Infinity;
+    const ttl = Math.min((verified.exp + this.clockSkewSeconds) * 1000, keyExpiresAt) - now;
+    if (ttl >= 1) this.cache?.set(cacheKey, verified, { ttl });
     return verified;
   }
 
   /** What the fast path leaves open, decided by jose with its precise errors. */
-  private async verifyWithJose(state: ProjectState, token: string): Promise<{ payload: JWTPayload; keyId: string }> {
-    for (const signingKey of state.signingKeys) {
+  private async verifyWithJose(keys: readonly ProjectSigningKey[], token: string): Promise<{ payload: JWTPayload; keyId: string }> {
+    for (const signingKey of keys) {
       try {
         const { payload } = await jwtVerify(token, signingKey.key, {
           algorithms: ['RS256'],
@@ -73,7 +89,7 @@ export class UserTokenVerifier {
   }
 }
 
-function checkHeader(token: string): void {
+function checkHeader(token: string): { kid: string | undefined } {
   const parts = token.split('.');
   if (parts.length !== 3 || parts.some((p) => p.length === 0 && p !== parts[2])) throw AppError.from('TOKEN_MALFORMED');
   let header: unknown;
@@ -83,10 +99,12 @@ function checkHeader(token: string): void {
     throw AppError.from('TOKEN_MALFORMED', 'The User Token header is not base64url-encoded JSON.');
   }
   if (typeof header !== 'object' || header === null || Array.isArray(header)) throw AppError.from('TOKEN_MALFORMED', 'The User Token header is not a JSON object.');
-  const alg = (header as { alg?: unknown }).alg;
+  const { alg, kid } = header as { alg?: unknown; kid?: unknown };
   if (alg !== 'RS256') {
     throw AppError.from('TOKEN_ALGORITHM_NOT_ALLOWED', `User Tokens must be signed with RS256; this one says alg "${String(alg)}".`, { alg: String(alg) });
   }
+  if (kid !== undefined && typeof kid !== 'string') throw AppError.from('TOKEN_MALFORMED', 'The User Token header\'s "kid" must be a string: the id of a signing key of the project.');
+  return { kid };
 }
 
 function checkClaims(payload: JWTPayload, projectId: string, now: number, skew: number, keyId: string): VerifiedUserToken {

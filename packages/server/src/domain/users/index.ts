@@ -4,5 +4,5 @@ export { SdkMeCache } from './sdk-me-cache.ts';
 export { SdkMe, UserMetadata } from './sdk-me.schema.ts';
 export { buildSdkMe, connectedUserDetails, sdkMeJson } from './sdk-me.ts';
 export { ConnectedUserDetails } from './user.schema.ts';
-export { findUser, patchUserMeta, resolveUser } from './users.service.ts';
+export { ensureUserIn, findUser, patchUserMeta, resolveUser } from './users.service.ts';
 export type { ConnectedUser } from './users.service.ts';

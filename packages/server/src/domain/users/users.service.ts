@@ -1,10 +1,12 @@
+import type { Transaction } from 'kysely';
 import type { AppContext } from '../context.ts';
-import type { Db } from '../database.ts';
+import type { Database, Db } from '../database.ts';
 import { AppError } from '../../platform/errors.ts';
 import { newId, nowIso } from '../../platform/ids.ts';
 import { parseJsonObject, type JsonObject } from '../../platform/json/json.ts';
 import type { ProjectState } from '../projects/index.ts';
 import { userActor, type Actor } from '../events.ts';
+import type { ChangeDeps } from '../context.ts';
 import { applyMetaPatch } from './metadata.ts';
 import * as repo from './users.repository.ts';
 import type { ConnectedUserTable } from './users.table.ts';
@@ -81,6 +83,23 @@ export async function resolveUser(ctx: AppContext, state: ProjectState, sub: str
     row.last_active_at = new Date(now).toISOString();
     await repo.touchUser(ctx.store.db, row.id, row.last_active_at);
   }
+  return toConnectedUser(row);
+}
+
+/**
+ * The user inside the caller's transaction, created when missing, refused when disabled: for writes
+ * that must land together with the user or not at all (a credential import).
+ */
+export async function ensureUserIn(ctx: ChangeDeps, trx: Transaction<Database>, projectId: string, externalId: string, actor: Actor): Promise<ConnectedUser> {
+  let row = await repo.findUser(trx, projectId, externalId);
+  if (!row) {
+    if (await repo.insertUserIfMissing(trx, newUserRow(projectId, externalId, nowIso()))) {
+      await ctx.events.emit(trx, 'user.created', { projectId, userId: externalId, actor, data: {} });
+    }
+    row = await repo.findUser(trx, projectId, externalId);
+    if (!row) throw new Error(`Connected user ${externalId} vanished right after it was created`);
+  }
+  if (row.disabled_at !== null) throw AppError.from('USER_DISABLED');
   return toConnectedUser(row);
 }
 

@@ -1,9 +1,28 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
+
+/** Where a sealed value lives: its ciphertext opens only there (AES-GCM associated data). */
+export interface SecretBinding {
+  table: string;
+  field: string;
+  rowId: string;
+}
+
+/** An encryption key as the database may record it: never the key, only an HMAC under it. */
+export interface KeyFingerprint {
+  version: string;
+  fingerprint: string;
+}
+
+/** Marks an envelope whose ciphertext is bound to its row and field. */
+const BOUND = 'a1';
+const FINGERPRINT_LABEL = 'portico/encryption-key-fingerprint/v1';
 
 /**
  * AES-256-GCM for secrets at rest. Keys are versioned: the newest encrypts, every listed key
- * decrypts, so a key can be rotated by prepending a new one. Envelope: `v<n>.<iv>.<tag>.<data>`
- * (base64url parts).
+ * decrypts, so a key can be rotated by prepending a new one. Envelope (base64url parts):
+ * - `v<n>.a1.<iv>.<tag>.<data>`: sealed with associated data `portico/<table>/<field>/<rowId>`, so a
+ *   ciphertext copied to another row or field fails to open. Every seal makes this form.
+ * - `v<n>.<iv>.<tag>.<data>`: the first format, without associated data; still opened.
  */
 export class SecretBox {
   private readonly keys: ReadonlyMap<string, Buffer>;
@@ -35,23 +54,64 @@ export class SecretBox {
     return this.current;
   }
 
-  seal(plaintext: string): string {
-    const iv = randomBytes(12);
-    const cipher = createCipheriv('aes-256-gcm', this.keys.get(this.current)!, iv);
-    const data = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-    return [this.current, iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), data.toString('base64url')].join('.');
+  /** Every configured key's fingerprint, the sealing (current) key first. */
+  fingerprints(): KeyFingerprint[] {
+    return [...this.keys].map(([version, key]) => ({ version, fingerprint: fingerprintOf(key) }));
   }
 
-  open(envelope: string): string {
-    const [version, iv, tag, data] = envelope.split('.');
+  get currentFingerprint(): KeyFingerprint {
+    return { version: this.current, fingerprint: fingerprintOf(this.keys.get(this.current)!) };
+  }
+
+  seal(plaintext: string, binding: SecretBinding): string {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', this.keys.get(this.current)!, iv);
+    cipher.setAAD(associatedData(binding));
+    const data = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
+    return [this.current, BOUND, iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), data.toString('base64url')].join('.');
+  }
+
+  open(envelope: string, binding: SecretBinding): string {
+    const parts = envelope.split('.');
+    const bound = parts.length === 5 && parts[1] === BOUND;
+    const [version, iv, tag, data] = bound ? [parts[0], parts[2], parts[3], parts[4]] : parts;
+    if (!bound && parts.length !== 4) throw new SecretBoxError(`The secret in ${describe(binding)} is not a sealed envelope.`);
     const key = version ? this.keys.get(version) : undefined;
     if (!key || iv === undefined || tag === undefined || data === undefined) {
       throw new SecretBoxError(`Cannot decrypt a secret sealed with key "${version}"; add that key to PORTICO_ENCRYPTION_KEYS.`);
     }
-    const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
-    decipher.setAuthTag(Buffer.from(tag, 'base64url'));
-    return Buffer.concat([decipher.update(Buffer.from(data, 'base64url')), decipher.final()]).toString('utf8');
+    try {
+      const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
+      if (bound) decipher.setAAD(associatedData(binding));
+      decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+      return Buffer.concat([decipher.update(Buffer.from(data, 'base64url')), decipher.final()]).toString('utf8');
+    } catch {
+      throw new SecretBoxError(`The secret in ${describe(binding)} does not open with key ${version}: it was sealed with another key of that name, for another row, or altered.`);
+    }
   }
+
+  /** The key version an envelope was sealed with. */
+  versionOf(envelope: string): string {
+    return envelope.split('.', 1)[0]!;
+  }
+
+  /** True unless the envelope is bound to its row and sealed with the current key. */
+  needsReseal(envelope: string): boolean {
+    const parts = envelope.split('.');
+    return !(parts.length === 5 && parts[0] === this.current && parts[1] === BOUND);
+  }
+}
+
+function associatedData(binding: SecretBinding): Buffer {
+  return Buffer.from(`portico/${binding.table}/${binding.field}/${binding.rowId}`, 'utf8');
+}
+
+function describe(binding: SecretBinding): string {
+  return `${binding.table}.${binding.field} of row ${binding.rowId}`;
+}
+
+function fingerprintOf(key: Buffer): string {
+  return createHmac('sha256', key).update(FINGERPRINT_LABEL).digest('hex').slice(0, 32);
 }
 
 export class SecretBoxError extends Error {

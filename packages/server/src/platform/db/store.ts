@@ -62,8 +62,29 @@ export function openStore<DB>(options: StoreOptions): Store<DB> {
   return openSqlite<DB>(path.join(options.dataDir, 'portico.db'), options.sqliteSynchronous ?? 'full');
 }
 
+/**
+ * Creates the database file owner-only (0600) before SQLite opens it, whatever the umask: SQLite
+ * gives the `-wal` and `-shm` files it creates later the mode of the database file. An existing
+ * file keeps the mode its owner chose.
+ */
+function createPrivateFile(file: string): void {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'wx', 0o600);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return;
+    throw error;
+  }
+  try {
+    fs.fchmodSync(fd, 0o600);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 function openSqlite<DB>(file: string, synchronous: 'full' | 'normal'): Store<DB> {
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  createPrivateFile(file);
   const database = new SQLite(file);
   database.pragma('journal_mode = WAL');
   database.pragma(`synchronous = ${synchronous}`);
