@@ -1,8 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importCredential } from '../src/domain/connections/index.ts';
+import { ensureUserIn } from '../src/domain/users/index.ts';
 import { parseRfc3339DateTime } from '../src/platform/time/rfc3339.ts';
 import { STORES, startPortico, type Portico } from './harness.ts';
 import { fingerprint } from './support/db-fingerprint.ts';
+
+const TEST_ACTOR = { kind: 'system', name: 'test' } as const;
 
 describe('RFC 3339 date-times', () => {
   it('accepts real instants only', () => {
@@ -50,9 +53,9 @@ describe.each(STORES)('credential import (%s)', (kind) => {
     const state = (await portico.ctx.projects.get(portico.project.projectId))!;
     const hubspot = state.integrationsByType.get('hubspot')!;
     const vanished = { ...hubspot, id: '00000000-0000-4000-8000-000000000000' };
-    await expect(importCredential(portico.ctx, state, 'half-imported', { integration: vanished, secrets: { accessToken: 'x' } }, { kind: 'system', name: 'test' })).rejects.toThrow();
+    await expect(importCredential(portico.ctx, state, (trx) => ensureUserIn(portico.ctx, trx, state.project.id, 'half-imported', TEST_ACTOR), { integration: vanished, secrets: { accessToken: 'x' } }, TEST_ACTOR)).rejects.toThrow();
     expect((await portico.admin('GET', '/users/half-imported')).statusCode).toBe(404);
-    await importCredential(portico.ctx, state, 'half-imported', { integration: hubspot, secrets: { accessToken: 'x' } }, { kind: 'system', name: 'test' });
+    await importCredential(portico.ctx, state, (trx) => ensureUserIn(portico.ctx, trx, state.project.id, 'half-imported', TEST_ACTOR), { integration: hubspot, secrets: { accessToken: 'x' } }, TEST_ACTOR);
     expect((await portico.admin('GET', '/users/half-imported')).json().integrations.hubspot.enabled).toBe(true);
   });
 });

@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openRuntime } from '../src/boot/runtime.ts';
 import { importCredential, readSecrets, resealCredentialSecrets } from '../src/domain/connections/index.ts';
+import { ensureUserIn } from '../src/domain/users/index.ts';
 import type { AppContext } from '../src/domain/context.ts';
 import { createIntegration } from '../src/domain/integrations/index.ts';
 import { createProject } from '../src/domain/projects/index.ts';
@@ -87,7 +88,7 @@ describe.each(STORES)('encryption keys at boot (%s)', (kind) => {
     const state = (await ctx.projects.get(projectId))!;
     const ids: string[] = [];
     for (const user of users) {
-      ids.push((await importCredential(ctx, state, user, { integration: state.integrationsByType.get('hubspot')!, secrets: { accessToken: `access-${user}` } }, { kind: 'system', name: 'test' })).id);
+      ids.push((await importCredential(ctx, state, (trx) => ensureUserIn(ctx, trx, projectId, user, { kind: 'system', name: 'test' }), { integration: state.integrationsByType.get('hubspot')!, secrets: { accessToken: `access-${user}` } }, { kind: 'system', name: 'test' })).id);
     }
     return ids;
   }

@@ -1,10 +1,12 @@
+import type { Transaction } from 'kysely';
+import type { Database } from '../../domain/database.ts';
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppContext } from '../../domain/context.ts';
 import { AppError } from '../../platform/errors.ts';
 import { AnyObject, ProjectParams, SchemaRef, errorResponses } from '../../platform/http/schemas.ts';
 import { adminActor, adminCallerOf } from './caller.ts';
 import { Credential, CredentialStatus, importCredential, integrationOf } from '../../domain/connections/index.ts';
-import { ConnectedUserDetails, connectedUserDetails, findUser } from '../../domain/users/index.ts';
+import { ConnectedUserDetails, connectedUserDetails, ensureUserIn, findUser } from '../../domain/users/index.ts';
 
 const UserParams = Type.Intersect([ProjectParams, Type.Object({ userId: Type.String({ minLength: 1, maxLength: 255, pattern: '^[^\\u0000-\\u001f\\u007f]+$', description: "The app's user id (token sub)" }) })]);
 
@@ -45,7 +47,9 @@ export function usersAdminRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       const { state } = adminCallerOf(request);
       const body = request.body;
       const integration = integrationOf(state, body.integration);
-      const credential = await importCredential(ctx, state, request.params.userId, {
+      const actor = adminActor(request);
+      const ensureUser = (trx: Transaction<Database>) => ensureUserIn(ctx, trx, state.project.id, request.params.userId, actor);
+      const credential = await importCredential(ctx, state, ensureUser, {
         integration,
         secrets: body.refreshToken ? { accessToken: body.accessToken, refreshToken: body.refreshToken } : { accessToken: body.accessToken },
         status: body.status,
@@ -53,7 +57,7 @@ export function usersAdminRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         providerData: body.providerData,
         expiresAt: body.expiresAt === undefined ? undefined : new Date(body.expiresAt).toISOString(),
         externalId: body.externalId,
-      }, adminActor(request));
+      }, actor);
       return reply.status(201).send(credential);
     });
   };

@@ -7,7 +7,7 @@ import type { JsonObject } from '../../platform/json/json.ts';
 import { canonicalType, toSdkIntegration, type Integration } from '../integrations/index.ts';
 import type { ProjectState } from '../projects/index.ts';
 import { userActor, type Actor } from '../events.ts';
-import { ensureUserIn, type ConnectedUser } from '../users/index.ts';
+import type { ConnectedUser } from '../users/index.ts';
 import { deleteWorkflowStatesOfConfig, upsertWorkflowState } from '../workflows/index.ts';
 import { loadConnections, toCredentials } from './credential-view.ts';
 import type { Credential, CredentialStatus, SettingsPatch, UninstalledIntegration } from './credential.schema.ts';
@@ -46,12 +46,18 @@ export async function createCredential(
 }
 
 /**
- * `createCredential` for a user named by the app's id (a migration import): the user is created
- * when missing in the same transaction, so a refused import writes nothing.
+ * `createCredential` for a user the caller finds or creates inside the same transaction
+ * (`ensureUser`, the users room's `ensureUserIn`), so a refused import writes nothing.
  */
-export async function importCredential(ctx: AppContext, state: ProjectState, externalId: string, input: NewCredential, actor: Actor): Promise<Credential> {
+export async function importCredential(
+  ctx: AppContext,
+  state: ProjectState,
+  ensureUser: (trx: Transaction<Database>) => Promise<ConnectedUser>,
+  input: NewCredential,
+  actor: Actor,
+): Promise<Credential> {
   const { user, credentialId } = await ctx.events.transaction(async (trx) => {
-    const user = await ensureUserIn(ctx, trx, state.project.id, externalId, actor);
+    const user = await ensureUser(trx);
     return { user, credentialId: await insertCredential(trx, ctx, state, user, input, actor) };
   });
   return readBack(ctx.store.db, user, credentialId);
