@@ -32,18 +32,21 @@ export const LOG_REDACT = [
 
 export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Promise<FastifyInstance> {
   const { config } = ctx;
+  // Node enforces headersTimeout/requestTimeout on this tick (30 s by default), so check often enough.
+  const checkingIntervalMs = Math.max(100, Math.min(1000, Math.floor(config.headersTimeoutMs / 4)));
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: config.bodyLimitBytes,
     requestTimeout: config.requestTimeoutMs,
-    connectionTimeout: config.requestTimeoutMs,
+    // The idle-socket timer must outlast the request timeout: a body that stalls is then answered 408
+    // by the request timeout instead of being cut without an answer by the idle timer.
+    connectionTimeout: config.requestTimeoutMs + 2 * checkingIntervalMs + 1000,
     keepAliveTimeout: config.keepAliveTimeoutMs,
     maxRequestsPerSocket: config.maxRequestsPerSocket,
     http: {
       maxHeaderSize: config.maxHeaderBytes,
       headersTimeout: config.headersTimeoutMs,
-      // Node enforces headersTimeout/requestTimeout on this tick (30 s by default), so check often enough.
-      connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(config.headersTimeoutMs / 4))),
+      connectionsCheckingInterval: checkingIntervalMs,
     },
     clientErrorHandler,
     frameworkErrors: frameworkErrorHandler,

@@ -28,7 +28,7 @@ export const ERROR_CODES = {
   JSON_TOO_DEEP: { status: 400, message: 'JSON bodies may nest objects and arrays at most 32 levels deep.' },
   INVALID_CHARACTERS: { status: 400, message: 'Text may not contain NUL characters (U+0000) or unpaired UTF-16 surrogates.' },
   BODY_FORBIDDEN_KEY: { status: 400, message: 'JSON keys "__proto__", "constructor" and "prototype" are not allowed.' },
-  BODY_TOO_LARGE: { status: 413, message: 'The request body is too large.' },
+  BODY_TOO_LARGE: { status: 413, message: 'The request body is larger than this route accepts (meta.limit, in bytes).' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Send JSON with "Content-Type: application/json".' },
   HEADERS_TOO_LARGE: { status: 431, message: 'The request headers are too large.' },
   METADATA_TOO_LARGE: { status: 413, message: 'User metadata may be at most 64 KiB once serialized.' },

@@ -1,5 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, isAppError, type ErrorCode } from '../errors.ts';
+import { drainRequestBody } from './body-drain.ts';
+import { requestTimedOut } from './client-error.ts';
 
 const FASTIFY_CODES: Readonly<Record<string, ErrorCode>> = {
   FST_ERR_CTP_BODY_TOO_LARGE: 'BODY_TOO_LARGE',
@@ -61,11 +63,27 @@ export function frameworkErrorHandler(error: FastifyError, _request: FastifyRequ
 }
 
 export function registerErrorHandling(app: FastifyInstance): void {
+  // Half the request timeout: the drain must end before Node's own timer answers 408 instead.
+  const drainMs = Math.min(10_000, Math.floor((app.server.requestTimeout || 20_000) / 2));
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    const appError = toAppError(error);
+    let appError = toAppError(error);
+    if (requestTimedOut(request.raw.socket)) {
+      // The 408 already went out on the socket (clientErrorHandler); this is the body read failing after it.
+      appError = AppError.from('REQUEST_TIMEOUT');
+    }
+    if (appError.code === 'BODY_TOO_LARGE' && appError.meta === undefined) {
+      const limit = request.routeOptions.bodyLimit;
+      appError = AppError.from('BODY_TOO_LARGE', `The request body is larger than the ${limit}-byte limit of this route.`, { limit });
+    }
     if (appError.status >= 500) request.log.error({ err: error }, 'request failed');
     else request.log.info({ code: appError.code, status: appError.status }, 'request rejected');
     if (appError.status === 401) void reply.header('WWW-Authenticate', wwwAuthenticate(appError));
+    if (appError.code === 'BODY_TOO_LARGE' && !request.raw.complete) {
+      void reply.header('connection', 'close');
+      return drainRequestBody(request.raw, drainMs).then(() => {
+        void reply.status(appError.status).send(appError.toBody());
+      });
+    }
     return reply.status(appError.status).send(appError.toBody());
   });
   app.setNotFoundHandler((request, reply) => {
