@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, isAppError, type ErrorCode } from '../errors.ts';
+import { AppError, ERROR_CODES, isAppError, type ErrorCode } from '../errors.ts';
 import { drainRequestBody } from './body-drain.ts';
 import { requestTimedOut } from './client-error.ts';
 
@@ -49,7 +49,9 @@ export function toAppError(error: FastifyError | Error): AppError {
 
 function wwwAuthenticate(error: AppError): string {
   if (error.code === 'AUTHORIZATION_MISSING') return 'Bearer realm="portico"';
-  const description = error.message.replace(/["\\]/g, "'");
+  // The code's fixed text, never the specific message: that may quote the token's own content, and
+  // a header value with CR, LF or non-Latin-1 characters would make the answer a 500.
+  const description = ERROR_CODES[error.code].message.replace(/[^\x20-\x7e]/g, '').replace(/["\\]/g, "'");
   return `Bearer realm="portico", error="invalid_token", error_description="${description}"`;
 }
 
