@@ -36,6 +36,17 @@ describe('HTTP surface', () => {
     expect(response.headers['access-control-allow-headers']).toContain('x-paragon-credential');
   });
 
+  it('lists the allowed values when an enumerated field is wrong', async () => {
+    const response = await portico.admin('POST', '/users/u/credentials', { integration: 'salesforce', accessToken: 't', status: 'BROKEN' });
+    expect(response.statusCode).toBe(400);
+    const body = response.json();
+    expect(body).toMatchObject({ code: 'VALIDATION_FAILED', meta: { errors: [{ in: 'body', path: '/status', allowedValues: ['VALID', 'INVALID', 'PENDING'] }] } });
+    expect(body.meta.errors).toHaveLength(1);
+    expect(body.message).toBe('Invalid request: body/status must be one of "VALID", "INVALID", "PENDING".');
+    const query = await portico.connect('u', 'GET', '/sdk/credentials?integration=salesforce&includeAccountAuth=yes');
+    expect(query.json()).toMatchObject({ code: 'VALIDATION_FAILED', meta: { errors: [{ in: 'querystring', path: '/includeAccountAuth', allowedValues: ['true', 'false', 'undefined'] }] } });
+  });
+
   it('answers unknown routes with the error envelope', async () => {
     const response = await portico.app.inject({ method: 'GET', url: '/nope' });
     expect(response.statusCode).toBe(404);
@@ -47,7 +58,7 @@ describe('HTTP surface', () => {
     const authorization = `Bearer ${await portico.token('u')}`;
     const large = await portico.app.inject({ method: 'PATCH', url, headers: { authorization, 'content-type': 'application/json' }, payload: JSON.stringify({ meta: { a: 'x'.repeat(1_100_000) } }) });
     expect(large.statusCode).toBe(413);
-    expect(large.json().code).toBe('BODY_TOO_LARGE');
+    expect(large.json()).toMatchObject({ code: 'BODY_TOO_LARGE', meta: { limit: expect.any(Number) } });
     const text = await portico.app.inject({ method: 'PATCH', url, headers: { authorization, 'content-type': 'text/plain' }, payload: 'meta' });
     expect(text.statusCode).toBe(415);
     expect(text.json().code).toBe('UNSUPPORTED_MEDIA_TYPE');

@@ -2,6 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { AppError, ERROR_CODES, isAppError, type ErrorCode } from '../errors.ts';
 import { drainRequestBody } from './body-drain.ts';
 import { requestTimedOut } from './client-error.ts';
+import { describeValidation, validationSentence } from './validation-errors.ts';
 
 const FASTIFY_CODES: Readonly<Record<string, ErrorCode>> = {
   FST_ERR_CTP_BODY_TOO_LARGE: 'BODY_TOO_LARGE',
@@ -28,13 +29,8 @@ export function toAppError(error: FastifyError | Error): AppError {
   if (isAppError(error)) return error;
   const fastifyError = error as FastifyError;
   if (fastifyError.validation) {
-    return AppError.from('VALIDATION_FAILED', `Invalid request: ${error.message}.`, {
-      errors: fastifyError.validation.map((v) => ({
-        in: fastifyError.validationContext,
-        path: v.instancePath || '/',
-        message: v.message,
-      })),
-    });
+    const errors = describeValidation(fastifyError.validation, fastifyError.validationContext);
+    return AppError.from('VALIDATION_FAILED', `Invalid request: ${validationSentence(errors)}.`, { errors });
   }
   const mapped = fastifyError.code ? FASTIFY_CODES[fastifyError.code] : undefined;
   if (mapped) return AppError.from(mapped, mapped === 'INVALID_JSON' ? `The request body is not valid JSON: ${error.message}` : undefined);
