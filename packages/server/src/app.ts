@@ -65,13 +65,18 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
   app.addSchema(ErrorBody);
 
   const anyOrigin = config.corsOrigins.includes('*');
-  await app.register(cors, {
+  const connectCors = {
     origin: anyOrigin ? true : [...config.corsOrigins],
     methods: ['GET', 'POST', 'PATCH', 'PUT', 'DELETE', 'OPTIONS'],
     // No allowedHeaders: the preflight's Access-Control-Request-Headers are reflected, which covers the
     // SDK's X-Paragon-* headers and the caller's own headers on proxied requests.
     exposedHeaders: ['WWW-Authenticate'],
     maxAge: 600,
+  };
+  // The Admin API is called by backends with a project API key, never by browsers: no CORS at all.
+  const noCors = { origin: false };
+  await app.register(cors, {
+    delegator: (request, callback) => callback(null, request.url.startsWith('/api/') ? noCors : connectCors),
   });
 
   await app.register(swagger, {

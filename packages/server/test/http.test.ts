@@ -36,6 +36,21 @@ describe('HTTP surface', () => {
     expect(response.headers['access-control-allow-headers']).toContain('x-paragon-credential');
   });
 
+  it('answers the Admin API without any CORS headers, preflight or not', async () => {
+    const url = `/api/v1/projects/${portico.project.projectId}/integrations`;
+    const preflight = await portico.app.inject({
+      method: 'OPTIONS',
+      url,
+      headers: { origin: 'https://evil.example', 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' },
+    });
+    expect(preflight.statusCode).toBe(404);
+    const call = await portico.app.inject({ method: 'GET', url, headers: { origin: 'https://evil.example', authorization: `Bearer ${portico.project.apiKey}` } });
+    expect(call.statusCode).toBe(200);
+    for (const response of [preflight, call]) {
+      expect(Object.keys(response.headers).filter((h) => h.startsWith('access-control-'))).toEqual([]);
+    }
+  });
+
   it('lists the allowed values when an enumerated field is wrong', async () => {
     const response = await portico.admin('POST', '/users/u/credentials', { integration: 'salesforce', accessToken: 't', status: 'BROKEN' });
     expect(response.statusCode).toBe(400);
