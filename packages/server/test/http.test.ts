@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_CODES } from '../src/errors.ts';
+import { redactUrlForLog } from '../src/http/log-options.ts';
 import { startPortico, type Portico } from './harness.ts';
 
 describe('HTTP surface', () => {
@@ -60,6 +61,11 @@ describe('HTTP surface', () => {
     expect(body.message).toBe('Invalid request: body/status must be one of "VALID", "INVALID", "PENDING".');
     const query = await portico.connect('u', 'GET', '/sdk/credentials?integration=salesforce&includeAccountAuth=yes');
     expect(query.json()).toMatchObject({ code: 'VALIDATION_FAILED', meta: { errors: [{ in: 'querystring', path: '/includeAccountAuth', allowedValues: ['true', 'false', 'undefined'] }] } });
+  });
+
+  it('redacts credential query parameters in logged URLs, Authorization in any case included', () => {
+    expect(redactUrlForLog('/p/sdk/me?Authorization=Bearer%20eyJ.x.y&a=1&AUTHORIZATION=k&authorization=prt_k&%41uthorization=z&userToken=t'))
+      .toBe('/p/sdk/me?Authorization=[redacted]&a=1&AUTHORIZATION=[redacted]&authorization=[redacted]&%41uthorization=[redacted]&userToken=[redacted]');
   });
 
   it('answers unknown routes with the error envelope', async () => {
