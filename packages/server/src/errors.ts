@@ -38,6 +38,7 @@ export const ERROR_CODES = {
   USER_METADATA_HEADER_INVALID: { status: 400, message: 'The X-Paragon-User-Metadata header must be a JSON object.' },
   INTEGRATION_TYPE_UNKNOWN: { status: 400, message: 'Unknown integration type.' },
   SIGNING_KEY_INVALID: { status: 400, message: 'The uploaded signing key must be an RSA public key (PEM) of at least 2048 bits.' },
+  SIGNING_KEY_IS_PRIVATE: { status: 400, message: 'publicKeyPem holds a private key. Never send a private key to Portico or anyone else: upload only the public half, and treat this key pair as exposed.' },
   WORKFLOW_INTEGRATION_MISMATCH: { status: 400, message: 'The workflow belongs to another integration.' },
 
   OUTBOUND_REQUEST_BLOCKED: { status: 403, message: 'The outbound request targets a loopback, private, link-local or metadata address; the project must allow that host explicitly.' },
