@@ -11,15 +11,16 @@ export function isSafeText(text: string): boolean {
   return !UNSAFE_TEXT.test(text);
 }
 
-export type JsonProblem = { kind: 'depth'; path: string } | { kind: 'text'; path: string };
+export type JsonProblem = { kind: 'depth' | 'text' | 'number'; path: string };
 
 function childPath(path: string, key: string | number): string {
   return typeof key === 'number' ? `${path}/${key}` : `${path}/${key.replace(/~/g, '~0').replace(/\//g, '~1').slice(0, 64)}`;
 }
 
 /**
- * The first place where a parsed JSON value nests deeper than `maxDepth` or holds unsafe text in a
- * key or string; walks iteratively, so no input can exhaust the stack. Paths are JSON Pointers.
+ * The first place where a parsed JSON value nests deeper than `maxDepth`, holds unsafe text in a
+ * key or string, or a number that overflowed to ±Infinity (`1e400`; JSON.stringify would write
+ * null); walks iteratively, so no input can exhaust the stack. Paths are JSON Pointers.
  */
 export function findJsonProblem(value: unknown, maxDepth = MAX_JSON_DEPTH): JsonProblem | undefined {
   const stack: Array<{ value: unknown; depth: number; path: string }> = [{ value, depth: 0, path: '' }];
@@ -27,6 +28,10 @@ export function findJsonProblem(value: unknown, maxDepth = MAX_JSON_DEPTH): Json
     const item = stack.pop()!;
     if (typeof item.value === 'string') {
       if (!isSafeText(item.value)) return { kind: 'text', path: item.path || '/' };
+      continue;
+    }
+    if (typeof item.value === 'number') {
+      if (!Number.isFinite(item.value)) return { kind: 'number', path: item.path || '/' };
       continue;
     }
     if (typeof item.value !== 'object' || item.value === null) continue;

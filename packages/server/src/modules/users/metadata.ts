@@ -21,9 +21,28 @@ export function normalizeMetaKeys(meta: JsonObject): JsonObject {
     const key = rawKey.trim();
     const lower = key.toLowerCase();
     const normalized = lower === 'name' ? 'Name' : lower === 'email' ? 'Email' : key;
+    if (Object.hasOwn(out, normalized)) {
+      // Which one would win depends on key order: refuse rather than guess.
+      throw AppError.from('METADATA_KEY_DUPLICATE', `Two keys of the patch both become "${normalized.slice(0, 64)}"; send only one.`, { key: normalized.slice(0, 64) });
+    }
+    if (value !== null && ((normalized === 'Name' && typeof value !== 'string') || (normalized === 'Email' && !isPlausibleEmail(value)))) {
+      throw AppError.from(
+        'METADATA_VALUE_INVALID',
+        normalized === 'Name' ? 'Metadata "Name" must be a string (or null to delete it).' : 'Metadata "Email" must be a string holding an email address such as "ada@example.com" (or null to delete it).',
+        { key: normalized },
+      );
+    }
     Object.defineProperty(out, normalized, { value, enumerable: true, writable: true, configurable: true });
   }
   return out;
+}
+
+// eslint-disable-next-line no-control-regex
+const EMAIL = /^[^\s@\u0000-\u001f\u007f]+@[^\s@\u0000-\u001f\u007f.]+(?:\.[^\s@\u0000-\u001f\u007f.]+)+$/;
+
+/** local@domain.tld, at most 254 characters: enough to catch a misplaced value, not an RFC 5322 parser. */
+function isPlausibleEmail(value: unknown): boolean {
+  return typeof value === 'string' && value.length <= 254 && EMAIL.test(value);
 }
 
 /** Rejects patches whose keys or nesting break the documented limits, before anything is merged. */
@@ -52,6 +71,7 @@ export function checkPatch(patch: JsonObject): void {
   }
   // The X-Paragon-User-Metadata header reaches here without the body's input guard.
   const problem = findJsonProblem(patch, Number.MAX_SAFE_INTEGER);
+  if (problem?.kind === 'number') throw AppError.from('NUMBER_NOT_FINITE', `User metadata holds a number too large for a double (it overflows to Infinity) at ${problem.path}.`, { path: problem.path });
   if (problem) throw AppError.from('INVALID_CHARACTERS', `User metadata holds a NUL character or an unpaired surrogate at ${problem.path}.`, { path: problem.path });
 }
 
