@@ -5,6 +5,7 @@ import { connectAuthOf } from '../auth/auth-hooks.ts';
 import { toSdkIntegration } from '../integrations/integration-view.ts';
 import { resolveUser } from '../users/users.service.ts';
 import { findCredential, integrationOf, readSecrets, updateUserSettings, userCredentials } from './credentials.service.ts';
+import { checkSettings, SETTINGS_LIMITS } from './settings-limits.ts';
 
 const CredentialParams = Type.Intersect([ProjectParams, Type.Object({ credentialId: Type.String({ maxLength: 256 }) })]);
 const WorkflowSettingsSchema = Type.Record(
@@ -66,6 +67,8 @@ export function credentialsConnectRoutes(ctx: AppContext): FastifyPluginAsyncTyp
     });
 
     app.patch('/credentials/:credentialId', {
+      bodyLimit: Math.min(ctx.config.bodyLimitBytes, SETTINGS_LIMITS.maxBodyBytes),
+      config: { maxJsonEntries: SETTINGS_LIMITS.maxBodyEntries },
       schema: {
         tags: ['Connect'],
         summary: 'Replace user settings of a credential configuration (updateIntegrationUserSettings / updateWorkflowUserSettings)',
@@ -82,12 +85,11 @@ export function credentialsConnectRoutes(ctx: AppContext): FastifyPluginAsyncTyp
       },
     }, async (request) => {
       const { state, sub } = connectAuthOf(request);
-      const user = await resolveUser(ctx, state, sub);
       const { sharedSettings, workflowSettings, configuredWorkflows } = request.body.config;
-      const credential = await updateUserSettings(ctx, state, user, request.params.credentialId, request.headers['x-paragon-configuration-id'], {
-        sharedSettings,
-        workflowSettings: workflowSettings ?? configuredWorkflows,
-      });
+      const patch = { sharedSettings, workflowSettings: workflowSettings ?? configuredWorkflows };
+      checkSettings(patch);
+      const user = await resolveUser(ctx, state, sub);
+      const credential = await updateUserSettings(ctx, state, user, request.params.credentialId, request.headers['x-paragon-configuration-id'], patch);
       return { ...credential, errors: [] };
     });
   };

@@ -6,7 +6,7 @@ import { ESCAPED_NUL } from '../../http/json-parser.ts';
 import { AnyObject, Open, ProjectParams, errorResponses } from '../../http/schemas.ts';
 import { connectAuthOf } from '../auth/auth-hooks.ts';
 import { sdkMeJson } from './sdk-me.ts';
-import { checkPatch } from './metadata.ts';
+import { checkPatch, METADATA_LIMITS } from './metadata.ts';
 import { patchUserMeta, resolveUser } from './users.service.ts';
 
 const SdkMeSchema = Open({
@@ -51,6 +51,8 @@ export function usersConnectRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
     });
 
     app.patch('/me', {
+      bodyLimit: Math.min(ctx.config.bodyLimitBytes, METADATA_LIMITS.maxBodyBytes),
+      config: { maxJsonEntries: METADATA_LIMITS.maxBodyEntries },
       schema: {
         tags: ['Connect'],
         summary: 'Merge metadata into the user (JSON Merge Patch; null deletes a key)',
