@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_CODES } from '../src/platform/errors.ts';
+import { redactUrlForLog } from '../src/platform/http/log-options.ts';
 import { startPortico, type Portico } from './harness.ts';
 
 describe('HTTP surface', () => {
@@ -36,6 +37,37 @@ describe('HTTP surface', () => {
     expect(response.headers['access-control-allow-headers']).toContain('x-paragon-credential');
   });
 
+  it('answers the Admin API without any CORS headers, preflight or not', async () => {
+    const url = `/api/v1/projects/${portico.project.projectId}/integrations`;
+    const preflight = await portico.app.inject({
+      method: 'OPTIONS',
+      url,
+      headers: { origin: 'https://evil.example', 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' },
+    });
+    expect(preflight.statusCode).toBe(404);
+    const call = await portico.app.inject({ method: 'GET', url, headers: { origin: 'https://evil.example', authorization: `Bearer ${portico.project.apiKey}` } });
+    expect(call.statusCode).toBe(200);
+    for (const response of [preflight, call]) {
+      expect(Object.keys(response.headers).filter((h) => h.startsWith('access-control-'))).toEqual([]);
+    }
+  });
+
+  it('lists the allowed values when an enumerated field is wrong', async () => {
+    const response = await portico.admin('POST', '/users/u/credentials', { integration: 'salesforce', accessToken: 't', status: 'BROKEN' });
+    expect(response.statusCode).toBe(400);
+    const body = response.json();
+    expect(body).toMatchObject({ code: 'VALIDATION_FAILED', meta: { errors: [{ in: 'body', path: '/status', allowedValues: ['VALID', 'INVALID', 'PENDING'] }] } });
+    expect(body.meta.errors).toHaveLength(1);
+    expect(body.message).toBe('Invalid request: body/status must be one of "VALID", "INVALID", "PENDING".');
+    const query = await portico.connect('u', 'GET', '/sdk/credentials?integration=salesforce&includeAccountAuth=yes');
+    expect(query.json()).toMatchObject({ code: 'VALIDATION_FAILED', meta: { errors: [{ in: 'querystring', path: '/includeAccountAuth', allowedValues: ['true', 'false', 'undefined'] }] } });
+  });
+
+  it('redacts credential query parameters in logged URLs, Authorization in any case included', () => {
+    expect(redactUrlForLog('/p/sdk/me?Authorization=Bearer%20eyJ.x.y&a=1&AUTHORIZATION=k&authorization=prt_k&%41uthorization=z&userToken=t'))
+      .toBe('/p/sdk/me?Authorization=[redacted]&a=1&AUTHORIZATION=[redacted]&authorization=[redacted]&%41uthorization=[redacted]&userToken=[redacted]');
+  });
+
   it('answers unknown routes with the error envelope', async () => {
     const response = await portico.app.inject({ method: 'GET', url: '/nope' });
     expect(response.statusCode).toBe(404);
@@ -47,7 +79,7 @@ describe('HTTP surface', () => {
     const authorization = `Bearer ${await portico.token('u')}`;
     const large = await portico.app.inject({ method: 'PATCH', url, headers: { authorization, 'content-type': 'application/json' }, payload: JSON.stringify({ meta: { a: 'x'.repeat(1_100_000) } }) });
     expect(large.statusCode).toBe(413);
-    expect(large.json().code).toBe('BODY_TOO_LARGE');
+    expect(large.json()).toMatchObject({ code: 'BODY_TOO_LARGE', meta: { limit: expect.any(Number) } });
     const text = await portico.app.inject({ method: 'PATCH', url, headers: { authorization, 'content-type': 'text/plain' }, payload: 'meta' });
     expect(text.statusCode).toBe(415);
     expect(text.json().code).toBe('UNSUPPORTED_MEDIA_TYPE');

@@ -39,6 +39,15 @@ describe.each(STORES)('PATCH /sdk/me metadata (%s)', (kind) => {
     ['an empty key', { '  ': 1 }, 400, 'METADATA_KEY_INVALID'],
     ['a nested "constructor" key', { safe: { constructor: 'x' } }, 400, 'METADATA_KEY_FORBIDDEN'],
     ['a "prototype" key', { prototype: 1 }, 400, 'METADATA_KEY_FORBIDDEN'],
+    ['a numeric Name', { name: 42 }, 400, 'METADATA_VALUE_INVALID'],
+    ['an object Name', { Name: { first: 'Ada' } }, 400, 'METADATA_VALUE_INVALID'],
+    ['an array Email', { Email: ['ada@example.com'] }, 400, 'METADATA_VALUE_INVALID'],
+    ['an Email that is no address', { email: 'Ada Lovelace' }, 400, 'METADATA_VALUE_INVALID'],
+    ['an Email without a domain', { EMAIL: 'ada@localhost' }, 400, 'METADATA_VALUE_INVALID'],
+    ['an Email with a space', { Email: 'ada @example.com' }, 400, 'METADATA_VALUE_INVALID'],
+    ['name and NAME together', { name: 'Ada', NAME: 'Grace' }, 400, 'METADATA_KEY_DUPLICATE'],
+    ['Email and " email " together', { Email: 'a@example.com', ' email ': 'b@example.com' }, 400, 'METADATA_KEY_DUPLICATE'],
+    ['"plan" and " plan" together', { plan: 'pro', ' plan': 'basic' }, 400, 'METADATA_KEY_DUPLICATE'],
   ])('refuses a patch %s and stores nothing', async (_name, meta, status, code) => {
     const sub = `limit-${code}`;
     await patch(sub, { keep: 'me' });
@@ -46,6 +55,28 @@ describe.each(STORES)('PATCH /sdk/me metadata (%s)', (kind) => {
     expect(response.statusCode).toBe(status);
     expect(response.json()).toMatchObject({ code, status });
     expect(await stored(sub)).toEqual({ keep: 'me' });
+  });
+
+  it('accepts string names, plausible emails, and null to delete them', async () => {
+    expect((await patch('valid-values', { name: 'Ada Lovelace', email: 'ada.lovelace+x@math.example.co.uk' })).statusCode).toBe(200);
+    expect(await stored('valid-values')).toEqual({ Name: 'Ada Lovelace', Email: 'ada.lovelace+x@math.example.co.uk' });
+    expect((await patch('valid-values', { Name: null, EMAIL: null })).statusCode).toBe(200);
+    expect(await stored('valid-values')).toEqual({});
+  });
+
+  it('refuses numbers that overflow to Infinity (stored as null before) in the body and in the legacy header', async () => {
+    const token = await portico.token('infinite');
+    const url = `/projects/${portico.project.projectId}/sdk/me`;
+    for (const literal of ['1e400', '-1e400', '[1, 2e308]', '{"deep": {"x": 1E999}}']) {
+      const response = await portico.app.inject({
+        method: 'PATCH', url, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, payload: `{"meta":{"keep":1,"big":${literal}}}`,
+      });
+      expect(response.json(), literal).toMatchObject({ status: 400, code: 'NUMBER_NOT_FINITE', meta: { in: 'body' } });
+    }
+    const header = await portico.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${token}`, 'x-paragon-user-metadata': '{"big":1e400}' } });
+    expect(header.json()).toMatchObject({ status: 400, code: 'NUMBER_NOT_FINITE' });
+    expect(await stored('infinite')).toEqual({});
+    expect((await patch('infinite', { max: 1.7976931348623157e308, small: 5e-324 })).statusCode).toBe(200);
   });
 
   it('refuses "__proto__" in the JSON body', async () => {

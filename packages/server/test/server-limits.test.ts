@@ -122,6 +122,16 @@ describe.each(STORES)('server limits against a listening server (%s)', (kind) =>
     expect(result.text).toMatch(/^HTTP\/1\.1 408 /);
   });
 
+  it('answers 408 REQUEST_TIMEOUT to a body that stalls after its first bytes', async () => {
+    const token = await portico.token('stalled-body');
+    const head = `PATCH /projects/${portico.project.projectId}/sdk/me HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\n` +
+      'Content-Type: application/json\r\nContent-Length: 200\r\n\r\n{"meta":';
+    const result = await rawClient(port, [head], 100);
+    expect(result.closedAfterMs).toBeLessThan(3000);
+    expect(result.text).toMatch(/^HTTP\/1\.1 408 /);
+    expect(envelope(result.text)).toMatchObject({ status: 408, code: 'REQUEST_TIMEOUT' });
+  });
+
   it('closes the connection after an early 401 instead of waiting for a stalled body', async () => {
     const head = `PATCH /projects/${portico.project.projectId}/sdk/me HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 200\r\n\r\n`;
     const result = await rawClient(port, [head, ...Array.from({ length: 60 }, () => ' ')], 100);
@@ -146,6 +156,39 @@ describe.each(STORES)('server limits against a listening server (%s)', (kind) =>
     });
     expect(response.status).toBe(413);
     expect((await response.json()).code).toBe('BODY_TOO_LARGE');
+  });
+
+  it('answers an oversized body with 413 and its limit to fetch clients every time, reading the rest of the body first', async () => {
+    const token = await portico.token('big-body');
+    const url = `http://127.0.0.1:${port}/projects/${portico.project.projectId}/sdk/me`;
+    const body = JSON.stringify({ meta: { a: 'x'.repeat(2 * 1024 * 1024) } });
+    const outcomes: string[] = [];
+    for (let i = 0; i < 30; i++) {
+      // Content-Length (refused before a byte is read) and chunked (refused once the limit is crossed).
+      for (const streamed of [false, true]) {
+        try {
+          const response = await fetch(url, {
+            method: 'PATCH',
+            headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+            ...(streamed ? { body: new Blob([body]).stream(), duplex: 'half' } : { body }),
+          } as RequestInit);
+          const json = (await response.json()) as { code: string; meta?: { limit?: number } };
+          outcomes.push(`${response.status} ${json.code} ${json.meta?.limit}`);
+        } catch (error) {
+          outcomes.push(String((error as { cause?: { code?: string } }).cause?.code ?? error));
+        }
+      }
+    }
+    expect(outcomes).toEqual(Array(60).fill('413 BODY_TOO_LARGE 4096'));
+  });
+
+  it('answers an oversized body that stalls with 413 once the drain gives up, and closes', async () => {
+    const token = await portico.token('big-stalled');
+    const head = `PATCH /projects/${portico.project.projectId}/sdk/me HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\n` +
+      'Content-Type: application/json\r\nContent-Length: 2000000\r\n\r\n{"meta":';
+    const result = await rawClient(port, [head], 100);
+    expect(result.closedAfterMs).toBeLessThan(1200);
+    expect(envelope(result.text)).toMatchObject({ status: 413, code: 'BODY_TOO_LARGE', meta: { limit: 4096 } });
   });
 
   it('answers random bytes and mangled or smuggling-shaped requests with < 500 or a close, and keeps serving', async () => {

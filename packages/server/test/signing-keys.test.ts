@@ -111,6 +111,25 @@ describe.each(STORES)('Admin API: signing keys (%s)', (kind) => {
     expect(row.created_by_api_key_id).toBe(await callerKeyId());
   });
 
+  it('refuses a private key uploaded as publicKeyPem, in any encoding, and keeps the current key', async () => {
+    const current = (await portico.admin('GET', '/signing-keys')).json().data[0].id;
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const encodings = [
+      privateKey.export({ type: 'pkcs1', format: 'pem' }),
+      privateKey.export({ type: 'pkcs8', format: 'pem' }),
+      privateKey.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'secret' }),
+      JSON.stringify(privateKey.export({ format: 'jwk' })),
+      portico.project.privateKeyPem,
+    ].map(String);
+    for (const publicKeyPem of encodings) {
+      const response = await portico.admin('POST', '/signing-keys', { publicKeyPem });
+      expect(response.json(), publicKeyPem.slice(0, 40)).toMatchObject({ status: 400, code: 'SIGNING_KEY_IS_PRIVATE' });
+      expect(response.json().message).toMatch(/Never send a private key/);
+      expect(response.body).not.toContain(publicKeyPem.slice(40, 80));
+    }
+    expect((await portico.admin('GET', '/signing-keys')).json().data[0].id).toBe(current);
+  });
+
   it('refuses keys that cannot verify RS256 tokens, and keeps the current key', async () => {
     const current = (await keysNow())[0]!.id;
     const ec = generateKeyPairSync('ec', { namedCurve: 'P-256', publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });

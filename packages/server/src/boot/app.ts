@@ -20,18 +20,21 @@ export interface BuildOptions {
 
 export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Promise<FastifyInstance> {
   const { config } = ctx;
+  // Node enforces headersTimeout/requestTimeout on this tick (30 s by default), so check often enough.
+  const checkingIntervalMs = Math.max(100, Math.min(1000, Math.floor(config.headersTimeoutMs / 4)));
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: config.bodyLimitBytes,
     requestTimeout: config.requestTimeoutMs,
-    connectionTimeout: config.requestTimeoutMs,
+    // The idle-socket timer must outlast the request timeout: a body that stalls is then answered 408
+    // by the request timeout instead of being cut without an answer by the idle timer.
+    connectionTimeout: config.requestTimeoutMs + 2 * checkingIntervalMs + 1000,
     keepAliveTimeout: config.keepAliveTimeoutMs,
     maxRequestsPerSocket: config.maxRequestsPerSocket,
     http: {
       maxHeaderSize: config.maxHeaderBytes,
       headersTimeout: config.headersTimeoutMs,
-      // Node enforces headersTimeout/requestTimeout on this tick (30 s by default), so check often enough.
-      connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(config.headersTimeoutMs / 4))),
+      connectionsCheckingInterval: checkingIntervalMs,
     },
     clientErrorHandler,
     frameworkErrors: frameworkErrorHandler,
@@ -48,13 +51,18 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
 
   const anyOrigin = config.corsOrigins.includes('*');
-  await app.register(cors, {
+  const connectCors = {
     origin: anyOrigin ? true : [...config.corsOrigins],
     methods: ['GET', 'POST', 'PATCH', 'PUT', 'DELETE', 'OPTIONS'],
     // No allowedHeaders: the preflight's Access-Control-Request-Headers are reflected, which covers the
     // SDK's X-Paragon-* headers and the caller's own headers on proxied requests.
     exposedHeaders: ['WWW-Authenticate'],
     maxAge: 600,
+  };
+  // The Admin API is called by backends with a project API key, never by browsers: no CORS at all.
+  const noCors = { origin: false };
+  await app.register(cors, {
+    delegator: (request, callback) => callback(null, request.url.startsWith('/api/') ? noCors : connectCors),
   });
 
   await app.register(swagger, {

@@ -23,6 +23,11 @@ export function adminAuthHook(ctx: AppContext) {
   return async (request: FastifyRequest): Promise<void> => {
     const state = await projectFromPath(ctx, request);
     const key = bearerToken(request.headers.authorization);
+    if (!key.startsWith('prt_')) {
+      throw /^eyJ[\w-]*\.[\w-]*\.[\w-]*$/.test(key)
+        ? AppError.from('API_KEY_INVALID', 'This is a User Token (a JWT). The Admin API expects a project API key (prt_…, from `portico project create`); User Tokens belong to the Connect API (/projects/{projectId}/sdk/…).')
+        : AppError.from('API_KEY_INVALID', 'Project API keys start with "prt_"; this credential is not one.');
+    }
     if (key.length > 512) throw AppError.from('API_KEY_INVALID');
     const grant = await ctx.apiKeys.find(key);
     if (!grant || grant.projectId !== state.project.id) throw AppError.from('API_KEY_INVALID');

@@ -4,7 +4,7 @@ import { ProjectParams, SchemaRef, errorResponses } from '../../platform/http/sc
 import { callerOf } from './caller.ts';
 import {
   Credential, CredentialHeaders, IntegrationAccount, UpdatedCredential, UserSettingsBody,
-  findCredential, integrationAccount, updateUserSettings, userCredentials,
+  findCredential, integrationAccount, updateUserSettings, userCredentials, SETTINGS_LIMITS, checkSettings,
 } from '../../domain/connections/index.ts';
 
 const CredentialParams = Type.Intersect([ProjectParams, Type.Object({ credentialId: Type.String({ maxLength: 256 }) })]);
@@ -51,6 +51,8 @@ export function credentialsConnectRoutes(ctx: AppContext): FastifyPluginAsyncTyp
     });
 
     app.patch('/credentials/:credentialId', {
+      bodyLimit: Math.min(ctx.config.bodyLimitBytes, SETTINGS_LIMITS.maxBodyBytes),
+      config: { maxJsonEntries: SETTINGS_LIMITS.maxBodyEntries },
       schema: {
         tags: ['Connect'],
         summary: 'Replace user settings of a credential configuration (updateIntegrationUserSettings / updateWorkflowUserSettings)',
@@ -62,10 +64,9 @@ export function credentialsConnectRoutes(ctx: AppContext): FastifyPluginAsyncTyp
     }, async (request) => {
       const { state, user } = callerOf(request);
       const { sharedSettings, workflowSettings, configuredWorkflows } = request.body.config;
-      const credential = await updateUserSettings(ctx, state, user, request.params.credentialId, request.headers['x-paragon-configuration-id'], {
-        sharedSettings,
-        workflowSettings: workflowSettings ?? configuredWorkflows,
-      });
+      const patch = { sharedSettings, workflowSettings: workflowSettings ?? configuredWorkflows };
+      checkSettings(patch);
+      const credential = await updateUserSettings(ctx, state, user, request.params.credentialId, request.headers['x-paragon-configuration-id'], patch);
       return { ...credential, errors: [] };
     });
   };

@@ -6,7 +6,7 @@ import { ESCAPED_NUL } from '../../platform/http/json-parser.ts';
 import { AnyObject, ProjectParams, SchemaRef, errorResponses } from '../../platform/http/schemas.ts';
 import { tokenCallerOf } from './caller.ts';
 import { SdkProject, toSdkProject } from '../../domain/projects/index.ts';
-import { SdkMe, UserMetadata, checkPatch, patchUserMeta, resolveUser, sdkMeJson } from '../../domain/users/index.ts';
+import { METADATA_LIMITS, SdkMe, UserMetadata, checkPatch, patchUserMeta, resolveUser, sdkMeJson } from '../../domain/users/index.ts';
 
 function headerMetadata(raw: string | string[] | undefined): JsonObject | undefined {
   if (raw === undefined) return undefined;
@@ -42,7 +42,8 @@ export function usersConnectRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
     });
 
     app.patch('/me', {
-      config: { connectUser: 'self' },
+      config: { connectUser: 'self', maxJsonEntries: METADATA_LIMITS.maxBodyEntries },
+      bodyLimit: Math.min(ctx.config.bodyLimitBytes, METADATA_LIMITS.maxBodyBytes),
       schema: {
         tags: ['Connect'],
         summary: 'Merge metadata into the user (JSON Merge Patch; null deletes a key)',

@@ -12,3 +12,4 @@ export {
 export { IntegrationAccount } from './integration-account.schema.ts';
 export { newestSealedCredential, resealCredentialSecrets, secretsBinding } from './secrets-at-rest.ts';
 export type { ResealReport } from './secrets-at-rest.ts';
+export { SETTINGS_LIMITS, checkSettings } from './settings-limits.ts';

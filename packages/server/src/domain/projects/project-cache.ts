@@ -3,6 +3,7 @@ import type { AppStore as Store } from '../database.ts';
 import { canonicalType, listIntegrations, type Integration } from '../integrations/index.ts';
 import { listWorkflows, type Workflow } from '../workflows/index.ts';
 import { BILLING_PLAN, PLAN_FEATURES, type BillingPlan, type Feature } from './plans.ts';
+import { LRUCache } from 'lru-cache';
 import { getProject, type Project } from './projects.service.ts';
 import { loadValidSigningKeys } from './signing-keys.service.ts';
 
@@ -35,32 +36,59 @@ interface Entry {
   state: Promise<ProjectState | undefined>;
 }
 
+const NO_PROJECT: Promise<undefined> = Promise.resolve(undefined);
+
 /**
  * Per-node cache of project state. Changes made through this node invalidate it at once; changes
- * made elsewhere (another node, the CLI) are seen within `ttlMs`.
+ * made elsewhere (another node, the CLI) are seen within `ttlMs`. Ids that name no project are
+ * remembered apart, briefly and in bounded number: random well-formed ids neither query the store
+ * each time nor push real projects out.
  */
 export class ProjectCache {
   private readonly entries = new Map<string, Entry>();
+  private readonly loading = new Map<string, Promise<ProjectState | undefined>>();
+  private readonly missing: LRUCache<string, true> | undefined;
 
   constructor(
     private readonly store: Store,
     private readonly ttlMs: number,
     private readonly maxEntries = 10_000,
-  ) {}
+  ) {
+    this.missing = ttlMs > 0 ? new LRUCache({ max: maxEntries, ttl: Math.min(ttlMs, 1000) }) : undefined;
+  }
 
   get(projectId: string): Promise<ProjectState | undefined> {
     const now = Date.now();
     const entry = this.entries.get(projectId);
     if (entry && now - entry.loadedAt < this.ttlMs) return entry.state;
+    if (this.missing?.has(projectId)) return NO_PROJECT;
+    const inFlight = this.loading.get(projectId);
+    if (inFlight) return inFlight;
     const state = this.load(projectId);
-    if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
-    this.entries.set(projectId, { loadedAt: now, state });
-    state.catch(() => this.entries.delete(projectId));
+    this.loading.set(projectId, state);
+    state.then(
+      (found) => {
+        if (this.loading.get(projectId) !== state) return; // invalidated meanwhile
+        this.loading.delete(projectId);
+        if (!found) {
+          this.entries.delete(projectId);
+          this.missing?.set(projectId, true);
+          return;
+        }
+        if (!this.entries.has(projectId) && this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
+        this.entries.set(projectId, { loadedAt: now, state });
+      },
+      () => {
+        if (this.loading.get(projectId) === state) this.loading.delete(projectId);
+      },
+    );
     return state;
   }
 
   invalidate(projectId: string): void {
     this.entries.delete(projectId);
+    this.loading.delete(projectId);
+    this.missing?.delete(projectId);
   }
 
   /** Changes may have been missed (another node's notices were lost): reload every project. */

@@ -1,4 +1,4 @@
-import { createPublicKey, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import type { ChangeDeps } from '../context.ts';
 import type { Actor } from '../events.ts';
 import type { AppStore as Store } from '../database.ts';
@@ -67,6 +67,10 @@ const MIN_RSA_BITS = 2048;
 
 /** An uploaded key must be an RSA public key of at least 2048 bits; it is stored as SPKI PEM. */
 function checkedPublicKey(pem: string): string {
+  // createPublicKey derives the public half of a private key without a word: refuse those outright.
+  if (/PRIVATE KEY/.test(pem) || /"d"\s*:/.test(pem) || parsesAsPrivateKey(pem)) {
+    throw AppError.from('SIGNING_KEY_IS_PRIVATE', 'publicKeyPem holds a private key. Never send a private key to Portico (or anyone): upload only the public half ("openssl rsa -in key.pem -pubout"). Nothing was stored; treat this key pair as exposed and generate a new one.');
+  }
   let key: KeyObject;
   try {
     key = createPublicKey(pem);
@@ -78,6 +82,15 @@ function checkedPublicKey(pem: string): string {
     throw AppError.from('SIGNING_KEY_INVALID', `User Tokens are RS256: upload an RSA public key of at least ${MIN_RSA_BITS} bits (got ${key.asymmetricKeyType ?? 'unknown'}${bits ? ` ${bits} bits` : ''}).`);
   }
   return key.export({ type: 'spki', format: 'pem' }).toString();
+}
+
+function parsesAsPrivateKey(pem: string): boolean {
+  try {
+    createPrivateKey(pem);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export interface SigningKeyView {

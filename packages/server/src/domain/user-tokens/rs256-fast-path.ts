@@ -3,7 +3,7 @@ import { verify, type KeyObject } from 'node:crypto';
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
 
 /** Unpadded base64url in its one canonical spelling (Buffer would quietly drop stray bits). */
-function decodeCanonical(part: string): Buffer | undefined {
+export function decodeCanonical(part: string): Buffer | undefined {
   if (!BASE64URL.test(part)) return undefined;
   const bytes = Buffer.from(part, 'base64url');
   return bytes.toString('base64url') === part ? bytes : undefined;

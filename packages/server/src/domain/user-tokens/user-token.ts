@@ -3,12 +3,16 @@ import { errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import { AppError } from '../../platform/errors.ts';
 import { isSafeText } from '../../platform/json/json-guard.ts';
 import type { ProjectSigningKey, ProjectState } from '../projects/index.ts';
-import { verifyRs256FastPath } from './rs256-fast-path.ts';
+import { decodeCanonical, verifyRs256FastPath } from './rs256-fast-path.ts';
 
 export const MAX_TOKEN_BYTES = 8192;
 const MAX_SUB_LENGTH = 255;
+/**
+ * C0 and C1 controls, and characters that are invisible or reorder text (soft hyphen, zero-width,
+ * bidi marks, overrides and isolates, line separators, BOM): two subs that look the same must be the same.
+ */
 // eslint-disable-next-line no-control-regex
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]/;
 
 export interface VerifiedUserToken {
   /** The Connected User's id in the app (`sub`). */
@@ -89,9 +93,20 @@ export class UserTokenVerifier {
   }
 }
 
+/**
+ * The header, read before any key is: nothing of it is echoed but a printable `alg` (and never into a
+ * response header), since all of it is the caller's.
+ */
 function checkHeader(token: string): { kid: string | undefined } {
+  if (token.startsWith('prt_')) {
+    throw AppError.from('TOKEN_MALFORMED', "This is a project API key (prt_…). The Connect API expects a User Token: a JWT your backend signs with the project's private key. API keys belong to the Admin API (/api/v1/projects/{projectId}/…) and must stay on your backend.");
+  }
   const parts = token.split('.');
   if (parts.length !== 3 || parts.some((p) => p.length === 0 && p !== parts[2])) throw AppError.from('TOKEN_MALFORMED');
+  // One token, one spelling: padding or stray low bits would verify too, each under its own cache entry.
+  if (parts.some((p) => p.length > 0 && !decodeCanonical(p))) {
+    throw AppError.from('TOKEN_MALFORMED', 'Each part of the User Token must be unpadded base64url in its canonical form (no "=", no stray trailing bits).');
+  }
   let header: unknown;
   try {
     header = JSON.parse(Buffer.from(parts[0]!, 'base64url').toString('utf8'));
@@ -100,8 +115,14 @@ function checkHeader(token: string): { kid: string | undefined } {
   }
   if (typeof header !== 'object' || header === null || Array.isArray(header)) throw AppError.from('TOKEN_MALFORMED', 'The User Token header is not a JSON object.');
   const { alg, kid } = header as { alg?: unknown; kid?: unknown };
+  if (typeof alg !== 'string' || !/^[\x20-\x7e]{0,64}$/.test(alg)) {
+    throw AppError.from('TOKEN_MALFORMED', 'The User Token header\'s "alg" must be a short string of printable ASCII ("RS256").');
+  }
   if (alg !== 'RS256') {
-    throw AppError.from('TOKEN_ALGORITHM_NOT_ALLOWED', `User Tokens must be signed with RS256; this one says alg "${String(alg)}".`, { alg: String(alg) });
+    throw AppError.from('TOKEN_ALGORITHM_NOT_ALLOWED', `User Tokens must be signed with RS256; this one says alg "${alg}".`, { alg });
+  }
+  if (Object.hasOwn(header, 'crit')) {
+    throw AppError.from('TOKEN_MALFORMED', 'The User Token header lists critical extensions ("crit"); Portico supports none, so leave "crit" out.');
   }
   if (kid !== undefined && typeof kid !== 'string') throw AppError.from('TOKEN_MALFORMED', 'The User Token header\'s "kid" must be a string: the id of a signing key of the project.');
   return { kid };
@@ -111,7 +132,7 @@ function checkClaims(payload: JWTPayload, projectId: string, now: number, skew: 
   const { sub, exp, iat, aud } = payload;
   if (typeof sub !== 'string' || sub.trim() === '' || sub.length > MAX_SUB_LENGTH || CONTROL_CHARACTERS.test(sub) || !isSafeText(sub)) {
     // Unpaired surrogates would reach the database as U+FFFD, merging distinct subs into one user.
-    throw AppError.from('TOKEN_CLAIM_INVALID', `The "sub" claim must be a non-empty string of at most ${MAX_SUB_LENGTH} characters without control characters or unpaired surrogates.`, { claim: 'sub' });
+    throw AppError.from('TOKEN_CLAIM_INVALID', `The "sub" claim must be a non-empty string of at most ${MAX_SUB_LENGTH} characters, without control characters (C0, C1), invisible or direction-changing characters (zero-width, bidi marks and overrides) or unpaired surrogates.`, { claim: 'sub' });
   }
   if (typeof iat === 'number' && iat > now + skew) {
     throw AppError.from('TOKEN_NOT_YET_VALID', 'The "iat" claim is in the future; check the signing server\'s clock.', { claim: 'iat' });
@@ -127,7 +148,12 @@ function checkClaims(payload: JWTPayload, projectId: string, now: number, skew: 
 }
 
 function toAppError(error: unknown): AppError {
-  if (error instanceof joseErrors.JWTExpired) return AppError.from('TOKEN_EXPIRED');
+  if (error instanceof joseErrors.JWTExpired) {
+    const expiredAt = isoOfSeconds(error.payload.exp);
+    return expiredAt === undefined
+      ? AppError.from('TOKEN_EXPIRED', undefined, { claim: 'exp' })
+      : AppError.from('TOKEN_EXPIRED', `The User Token expired at ${expiredAt}; sign a new one.`, { claim: 'exp', expiredAt });
+  }
   if (error instanceof joseErrors.JWTClaimValidationFailed) {
     const meta = { claim: error.claim };
     if (error.reason === 'missing') {
@@ -137,6 +163,13 @@ function toAppError(error: unknown): AppError {
     return AppError.from('TOKEN_CLAIM_INVALID', `The "${error.claim}" claim is invalid: ${error.message}.`, meta);
   }
   if (error instanceof joseErrors.JOSEAlgNotAllowed) return AppError.from('TOKEN_ALGORITHM_NOT_ALLOWED');
-  if (error instanceof joseErrors.JOSEError) return AppError.from('TOKEN_MALFORMED', `The User Token could not be read: ${error.message}.`);
+  // jose's message may quote the token's own header parameters; its code does not.
+  if (error instanceof joseErrors.JOSEError) return AppError.from('TOKEN_MALFORMED', `The User Token could not be read (${error.code}).`);
   throw error;
+}
+
+function isoOfSeconds(seconds: unknown): string | undefined {
+  if (typeof seconds !== 'number') return undefined;
+  const date = new Date(seconds * 1000);
+  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
 }

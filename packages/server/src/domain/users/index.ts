@@ -6,3 +6,4 @@ export { buildSdkMe, connectedUserDetails, sdkMeJson } from './sdk-me.ts';
 export { ConnectedUserDetails } from './user.schema.ts';
 export { ensureUserIn, findUser, patchUserMeta, resolveUser } from './users.service.ts';
 export type { ConnectedUser } from './users.service.ts';
+export { METADATA_LIMITS } from './metadata.ts';

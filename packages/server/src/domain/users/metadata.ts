@@ -7,6 +7,10 @@ export const METADATA_LIMITS = {
   maxBytes: 64 * 1024,
   maxDepth: 8,
   maxKeyLength: 256,
+  /** Body of a metadata PATCH: room for a full patch plus deletions and whitespace, refused unread beyond. */
+  maxBodyBytes: 128 * 1024,
+  /** Keys and array items in one metadata PATCH body, counted before it is parsed. */
+  maxBodyEntries: 1_000,
 } as const;
 
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
@@ -21,9 +25,30 @@ export function normalizeMetaKeys(meta: JsonObject): JsonObject {
     const key = rawKey.trim();
     const lower = key.toLowerCase();
     const normalized = lower === 'name' ? 'Name' : lower === 'email' ? 'Email' : key;
-    Object.defineProperty(out, normalized, { value, enumerable: true, writable: true, configurable: true });
+    if (Object.hasOwn(out, normalized)) {
+      // Which one would win depends on key order: refuse rather than guess.
+      throw AppError.from('METADATA_KEY_DUPLICATE', `Two keys of the patch both become "${normalized.slice(0, 64)}"; send only one.`, { key: normalized.slice(0, 64) });
+    }
+    if (value !== null && ((normalized === 'Name' && typeof value !== 'string') || (normalized === 'Email' && !isPlausibleEmail(value)))) {
+      throw AppError.from(
+        'METADATA_VALUE_INVALID',
+        normalized === 'Name' ? 'Metadata "Name" must be a string (or null to delete it).' : 'Metadata "Email" must be a string holding an email address such as "ada@example.com" (or null to delete it).',
+        { key: normalized },
+      );
+    }
+    // Plain assignment is several times cheaper; only "__proto__" needs defining (checkPatch refuses it anyway).
+    if (normalized === '__proto__') Object.defineProperty(out, normalized, { value, enumerable: true, writable: true, configurable: true });
+    else out[normalized] = value;
   }
   return out;
+}
+
+// eslint-disable-next-line no-control-regex
+const EMAIL = /^[^\s@\u0000-\u001f\u007f]+@[^\s@\u0000-\u001f\u007f.]+(?:\.[^\s@\u0000-\u001f\u007f.]+)+$/;
+
+/** local@domain.tld, at most 254 characters: enough to catch a misplaced value, not an RFC 5322 parser. */
+function isPlausibleEmail(value: unknown): boolean {
+  return typeof value === 'string' && value.length <= 254 && EMAIL.test(value);
 }
 
 /** Rejects patches whose keys or nesting break the documented limits, before anything is merged. */
@@ -52,6 +77,7 @@ export function checkPatch(patch: JsonObject): void {
   }
   // The X-Paragon-User-Metadata header reaches here without the body's input guard.
   const problem = findJsonProblem(patch, Number.MAX_SAFE_INTEGER);
+  if (problem?.kind === 'number') throw AppError.from('NUMBER_NOT_FINITE', `User metadata holds a number too large for a double (it overflows to Infinity) at ${problem.path}.`, { path: problem.path });
   if (problem) throw AppError.from('INVALID_CHARACTERS', `User metadata holds a NUL character or an unpaired surrogate at ${problem.path}.`, { path: problem.path });
 }
 
@@ -63,7 +89,9 @@ export function mergePatch(target: unknown, patch: unknown): unknown {
     if (value === null) {
       delete result[key];
     } else {
-      Object.defineProperty(result, key, { value: mergePatch(result[key], value), enumerable: true, writable: true, configurable: true });
+      const merged = mergePatch(result[key], value);
+      if (key === '__proto__') Object.defineProperty(result, key, { value: merged, enumerable: true, writable: true, configurable: true });
+      else result[key] = merged;
     }
   }
   return result;

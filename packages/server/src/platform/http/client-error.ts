@@ -10,6 +10,13 @@ function codeOf(error: NodeJS.ErrnoException): ErrorCode {
   return 'HTTP_REQUEST_MALFORMED';
 }
 
+const TIMED_OUT = Symbol('portico.requestTimedOut');
+
+/** Whether this socket's request was cut by the request timeout (and answered 408 by `clientErrorHandler`). */
+export function requestTimedOut(socket: Socket | null | undefined): boolean {
+  return (socket as (Socket & { [TIMED_OUT]?: true }) | null | undefined)?.[TIMED_OUT] === true;
+}
+
 /**
  * Fastify `clientErrorHandler`: a request that never became a request (headers too large, too slow,
  * not HTTP) still gets `{ message, code, status }`, then the socket is closed.
@@ -17,6 +24,7 @@ function codeOf(error: NodeJS.ErrnoException): ErrorCode {
 export function clientErrorHandler(error: NodeJS.ErrnoException, socket: Socket): void {
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
   const appError = AppError.from(codeOf(error));
+  if (appError.code === 'REQUEST_TIMEOUT') (socket as Socket & { [TIMED_OUT]?: true })[TIMED_OUT] = true;
   const body = JSON.stringify(appError.toBody());
   const status = appError.status;
   // A response already under way on this socket (say, a 401 sent before the body arrived) must not

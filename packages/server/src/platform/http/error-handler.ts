@@ -1,5 +1,8 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, isAppError, type ErrorCode } from '../errors.ts';
+import { AppError, ERROR_CODES, isAppError, type ErrorCode } from '../errors.ts';
+import { drainRequestBody } from './body-drain.ts';
+import { requestTimedOut } from './client-error.ts';
+import { describeValidation, validationSentence } from './validation-errors.ts';
 
 const FASTIFY_CODES: Readonly<Record<string, ErrorCode>> = {
   FST_ERR_CTP_BODY_TOO_LARGE: 'BODY_TOO_LARGE',
@@ -26,13 +29,8 @@ export function toAppError(error: FastifyError | Error): AppError {
   if (isAppError(error)) return error;
   const fastifyError = error as FastifyError;
   if (fastifyError.validation) {
-    return AppError.from('VALIDATION_FAILED', `Invalid request: ${error.message}.`, {
-      errors: fastifyError.validation.map((v) => ({
-        in: fastifyError.validationContext,
-        path: v.instancePath || '/',
-        message: v.message,
-      })),
-    });
+    const errors = describeValidation(fastifyError.validation, fastifyError.validationContext);
+    return AppError.from('VALIDATION_FAILED', `Invalid request: ${validationSentence(errors)}.`, { errors });
   }
   const mapped = fastifyError.code ? FASTIFY_CODES[fastifyError.code] : undefined;
   if (mapped) return AppError.from(mapped, mapped === 'INVALID_JSON' ? `The request body is not valid JSON: ${error.message}` : undefined);
@@ -47,7 +45,9 @@ export function toAppError(error: FastifyError | Error): AppError {
 
 function wwwAuthenticate(error: AppError): string {
   if (error.code === 'AUTHORIZATION_MISSING') return 'Bearer realm="portico"';
-  const description = error.message.replace(/["\\]/g, "'");
+  // The code's fixed text, never the specific message: that may quote the token's own content, and
+  // a header value with CR, LF or non-Latin-1 characters would make the answer a 500.
+  const description = ERROR_CODES[error.code].message.replace(/[^\x20-\x7e]/g, '').replace(/["\\]/g, "'");
   return `Bearer realm="portico", error="invalid_token", error_description="${description}"`;
 }
 
@@ -61,11 +61,27 @@ export function frameworkErrorHandler(error: FastifyError, _request: FastifyRequ
 }
 
 export function registerErrorHandling(app: FastifyInstance): void {
+  // Half the request timeout: the drain must end before Node's own timer answers 408 instead.
+  const drainMs = Math.min(10_000, Math.floor((app.server.requestTimeout || 20_000) / 2));
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    const appError = toAppError(error);
+    let appError = toAppError(error);
+    if (requestTimedOut(request.raw.socket)) {
+      // The 408 already went out on the socket (clientErrorHandler); this is the body read failing after it.
+      appError = AppError.from('REQUEST_TIMEOUT');
+    }
+    if (appError.code === 'BODY_TOO_LARGE' && appError.meta === undefined) {
+      const limit = request.routeOptions.bodyLimit;
+      appError = AppError.from('BODY_TOO_LARGE', `The request body is larger than the ${limit}-byte limit of this route.`, { limit });
+    }
     if (appError.status >= 500) request.log.error({ err: error }, 'request failed');
     else request.log.info({ code: appError.code, status: appError.status }, 'request rejected');
     if (appError.status === 401) void reply.header('WWW-Authenticate', wwwAuthenticate(appError));
+    if (appError.code === 'BODY_TOO_LARGE' && !request.raw.complete) {
+      void reply.header('connection', 'close');
+      return drainRequestBody(request.raw, drainMs).then(() => {
+        void reply.status(appError.status).send(appError.toBody());
+      });
+    }
     return reply.status(appError.status).send(appError.toBody());
   });
   app.setNotFoundHandler((request, reply) => {

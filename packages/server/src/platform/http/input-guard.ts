@@ -17,6 +17,10 @@ export function registerInputGuard(app: FastifyInstance): void {
         done(AppError.from('JSON_TOO_DEEP', `The ${where} nests objects and arrays deeper than ${MAX_JSON_DEPTH} levels (at ${problem.path}).`, { in: where, path: problem.path }));
         return;
       }
+      if (problem.kind === 'number') {
+        done(AppError.from('NUMBER_NOT_FINITE', `The ${where} holds a number too large for a double (it overflows to Infinity) at ${problem.path}.`, { in: where, path: problem.path }));
+        return;
+      }
       done(AppError.from('INVALID_CHARACTERS', `The ${where} holds a NUL character or an unpaired surrogate at ${problem.path}.`, { in: where, path: problem.path }));
       return;
     }

@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import secureJson from 'secure-json-parse';
 import { AppError } from '../errors.ts';
+import { MAX_JSON_DEPTH } from '../json/json-guard.ts';
+import { findJsonShapeProblem, MAX_JSON_ENTRIES } from './json-entries.ts';
 
 /** `\u0000` preceded by an even number of backslashes, i.e. a real NUL escape. */
 export const ESCAPED_NUL = /(?<!\\)(?:\\\\)*\\u0000/;
@@ -13,10 +15,21 @@ export const ESCAPED_NUL = /(?<!\\)(?:\\\\)*\\u0000/;
 export function registerJsonParser(app: FastifyInstance): void {
   // JSON only: a text/plain body would otherwise reach the schema check and get a vaguer 400.
   app.removeContentTypeParser(['application/json', 'text/plain']);
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     const text = body as string;
     if (text.trim() === '') {
       done(null, undefined);
+      return;
+    }
+    // Before JSON.parse: 80,000 small keys cost it tens of milliseconds, and the code after it more.
+    const maxEntries = request.routeOptions.config.maxJsonEntries ?? MAX_JSON_ENTRIES;
+    const shape = findJsonShapeProblem(text, maxEntries, MAX_JSON_DEPTH);
+    if (shape === 'entries') {
+      done(AppError.from('JSON_TOO_MANY_ENTRIES', `This route accepts JSON bodies of at most ${maxEntries} entries (object keys plus array items).`, { in: 'body', limit: maxEntries }));
+      return;
+    }
+    if (shape === 'depth') {
+      done(AppError.from('JSON_TOO_DEEP', `The body nests objects and arrays deeper than ${MAX_JSON_DEPTH} levels.`, { in: 'body', limit: MAX_JSON_DEPTH }));
       return;
     }
     if (ESCAPED_NUL.test(text)) {

@@ -1,0 +1,89 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { STORES, seedSalesforce, startPortico, type Portico } from './harness.ts';
+import { fingerprint } from './support/db-fingerprint.ts';
+
+/** `{"k0":0,"k1":0,…}` with `keys` members, padded with one string member up to about `bytes`. */
+function manyKeys(keys: number, bytes = 0): string {
+  const members = Array.from({ length: keys }, (_, i) => `"k${i}":0`);
+  const pad = bytes - members.join(',').length - 12;
+  if (pad > 0) members.push(`"pad":"${'x'.repeat(pad)}"`);
+  return `{${members.join(',')}}`;
+}
+
+/** An object nested `depth` levels below the one returned. */
+const nested = (depth: number): Record<string, unknown> => (depth === 0 ? { leaf: 1 } : { n: nested(depth - 1) });
+
+describe.each(STORES)('per-route body limits, entry counts and settings caps (%s)', (kind) => {
+  let portico: Portico;
+  let credentialId: string;
+  let workflows: string[];
+
+  beforeAll(async () => {
+    portico = await startPortico(kind);
+    const seeded = await seedSalesforce(portico, 'heavy');
+    credentialId = seeded.credential.id;
+    workflows = [seeded.onByDefault.id, seeded.offByDefault.id];
+  });
+  afterAll(() => portico.close());
+
+  const send = (sdkPath: string, payload: string) =>
+    portico.connect('heavy', 'PATCH', sdkPath, payload, { 'content-type': 'application/json' });
+  const settings = (config: unknown) => send(`/sdk/credentials/${credentialId}`, JSON.stringify({ config }));
+
+  it('refuses a 1 MiB metadata PATCH of 80,000 keys by its size, before reading it', async () => {
+    const before = await fingerprint(portico.store);
+    const response = await send('/sdk/me', `{"meta":${manyKeys(80_000, 1_000_000)}}`);
+    expect(response.json()).toMatchObject({ status: 413, code: 'BODY_TOO_LARGE', meta: { limit: 128 * 1024 } });
+    expect((await fingerprint(portico.store)).hash).toBe(before.hash);
+  });
+
+  it('refuses a metadata PATCH of more than 1,000 entries by counting them before parsing', async () => {
+    const before = await fingerprint(portico.store);
+    const response = await send('/sdk/me', `{"meta":${manyKeys(1_000)}}`);
+    expect(response.json()).toMatchObject({ status: 400, code: 'JSON_TOO_MANY_ENTRIES', meta: { limit: 1_000 } });
+    const array = await send('/sdk/me', `{"meta":{"list":[${Array(1_200).fill(0).join(',')}]}}`);
+    expect(array.json()).toMatchObject({ status: 400, code: 'JSON_TOO_MANY_ENTRIES' });
+    expect((await fingerprint(portico.store)).hash).toBe(before.hash);
+    expect((await send('/sdk/me', `{"meta":${manyKeys(999)}}`)).statusCode).toBe(200);
+  });
+
+  it('refuses more than 10,000 entries in any other JSON body', async () => {
+    const response = await portico.app.inject({
+      method: 'POST',
+      url: `/api/v1/projects/${portico.project.projectId}/users/heavy/credentials`,
+      headers: { authorization: `Bearer ${portico.project.apiKey}`, 'content-type': 'application/json' },
+      payload: `{"integration":"salesforce","accessToken":"t","providerData":{"ids":[${Array(12_000).fill(1).join(',')}]}}`,
+    });
+    expect(response.json()).toMatchObject({ status: 400, code: 'JSON_TOO_MANY_ENTRIES', meta: { limit: 10_000 } });
+  });
+
+  it('caps shared settings at 64 KiB and 8 levels, and the settings body at 128 KiB, changing nothing', async () => {
+    const before = await fingerprint(portico.store);
+    expect((await settings({ sharedSettings: { note: 'x'.repeat(70 * 1024) } })).json())
+      .toMatchObject({ status: 413, code: 'SETTINGS_TOO_LARGE', meta: { field: 'sharedSettings', limit: 64 * 1024 } });
+    expect((await settings({ sharedSettings: nested(9) })).json()).toMatchObject({ status: 400, code: 'SETTINGS_TOO_DEEP', meta: { field: 'sharedSettings' } });
+    expect((await send(`/sdk/credentials/${credentialId}`, `{"config":{"sharedSettings":{"a":"${'x'.repeat(130 * 1024)}"}}}`)).json())
+      .toMatchObject({ status: 413, code: 'BODY_TOO_LARGE', meta: { limit: 128 * 1024 } });
+    expect((await send(`/sdk/credentials/${credentialId}`, `{"config":{"sharedSettings":${manyKeys(1_999)}}}`)).json())
+      .toMatchObject({ status: 400, code: 'JSON_TOO_MANY_ENTRIES', meta: { limit: 2_000 } });
+    expect((await fingerprint(portico.store)).hash).toBe(before.hash);
+  });
+
+  it('caps all workflow settings of a configuration together at 64 KiB, and each at 8 levels', async () => {
+    const before = await fingerprint(portico.store);
+    const half = { note: 'y'.repeat(40 * 1024) };
+    const tooLarge = await settings({ workflowSettings: { [workflows[0]!]: { enabled: true, settings: half }, [workflows[1]!]: { enabled: false, settings: half } } });
+    expect(tooLarge.json()).toMatchObject({ status: 413, code: 'SETTINGS_TOO_LARGE', meta: { field: 'workflowSettings' } });
+    const tooDeep = await settings({ configuredWorkflows: { [workflows[0]!]: { enabled: true, settings: nested(9) } } });
+    expect(tooDeep.json()).toMatchObject({ status: 400, code: 'SETTINGS_TOO_DEEP' });
+    expect((await fingerprint(portico.store)).hash).toBe(before.hash);
+  });
+
+  it('stores settings right at the limits', async () => {
+    const response = await settings({
+      sharedSettings: { note: 'z'.repeat(60 * 1024), deep: nested(7) },
+      workflowSettings: { [workflows[0]!]: { enabled: true, settings: { deep: nested(7) } } },
+    });
+    expect(response.statusCode, response.body).toBe(200);
+  });
+});
