@@ -69,3 +69,9 @@ export async function replaceSecrets(db: Db, id: string, expected: string, seale
   const result = await db.updateTable('credentials').set({ secrets: sealed }).where('id', '=', id).where('secrets', '=', expected).executeTakeFirst();
   return Number(result.numUpdatedRows);
 }
+
+/** The integrations the user has at least one credential of. */
+export async function connectedIntegrationIds(db: Db, userId: string): Promise<string[]> {
+  const rows = await db.selectFrom('credentials').select('integration_id').distinct().where('user_id', '=', userId).execute();
+  return rows.map((row) => row.integration_id);
+}
