@@ -2,6 +2,7 @@ import type { AnyStore } from '../../platform/db/store.ts';
 import { migrateToLatest as migrate, type MigrationList, type MigrationReport } from '../../platform/db/migrator.ts';
 import { jobsMigration } from '../../platform/jobs/jobs.migration.ts';
 import { eventsMigration } from '../../platform/events/events.migration.ts';
+import { eventsSequenceOrderMigration } from '../../platform/events/events-sequence-order.migration.ts';
 import { initialSchema } from './0001-initial.ts';
 
 /** Every migration, by the name it is recorded under; each file belongs to the room (or platform part) whose tables it makes. */
@@ -9,6 +10,7 @@ export const MIGRATIONS: MigrationList = {
   '0001_initial': initialSchema,
   '0002_jobs': jobsMigration,
   '0003_events': eventsMigration,
+  '0004_events_sequence_order': eventsSequenceOrderMigration,
 };
 
 /** Brings the schema of `store` up to date. */
