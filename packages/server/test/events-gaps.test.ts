@@ -5,6 +5,7 @@ import { migrateToLatest } from '../src/domain/migrations/index.ts';
 import { openAppStore as openStore } from '../src/domain/database.ts';
 import type { AppStore as Store } from '../src/domain/database.ts';
 import { createEventBus, type AnyStoredEvent, type EventBus } from '../src/platform/events/index.ts';
+import { createMetricsRegistry, renderMetrics, type Registry } from '../src/platform/metrics/registry.ts';
 import { STORES, createTestDatabase, type TestDatabase } from './harness.ts';
 
 /** Durable consumers at outbox gaps: sequence values that are missing below a visible one. */
@@ -29,9 +30,14 @@ describe.each(STORES)('durable consumers at outbox gaps (%s)', (kind) => {
   let bus: EventBus<TestEvents>;
   let errors: unknown[];
   let seen: number[];
+  let metrics: Registry;
   const cleanups: Array<() => Promise<unknown>> = [];
 
-  const newBus = (on: Store = store) => createEventBus<TestEvents>({ store: on, onError: (error) => void errors.push(error) });
+  const newBus = (on: Store = store) => createEventBus<TestEvents>({ store: on, onError: (error) => void errors.push(error), metrics });
+  const gapWaitSeconds = async () => {
+    const { body } = await renderMetrics(metrics);
+    return Number(/^portico_event_consumer_gap_wait_seconds\{consumer="audit"\} (\S+)$/m.exec(body)?.[1]);
+  };
   const record = async (events: Array<AnyStoredEvent<TestEvents>>) => void seen.push(...events.map((e) => e.sequence));
   const emitOne = async (on: EventBus<TestEvents> = bus) => (await on.transaction((trx) => on.emit(trx, 'project.renamed', input))).sequence;
   const rolledBackEmit = () =>
@@ -75,6 +81,7 @@ describe.each(STORES)('durable consumers at outbox gaps (%s)', (kind) => {
     await migrateToLatest(store);
     errors = [];
     seen = [];
+    metrics = createMetricsRegistry();
     bus = newBus();
   });
 
@@ -237,11 +244,13 @@ describe.each(STORES)('durable consumers at outbox gaps (%s)', (kind) => {
     expect(report).toMatch(new RegExp(`pid ${writer.pid} \\(application "[^"]*", idle in transaction since \\d{4}-`));
     expect(report).toMatch(`before sequence ${later} committed`);
     expect(Date.now() - consumer.waitingAtGapSince!).toBeGreaterThanOrEqual(300);
+    expect(await gapWaitSeconds()).toBeGreaterThanOrEqual(0.3);
     expect(seen).toEqual([]);
     errors = [];
 
     const held = await writer.commit();
     await expect.poll(() => seen, { timeout: 1000 }).toEqual([held, later]);
+    expect(await gapWaitSeconds()).toBe(0);
   });
 
   it.runIf(kind === 'postgres')('refuses to pass a gap if the outbox sequence caches values per session', async () => {
