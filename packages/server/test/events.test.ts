@@ -180,7 +180,7 @@ describe.each(STORES)('domain events (%s)', (kind) => {
     await expect.poll(() => heard, { timeout: 5000 }).toEqual(['derived']);
   });
 
-  it.runIf(kind === 'postgres')('delivers an event whose transaction took a lower sequence but committed after a higher one was consumed', async () => {
+  it.runIf(kind === 'postgres')('delivers an event whose transaction took a lower sequence but committed after a higher one was visible', async () => {
     const seen: number[] = [];
     const consumer = bus.consume('gap', async (events) => void seen.push(...events.map((e) => e.sequence)), { pollIntervalMs: 60_000 });
     const input = { projectId: 'p1', actor: system, data: { name: 'x' } };
@@ -208,8 +208,9 @@ describe.each(STORES)('domain events (%s)', (kind) => {
     lateMayEmit.open();
     const lateEvent = await late;
 
+    // Consumers read in sequence order: `late` waits behind the value `early` may still commit.
     await consumer.catchUp();
-    expect(seen).toEqual([lateEvent.sequence]);
+    expect(seen).toEqual([]);
     earlyMayCommit.open();
     const earlyEvent = await early;
     expect(earlyEvent.sequence).toBeLessThan(lateEvent.sequence);
@@ -218,7 +219,7 @@ describe.each(STORES)('domain events (%s)', (kind) => {
     expect(naive.rows).toEqual([]);
 
     await consumer.catchUp();
-    expect(seen).toEqual([lateEvent.sequence, earlyEvent.sequence]);
+    expect(seen).toEqual([earlyEvent.sequence, lateEvent.sequence]);
   });
 
   it.runIf(kind === 'postgres')('holds back a later transaction\'s event while an earlier one is still open, then delivers both in sequence order', async () => {

@@ -50,11 +50,11 @@ export interface ContextOptions {
 }
 
 export function createContext(config: Config, store: Store, secrets: SecretBox, options: ContextOptions = {}): AppContext {
-  const events = createEventBus<PorticoEvents, Database>({ store, notifier: options.notifier, onError: options.onError });
+  const metrics = createMetricsRegistry();
+  const events = createEventBus<PorticoEvents, Database>({ store, notifier: options.notifier, onError: options.onError, metrics });
   const projects = new ProjectCache(store, config.projectCacheTtlMs);
   const apiKeys = new ApiKeyCache(store, config.projectCacheTtlMs);
   const sdkMeCache = new SdkMeCache(store);
-  const metrics = createMetricsRegistry();
   // Every node drops what a change made stale, whichever node made it.
   events.subscribe('project.changed', (notice) => {
     projects.invalidate(notice.projectId);

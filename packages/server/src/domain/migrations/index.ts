@@ -2,6 +2,7 @@ import type { AnyStore } from '../../platform/db/store.ts';
 import { migrateToLatest as migrate, type MigrationList, type MigrationReport } from '../../platform/db/migrator.ts';
 import { jobsMigration } from '../../platform/jobs/jobs.migration.ts';
 import { eventsMigration } from '../../platform/events/events.migration.ts';
+import { eventsSequenceOrderMigration } from '../../platform/events/events-sequence-order.migration.ts';
 import { initialSchema } from './0001-initial.ts';
 import { keyLifecycle } from '../projects/migrations/0004-key-lifecycle.ts';
 import { encryptionKeys } from '../secrets/migrations/0005-encryption-keys.ts';
@@ -13,6 +14,7 @@ export const MIGRATIONS: MigrationList = {
   '0003_events': eventsMigration,
   '0004_key_lifecycle': keyLifecycle,
   '0005_encryption_keys': encryptionKeys,
+  '0006_events_sequence_order': eventsSequenceOrderMigration,
 };
 
 /** Brings the schema of `store` up to date. */

@@ -3,7 +3,9 @@ import type { Transaction } from 'kysely';
 import type { AnyStore as Store } from '../db/store.ts';
 import { newId, nowIso } from '../ids.ts';
 import { CHANGE_CHANNEL, MAX_CHANGE_MESSAGE_BYTES, type ChangeMessage, type PgChangeNotifier } from './change-notifier.ts';
+import type { Registry } from '../metrics/registry.ts';
 import { DurableConsumer, type ConsumerOptions } from './durable-consumer.ts';
+import { registerConsumerMetrics } from './events.metrics.ts';
 import type { Actor, AnyEventNotice, AnyStoredEvent, EmitInput, EventMap, EventNotice, EventType, StoredEvent } from './event-types.ts';
 import * as outbox from './outbox.repository.ts';
 import { UnitsOfWork, type StoreTransaction } from './unit-of-work.ts';
@@ -21,6 +23,8 @@ export interface EventBusOptions {
   notifier?: PgChangeNotifier | undefined;
   /** Throwing subscribers, failing consumer batches, malformed messages. @default console.error */
   onError?: (error: unknown, context: string) => void;
+  /** Gets `portico_event_consumer_gap_wait_seconds{consumer}`. */
+  metrics?: Registry | undefined;
 }
 
 /** A subscriber; a promise it returns is not awaited, only watched for rejection. */
@@ -54,6 +58,7 @@ export function createEventBus<M extends EventMap<M>, DB = any>(options: EventBu
   const handlers = new Map<string, Set<Handler<EventNotice>>>();
   const resyncHandlers = new Set<() => void>();
   const consumers = new Map<string, DurableConsumer<AnyStoredEvent<M>>>();
+  if (options.metrics) registerConsumerMetrics(options.metrics, () => consumers.values());
 
   function dispatch(notice: EventNotice): void {
     for (const key of [notice.type, '*']) {

@@ -2,16 +2,14 @@ import type { ColumnType } from 'kysely';
 
 /**
  * The outbox: one row per domain event, written in the transaction that made the change.
- * `sequence` and `xid` come back as strings from PostgreSQL (int8, xid8) and numbers from SQLite.
+ * `sequence` comes back as a string from PostgreSQL (int8) and a number from SQLite.
  */
 export interface EventTable {
-  /** Monotonic (bigserial / SQLite AUTOINCREMENT, never reused even after pruning). */
-  sequence: ColumnType<string | number, never, never>;
   /**
-   * PostgreSQL: the emitting transaction's id (`pg_current_xact_id()`, a column default), which
-   * lets a reader tell finished transactions from running ones. SQLite: always 0.
+   * Taken at insert: bigserial with CACHE 1 (values handed out in order, across sessions), SQLite
+   * AUTOINCREMENT (never reused even after pruning). A rolled-back insert leaves a gap on PostgreSQL.
    */
-  xid: ColumnType<string | number, never, never>;
+  sequence: ColumnType<string | number, never, never>;
   id: string;
   project_id: string;
   user_id: string | null;
@@ -23,10 +21,9 @@ export interface EventTable {
   created_at: string;
 }
 
-/** Where each durable consumer has read the outbox up to: the (xid, sequence) of its last event. */
+/** Where each durable consumer has read the outbox up to: the sequence of its last event. */
 export interface EventCursorTable {
   consumer: string;
-  last_xid: ColumnType<string | number, never, string | number>;
   last_sequence: ColumnType<string | number, number, number>;
   updated_at: string;
 }

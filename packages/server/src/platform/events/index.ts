@@ -5,3 +5,4 @@ export type { ConsumerOptions, DurableConsumer } from './durable-consumer.ts';
 export type { StoreTransaction } from './unit-of-work.ts';
 export type { EventTables } from './events.table.ts';
 export { eventsMigration } from './events.migration.ts';
+export { eventsSequenceOrderMigration } from './events-sequence-order.migration.ts';

@@ -7,17 +7,19 @@ type EventsDb = Kysely<EventTables>;
 export type EventRow = Selectable<EventTable>;
 export type NewEventRow = Insertable<EventTable>;
 
-/** A place in the outbox's read order: (xid, sequence) on PostgreSQL, (0, sequence) on SQLite. */
-export interface OutboxPosition {
-  xid: string;
-  sequence: number;
-}
-
 /** Announces the event with NOTIFY as part of the insert (PostgreSQL sends it on commit). */
 export interface Announcement {
   channel: string;
   kind: string;
   nodeId: string;
+}
+
+/** A session of another client whose open transaction has written the outbox (PostgreSQL). */
+export interface OutboxWriterSession {
+  pid: number;
+  applicationName: string | null;
+  state: string | null;
+  transactionStart: string | null;
 }
 
 /** The outbox table as seen through any Kysely instance or transaction over a wider schema. */
@@ -45,6 +47,15 @@ export async function insertEvent(trx: EventsDb, dialect: Dialect, row: NewEvent
   return Number(inserted.sequence);
 }
 
+/**
+ * Makes the caller's transaction READ COMMITTED whatever the server's default, so each statement
+ * reads a new snapshot: a durable consumer re-reads the outbox after looking at its writers.
+ * Must be the transaction's first statement.
+ */
+export async function readCommittedTransaction(trx: EventsDb, dialect: Dialect): Promise<void> {
+  if (dialect === 'postgres') await sql`set transaction isolation level read committed`.execute(trx);
+}
+
 export async function ensureCursor(db: EventsDb, consumer: string, now: string): Promise<void> {
   await db
     .insertInto('event_cursors')
@@ -53,58 +64,82 @@ export async function ensureCursor(db: EventsDb, consumer: string, now: string):
     .execute();
 }
 
-export async function readCursor(db: EventsDb, consumer: string): Promise<OutboxPosition | undefined> {
-  const row = await db.selectFrom('event_cursors').select(['last_xid', 'last_sequence']).where('consumer', '=', consumer).executeTakeFirst();
-  return row && { xid: String(row.last_xid), sequence: Number(row.last_sequence) };
+/** The sequence of the consumer's last event; undefined before `ensureCursor`. */
+export async function readCursor(db: EventsDb, consumer: string): Promise<number | undefined> {
+  const row = await db.selectFrom('event_cursors').select('last_sequence').where('consumer', '=', consumer).executeTakeFirst();
+  return row && Number(row.last_sequence);
 }
 
 /**
  * Takes the consumer's cursor for the rest of the transaction. On PostgreSQL a node that finds it
  * locked by another node gets undefined at once (SKIP LOCKED) rather than queueing behind it.
  */
-export async function lockCursor(trx: EventsDb, dialect: Dialect, consumer: string): Promise<OutboxPosition | undefined> {
-  const query = trx.selectFrom('event_cursors').select(['last_xid', 'last_sequence']).where('consumer', '=', consumer);
+export async function lockCursor(trx: EventsDb, dialect: Dialect, consumer: string): Promise<number | undefined> {
+  const query = trx.selectFrom('event_cursors').select('last_sequence').where('consumer', '=', consumer);
   const row = await (dialect === 'postgres' ? query.forUpdate().skipLocked() : query).executeTakeFirst();
-  return row && { xid: String(row.last_xid), sequence: Number(row.last_sequence) };
+  return row && Number(row.last_sequence);
 }
 
-export async function advanceCursor(trx: EventsDb, dialect: Dialect, consumer: string, position: OutboxPosition, now: string): Promise<void> {
-  await trx
-    .updateTable('event_cursors')
-    .set({
-      last_xid: dialect === 'postgres' ? position.xid : 0,
-      last_sequence: position.sequence,
-      updated_at: now,
-    })
-    .where('consumer', '=', consumer)
-    .execute();
+export async function advanceCursor(trx: EventsDb, consumer: string, sequence: number, now: string): Promise<void> {
+  await trx.updateTable('event_cursors').set({ last_sequence: sequence, updated_at: now }).where('consumer', '=', consumer).execute();
 }
 
 /**
- * Events after `position` in read order that no running transaction can still precede.
- *
- * PostgreSQL hands out sequence values at insert time but transactions commit in any order, so a
- * reader that has seen sequence 8 may later see 7 commit. Each row therefore records its
- * transaction's id, and only rows of transactions older than the snapshot's xmin are read: every
- * such transaction has ended, and any transaction still to commit has an xid at or above xmin. Read
- * in (xid, sequence) order, nothing can appear behind the cursor. SQLite commits one transaction
- * at a time, so its sequence order is commit order.
+ * Committed events after `sequence` in sequence order, as this statement's snapshot sees them. On
+ * PostgreSQL a missing value below a visible one may still commit: see `outbox-gaps.ts`.
  */
-export async function readEventsAfter(db: EventsDb, dialect: Dialect, position: OutboxPosition, limit: number): Promise<EventRow[]> {
-  return afterPosition(db, dialect, position).selectAll().limit(limit).execute();
+export async function readEventsAfter(db: EventsDb, sequence: number, limit: number): Promise<EventRow[]> {
+  return db.selectFrom('events').selectAll().where('sequence', '>', sequence).orderBy('sequence').limit(limit).execute();
 }
 
-export async function hasEventsAfter(db: EventsDb, dialect: Dialect, position: OutboxPosition): Promise<boolean> {
-  const row = await afterPosition(db, dialect, position).select('sequence').limit(1).executeTakeFirst();
+export async function hasEventsAfter(db: EventsDb, sequence: number): Promise<boolean> {
+  const row = await db.selectFrom('events').select('sequence').where('sequence', '>', sequence).limit(1).executeTakeFirst();
   return row !== undefined;
 }
 
-function afterPosition(db: EventsDb, dialect: Dialect, position: OutboxPosition) {
-  if (dialect === 'sqlite') return db.selectFrom('events').where('sequence', '>', position.sequence).orderBy('sequence');
-  return db
-    .selectFrom('events')
-    .where(sql<boolean>`(xid, sequence) > (${position.xid}::xid8, ${position.sequence}::bigint)`)
-    .where(sql<boolean>`xid < pg_snapshot_xmin(pg_current_snapshot())`)
-    .orderBy('xid')
-    .orderBy('sequence');
+/**
+ * The open transactions, in other sessions, that have written the outbox: keys `pid@virtualxid`,
+ * unique per transaction, so a transaction seen twice is one that has not ended in between.
+ *
+ * An INSERT takes ROW EXCLUSIVE on `events` before it evaluates `nextval`, and a transaction
+ * releases its locks only after it has left the proc array (a snapshot taken after the release
+ * sees its outcome). `pg_locks` lists fast-path locks too; other databases and readers are left out.
+ * SQLite has one writer, held by the caller's transaction: there is none.
+ */
+export async function outboxWriters(db: EventsDb, dialect: Dialect): Promise<Set<string>> {
+  if (dialect === 'sqlite') return new Set();
+  const { rows } = await sql<{ writer: string }>`
+    select coalesce(pid::text, 'prepared') || '@' || virtualtransaction as writer
+    from pg_locks
+    where locktype = 'relation'
+      and relation = 'events'::regclass
+      and database = (select oid from pg_database where datname = current_database())
+      and mode = 'RowExclusiveLock'
+      and granted
+      and pid is distinct from pg_backend_pid()`.execute(db);
+  return new Set(rows.map((row) => row.writer));
+}
+
+/** What `pg_stat_activity` tells this role about the sessions, for a report. */
+export async function describeSessions(db: EventsDb, pids: number[]): Promise<OutboxWriterSession[]> {
+  if (pids.length === 0) return [];
+  const { rows } = await sql<{ pid: number; application_name: string | null; state: string | null; xact_start: string | null }>`
+    select pid, application_name, state, xact_start from pg_stat_activity where pid = any(${pids}::int[]) order by pid`.execute(db);
+  return rows.map((row) => ({ pid: row.pid, applicationName: row.application_name || null, state: row.state, transactionStart: row.xact_start }));
+}
+
+/**
+ * The outbox sequence's name and how many values a session takes at a time (PostgreSQL). Above 1,
+ * a session hands out values it reserved earlier, so a lower value can be taken after a higher one
+ * has committed and no check of open transactions can tell a late commit from a rolled-back one.
+ */
+export async function outboxSequenceCache(db: EventsDb, dialect: Dialect): Promise<{ name: string; cache: number }> {
+  if (dialect === 'sqlite') return { name: 'events', cache: 1 };
+  const { rows } = await sql<{ name: string; cache: string }>`
+    select s.seqrelid::regclass::text as name, s.seqcache::text as cache
+    from pg_sequence s
+    where s.seqrelid = pg_get_serial_sequence('events', 'sequence')::regclass`.execute(db);
+  const row = rows[0];
+  if (!row) throw new Error('The outbox has no sequence: events.sequence must be a bigserial (migration 0003_events).');
+  return { name: row.name, cache: Number(row.cache) };
 }
