@@ -1,8 +1,18 @@
 import type { ProjectState } from '../projects/index.ts';
 import type { Workflow } from '../workflows/index.ts';
+import type { ConnectInput } from './auth-config.ts';
+import { apiKeyInputsOf, postOAuthInputsOf } from './connection-method.ts';
 import type { ProjectIntegration } from './integration.schema.ts';
 import type { Integration } from './integrations.service.ts';
 import type { SdkIntegration } from './sdk-integration.schema.ts';
+
+/** The official SDK's input types (SidebarInputType) for ours. */
+const SDK_INPUT_TYPE: Readonly<Record<ConnectInput['type'], string>> = { text: 'TEXT_NO_VARS', password: 'PASSWORD', textarea: 'TEXTAREA_NO_VARS' };
+
+/** An input as the official SDK's install flow reads it (IntegrationConnectInput). */
+function sdkInput(input: ConnectInput): Record<string, unknown> {
+  return { id: input.id, title: input.title, type: SDK_INPUT_TYPE[input.type], required: input.required, ...(input.placeholder ? { placeholder: input.placeholder } : {}) };
+}
 
 /** One item of `GET /sdk/integrations`. */
 export function toSdkIntegration(state: ProjectState, integration: Integration, hasCredential: boolean): SdkIntegration {
@@ -11,6 +21,7 @@ export function toSdkIntegration(state: ProjectState, integration: Integration, 
   const workflowMeta = Object.fromEntries(
     workflows.map((w, order) => [w.id, { id: w.id, inputs: [], infoText: w.name, defaultEnabled: w.defaultEnabled, order }]),
   );
+  const postOAuthInputs = postOAuthInputsOf(integration);
   return {
     id: integration.id,
     dateCreated: integration.dateCreated,
@@ -20,10 +31,10 @@ export function toSdkIntegration(state: ProjectState, integration: Integration, 
     isActive: integration.isActive,
     customIntegrationId: isCustom ? integration.id : null,
     customIntegration: isCustom
-      ? { id: integration.id, name: integration.name, slug: integration.type, icon: null, inputFields: [], projectId: integration.projectId }
+      ? { id: integration.id, name: integration.name, slug: integration.type, icon: null, inputFields: apiKeyInputsOf(integration).map(sdkInput), projectId: integration.projectId }
       : null,
     resourceId: null,
-    authenticationType: 'oauth',
+    authenticationType: integration.scheme === 'api_key' ? 'basic' : 'oauth',
     name: integration.name,
     brandColor: integration.brandColor,
     configs: [
@@ -47,22 +58,34 @@ export function toSdkIntegration(state: ProjectState, integration: Integration, 
     connectedUserLimitOnDevCred: false,
     connectedUserLimitReached: false,
     needPreOauthInputs: false,
-    sdkIntegrationConfig: null,
+    sdkIntegrationConfig: postOAuthInputs.length === 0
+      ? null
+      : { accountTypes: [], oauthInputs: [], authConfigInputs: [], postOauthInputs: postOAuthInputs.map(sdkInput), dataSources: {} },
     noPermissionWorkflows: [],
   };
 }
 
-/** An integration as the Admin API shows it (the portal configuration id stays internal). */
-export function toProjectIntegration(integration: Integration): ProjectIntegration {
-  return {
+/** An integration as the Admin API shows it: its configuration without the client secret, and the redirect URI to register. */
+export function toProjectIntegration(integration: Integration, redirectUri: string): ProjectIntegration {
+  const { config } = integration;
+  const view: ProjectIntegration = {
     id: integration.id,
     type: integration.type,
     name: integration.name,
     isActive: integration.isActive,
     brandColor: integration.brandColor,
     portalConfig: integration.portalConfig,
+    scheme: integration.scheme,
+    redirectUri,
+    hasClientSecret: integration.hasClientSecret,
     dateCreated: integration.dateCreated,
     dateUpdated: integration.dateUpdated,
     projectId: integration.projectId,
   };
+  if (config.clientId !== undefined) view.clientId = config.clientId;
+  if (config.scopes !== undefined) view.scopes = config.scopes;
+  if (config.overrides !== undefined) view.overrides = config.overrides;
+  if (config.auth !== undefined) view.auth = config.auth;
+  if (config.apiBaseUrl !== undefined) view.apiBaseUrl = config.apiBaseUrl;
+  return view;
 }

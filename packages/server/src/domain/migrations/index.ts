@@ -5,6 +5,7 @@ import { eventsMigration } from '../../platform/events/events.migration.ts';
 import { initialSchema } from './0001-initial.ts';
 import { keyLifecycle } from '../projects/migrations/0004-key-lifecycle.ts';
 import { encryptionKeys } from '../secrets/migrations/0005-encryption-keys.ts';
+import { integrationAuth } from '../integrations/migrations/0010-integration-auth.ts';
 
 /** Every migration, by the name it is recorded under; each file belongs to the room (or platform part) whose tables it makes. */
 export const MIGRATIONS: MigrationList = {
@@ -13,6 +14,7 @@ export const MIGRATIONS: MigrationList = {
   '0003_events': eventsMigration,
   '0004_key_lifecycle': keyLifecycle,
   '0005_encryption_keys': encryptionKeys,
+  '0010_integration_auth': integrationAuth,
 };
 
 /** Brings the schema of `store` up to date. */
