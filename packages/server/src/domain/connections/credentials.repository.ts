@@ -69,3 +69,26 @@ export async function replaceSecrets(db: Db, id: string, expected: string, seale
   const result = await db.updateTable('credentials').set({ secrets: sealed }).where('id', '=', id).where('secrets', '=', expected).executeTakeFirst();
   return Number(result.numUpdatedRows);
 }
+
+/** A credential of the user for the integration, locked until the transaction ends (PostgreSQL), with its sealed secrets. */
+export function findCredentialForUpdate(trx: Db, dialect: DialectName, userId: string, integrationId: string, credentialId: string) {
+  const query = trx.selectFrom('credentials').select(['id', 'status', 'secrets', 'provider_data'])
+    .where('id', '=', credentialId).where('user_id', '=', userId).where('integration_id', '=', integrationId);
+  return lockForUpdate(dialect, query).executeTakeFirst();
+}
+
+export interface AccountChange {
+  status: CredentialTable['status'];
+  secrets: string;
+  provider_id: string | null;
+  provider_data: string;
+  expires_at: string | null;
+  refreshed_at: string | null;
+  refresh_failure_count: number;
+  updated_at: string;
+}
+
+/** Replaces the connected account of a credential, keeping its id, configurations and workflow states. */
+export function replaceAccount(db: Db, credentialId: string, change: AccountChange) {
+  return db.updateTable('credentials').set(change).where('id', '=', credentialId).execute();
+}
