@@ -25,10 +25,9 @@ export class MockProvider {
   /** Access tokens issued, newest last. */
   readonly accessTokens: string[] = [];
 
+  /** On 127.0.0.1 (the library names its issuer "localhost"), the one host the tests let Portico and the browser reach. */
   get url(): string {
-    const url = this.server.issuer.url;
-    if (!url) throw new Error('provider not started');
-    return url.replace(/\/$/, '');
+    return `http://127.0.0.1:${this.server.address().port}`;
   }
 
   async start(): Promise<void> {
@@ -51,6 +50,7 @@ export class MockProvider {
       hook?.(redirect.url);
     });
     await this.server.start(0, '127.0.0.1');
+    this.server.issuer.url = this.url;
   }
 
   stop(): Promise<void> {
