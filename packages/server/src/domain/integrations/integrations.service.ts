@@ -2,7 +2,7 @@ import type { AppStore as Store } from '../database.ts';
 import { AppError } from '../../platform/errors.ts';
 import { newId, nowIso } from '../../platform/ids.ts';
 import { parseJsonObject, type JsonObject } from '../../platform/json/json.ts';
-import { CATALOG, customType, findCatalogEntry } from './catalog.ts';
+import { customType, findProvider, listProviders } from './catalog.ts';
 import type { IntegrationTable } from './integrations.table.ts';
 import * as repo from './integrations.repository.ts';
 
@@ -26,7 +26,7 @@ export function toIntegration(row: IntegrationTable): Integration {
     projectId: row.project_id,
     type: row.type,
     name: row.name,
-    brandColor: findCatalogEntry(row.type)?.brandColor ?? '#4F46E5',
+    brandColor: findProvider(row.type)?.brandColor ?? '#4F46E5',
     isActive: row.is_active === 1,
     configId: row.config_id,
     portalConfig: parseJsonObject(row.portal_config),
@@ -42,7 +42,7 @@ export interface CreateIntegrationInput {
 }
 
 function resolveType(input: CreateIntegrationInput): { type: string; name: string } {
-  const builtIn = findCatalogEntry(input.type);
+  const builtIn = findProvider(input.type);
   if (builtIn) return { type: builtIn.type, name: input.name ?? builtIn.name };
   if (input.type === 'custom' || input.type.startsWith('custom.')) {
     const type = customType(input.type === 'custom' ? (input.name ?? '') : input.type);
@@ -51,8 +51,9 @@ function resolveType(input: CreateIntegrationInput): { type: string; name: strin
     }
     return { type, name: input.name ?? type.slice('custom.'.length) };
   }
-  throw AppError.from('INTEGRATION_TYPE_UNKNOWN', `Unknown integration type "${input.type}". Use a built-in type (${CATALOG.map((c) => c.type).join(', ')}) or "custom.<slug>".`, {
-    builtInTypes: CATALOG.map((c) => c.type),
+  const builtInTypes = listProviders().map((p) => p.type);
+  throw AppError.from('INTEGRATION_TYPE_UNKNOWN', `Unknown integration type "${input.type}". Use a built-in type (${builtInTypes.join(', ')}) or "custom.<slug>".`, {
+    builtInTypes,
   });
 }
 
