@@ -1,11 +1,13 @@
 import type { ProjectState } from '../projects/index.ts';
 import type { Workflow } from '../workflows/index.ts';
+import { catalogView } from './catalog-view.ts';
 import type { Integration } from './integrations.service.ts';
 
 /** `IConnectIntegrationWithCredentialInfo` of the official SDK: one item of `GET /sdk/integrations`. */
 export function toSdkIntegration(state: ProjectState, integration: Integration, hasCredential: boolean) {
   const workflows: readonly Workflow[] = state.workflowsByIntegration.get(integration.id) ?? [];
   const isCustom = integration.type.startsWith('custom.');
+  const catalog = catalogView(integration);
   const workflowMeta = Object.fromEntries(
     workflows.map((w, order) => [w.id, { id: w.id, inputs: [], infoText: w.name, defaultEnabled: w.defaultEnabled, order }]),
   );
@@ -21,9 +23,10 @@ export function toSdkIntegration(state: ProjectState, integration: Integration, 
       ? { id: integration.id, name: integration.name, slug: integration.type, icon: null, inputFields: [], projectId: integration.projectId }
       : null,
     resourceId: null,
-    authenticationType: 'oauth',
-    name: integration.name,
-    brandColor: integration.brandColor,
+    authenticationType: catalog.authenticationType,
+    name: catalog.name,
+    brandColor: catalog.brandColor,
+    icon: catalog.icon,
     configs: [
       {
         id: integration.configId,
@@ -44,8 +47,8 @@ export function toSdkIntegration(state: ProjectState, integration: Integration, 
     hasCredential,
     connectedUserLimitOnDevCred: false,
     connectedUserLimitReached: false,
-    needPreOauthInputs: false,
-    sdkIntegrationConfig: null,
+    needPreOauthInputs: catalog.needPreOauthInputs,
+    sdkIntegrationConfig: catalog.sdkIntegrationConfig,
     noPermissionWorkflows: [] as string[],
   };
 }
