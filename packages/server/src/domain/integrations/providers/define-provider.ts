@@ -108,7 +108,8 @@ export function providerProblems(provider: Provider): string[] {
     const regex = compiles(field.pattern);
     if (!regex) problems.push(`account.providerData.${key}.pattern does not compile`);
     else if (field.example !== undefined && !regex.test(field.example)) problems.push(`account.providerData.${key}.example does not match its pattern`);
-    patterned.add(key);
+    // A placeholder named like an input is filled from the input, before providerData exists.
+    if (!inputIds.includes(key)) patterned.add(key);
   }
   problems.push(...refProblems(provider, 'account.providerId', account.providerId));
 
