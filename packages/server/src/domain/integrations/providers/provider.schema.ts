@@ -58,7 +58,11 @@ export const ProviderInputSchema = Type.Object(
   },
   { additionalProperties: false },
 );
-/** A value the end user supplies before connecting (OAuth pre-inputs, or an API key form). */
+/**
+ * A value the end user supplies before connecting (OAuth pre-inputs, or an API key form). The
+ * values are kept with the credential (`password` ones encrypted), because templates need them
+ * after the install too: refresh, proxy, revoke.
+ */
 export type ProviderInput = Static<typeof ProviderInputSchema>;
 
 export const ProviderDataFieldSchema = Type.Object(
@@ -81,9 +85,9 @@ const HttpMethod = Type.Union([Type.Literal('GET'), Type.Literal('POST')]);
 export const AccountSpecSchema = Type.Object(
   {
     /**
-     * The call, authenticated like an API request (`auth.apiAuthorization`), that identifies the
-     * account; it doubles as the credential's health check (401 = credential invalid). Absent when
-     * the token response already names the account.
+     * The call that identifies the account, authenticated like an API request
+     * (`auth.apiAuthorization`, plus `apiHeaders`); it doubles as the credential's health check
+     * (401 = credential invalid). Absent when the token response already names the account.
      */
     request: Type.Optional(
       Type.Object(
@@ -91,7 +95,7 @@ export const AccountSpecSchema = Type.Object(
           method: HttpMethod,
           url: Template,
           headers: Type.Optional(Type.Record(Type.String(), Template)),
-          /** Raw body (JSON text) for POST requests, e.g. a GraphQL query. */
+          /** Raw body (JSON text) for POST requests, e.g. a GraphQL query; not a template. */
           body: Type.Optional(Type.String()),
         },
         { additionalProperties: false },
