@@ -1,3 +1,5 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { readSecrets } from '../src/domain/connections/index.ts';
@@ -76,7 +78,7 @@ describe.each(STORES)('OAuth install flow (%s)', (kind) => {
   }
 
   /** What the SDK does before the provider: the popup's nonce page, build-oauth, and the provider's authorize redirect. */
-  async function startFlow(sub: string, integration: { id: string; type: string }, installOptions: Record<string, unknown> = {}): Promise<Flow> {
+  async function startFlow(sub: string, integration: { id: string; type: string }, installOptions: Record<string, unknown> = {}, endUserSuppliedValues: Record<string, unknown> = {}): Promise<Flow> {
     const token = await portico.token(sub);
     const metaKey = `k${++metaKeys}${kind}`;
     const nonce = await fetch(sdkPath(`/actions/oauth-nonce?action=${integration.type}&integrationId=${integration.id}&originForPostMessage=${APP_ORIGIN}&userToken=${token}`));
@@ -86,7 +88,7 @@ describe.each(STORES)('OAuth install flow (%s)', (kind) => {
     const cookie = parseSetCookie(nonce.headers.getSetCookie()[0]!);
 
     const params = new URLSearchParams({
-      action: integration.type.startsWith('custom.') ? 'custom' : integration.type, endUserSuppliedValues: '{}', parameters: '{}', userToken: token,
+      action: integration.type.startsWith('custom.') ? 'custom' : integration.type, endUserSuppliedValues: JSON.stringify(endUserSuppliedValues), parameters: '{}', userToken: token,
       integrationId: integration.id, originForPostMessage: APP_ORIGIN, isPreviewMode: 'false',
       installOptions: JSON.stringify({ isApiInstallation: true, ...installOptions }), oauthMetaKeyId: metaKey,
     });
@@ -192,15 +194,39 @@ describe.each(STORES)('OAuth install flow (%s)', (kind) => {
     expect((await connectApi('mallory', 'GET', `/actions/session-id/${flow.metaKey}`)).json).toEqual({});
   });
 
-  it('connects a built-in type whose endpoints are overridden (no PKCE unless the provider wants it)', async () => {
-    provider.userinfo = { sub: 'hub-user-9', email: 'grace@hub.test' };
+  it("connects a built-in type whose endpoints are overridden, reading the account as the catalog says (no PKCE unless the provider wants it)", async () => {
+    // HubSpot's catalog entry: providerId is the answer's portalId, providerData.uiDomain its uiDomain.
+    provider.userinfo = { portalId: 4242, uiDomain: 'app.hubspot.com', timeZone: 'UTC' };
     const flow = await startFlow('grace', builtIn);
     expect(Object.fromEntries(flow.redirectUrl.searchParams)).toMatchObject({ client_id: 'hub-client', scope: 'crm.objects.contacts.read', redirect_uri: `${base}/oauth` });
+    expect(flow.redirectUrl.searchParams.has('code_challenge')).toBe(false);
     const done = await callback(flow.callbackUrl, flow.cookie);
     expect(done.status, done.html).toBe(200);
     expect(provider.tokenRequests.at(-1)!.body).toMatchObject({ client_id: 'hub-client', client_secret: 'HUB-CLIENT-SECRET' });
     const { connectCredentialId } = await session(flow);
-    expect((await adminUser('grace')).integrations.hubspot).toMatchObject({ enabled: true, credentialId: connectCredentialId, credentialStatus: 'VALID', providerId: 'hub-user-9' });
+    expect((await adminUser('grace')).integrations.hubspot).toMatchObject({
+      enabled: true, credentialId: connectCredentialId, credentialStatus: 'VALID', providerId: '4242', providerData: { uiDomain: 'app.hubspot.com' },
+    });
+  });
+
+  it("checks a built-in's pre-OAuth inputs against the catalog and keeps them with the credential (Zendesk's subdomain)", async () => {
+    const zendesk = (await portico.admin('POST', '/integrations', { type: 'zendesk', clientId: 'zd', clientSecret: 'ZD-SECRET', overrides: provider.endpoints() })).json();
+    const token = await portico.token('mary');
+    const build = (values: unknown) => fetch(`${base}/v2/projects/${portico.project.projectId}/sdk/actions/build-oauth?integrationId=${zendesk.id}&endUserSuppliedValues=${encodeURIComponent(JSON.stringify(values))}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    const missing = await build({});
+    expect(await missing.json()).toMatchObject({ status: 400, code: 'CREDENTIAL_INPUT_INVALID', meta: { errors: [{ path: '/endUserSuppliedValues/subdomain' }] } });
+    const hostile = await build({ subdomain: 'evil.example.com/x' });
+    expect(await hostile.json()).toMatchObject({ code: 'CREDENTIAL_INPUT_INVALID', meta: { errors: [{ path: '/endUserSuppliedValues/subdomain' }] } });
+
+    provider.userinfo = { user: { id: 99001, name: 'Mary' } };
+    const flow = await startFlow('mary', zendesk, {}, { subdomain: 'acme' });
+    expect(flow.redirectUrl.searchParams.get('code_challenge_method')).toBe('S256');
+    expect((await callback(flow.callbackUrl, flow.cookie)).status).toBe(200);
+    const { connectCredentialId } = await session(flow);
+    expect((await connectApi('mary', 'GET', `/credentials/${connectCredentialId}`)).json).toMatchObject({ status: 'VALID', providerId: '99001', providerData: { subdomain: 'acme' } });
+    expect((await readSecrets(portico.ctx, connectCredentialId))!.inputs).toEqual({ subdomain: 'acme' });
   });
 
   it('refuses a forged state, a replayed state, a missing cookie, another user\'s cookie and an expired state, storing nothing', async () => {
@@ -409,6 +435,30 @@ describe.each(STORES)('OAuth install flow (%s)', (kind) => {
     expect(replaced.status).toBe(200);
     expect(replaced.json.id).toBe(created.json.id);
     expect((await readSecrets(portico.ctx, created.json.id))!.inputs).toEqual({ apiKey: 'KEY-STORE-SECRET-2', region: 'eu' });
+
+    // A built-in API-key provider (Stripe): the key is checked by the catalog's account call, sent as its apiAuthorization says.
+    const stripeKey = 'rk_test_0123456789abcdefghij';
+    const account = http.createServer((request, response) => {
+      const ok = request.headers.authorization === `Basic ${Buffer.from(`${stripeKey}:`).toString('base64')}`;
+      response.writeHead(ok ? 200 : 401, { 'content-type': 'application/json' });
+      response.end(JSON.stringify(ok ? { id: 'acct_1Nx', settings: { dashboard: { display_name: 'Acme Inc' } } } : { error: { type: 'invalid_request_error' } }));
+    });
+    await new Promise<void>((resolve) => account.listen(0, '127.0.0.1', resolve));
+    try {
+      const stripe = (await portico.admin('POST', '/integrations', { type: 'stripe', overrides: { accountUrl: `http://127.0.0.1:${(account.address() as AddressInfo).port}/v1/account` } })).json();
+      expect(stripe).toMatchObject({ scheme: 'api_key' });
+      const malformed = await connectApi('nina', 'POST', '/credentials', { integrationId: 'stripe', payload: { apiKey: 'not-a-stripe-key' } });
+      expect(malformed.json).toMatchObject({ status: 400, code: 'CREDENTIAL_INPUT_INVALID', meta: { errors: [{ path: '/payload/apiKey' }] } });
+      const refused = await connectApi('nina', 'POST', '/credentials', { integrationId: 'stripe', payload: { apiKey: 'rk_test_wrongwrongwrong00' } });
+      expect(refused.json).toMatchObject({ status: 400, code: 'CREDENTIAL_INPUT_INVALID' });
+      expect(refused.json.message).toMatch(/Stripe refused these inputs \(HTTP 401\)/);
+      const connected = await connectApi('nina', 'POST', '/credentials', { integrationId: 'stripe', payload: { apiKey: stripeKey } });
+      expect(connected.status, JSON.stringify(connected.json)).toBe(201);
+      expect(connected.json).toMatchObject({ status: 'VALID', providerId: 'acct_1Nx', providerData: { displayName: 'Acme Inc' } });
+      expect(JSON.stringify(connected.json)).not.toContain(stripeKey);
+    } finally {
+      await new Promise((resolve) => account.close(resolve));
+    }
 
     const wrongWay = await connectApi('nina', 'POST', '/credentials', { integrationId: custom.id, payload: { apiKey: 'x' } });
     expect(wrongWay.json).toMatchObject({ status: 400, code: 'INTEGRATION_SCHEME_MISMATCH' });

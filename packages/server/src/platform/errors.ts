@@ -82,7 +82,7 @@ export const ERROR_CODES = {
   // Other servers (the OAuth provider)
   OAUTH_PROVIDER_ERROR: { status: 502, message: 'The provider ended the authorization with an error (meta.error); nothing was connected.' },
   OAUTH_TOKEN_EXCHANGE_FAILED: { status: 502, message: "The provider's token endpoint did not exchange the authorization code (meta.error says why); nothing was connected." },
-  OAUTH_ACCOUNT_LOOKUP_FAILED: { status: 502, message: "The provider's account endpoint did not say who the account is; nothing was connected." },
+  ACCOUNT_LOOKUP_FAILED: { status: 502, message: "The provider's account endpoint did not say who the account is; nothing was connected." },
 
   // Server side
   REQUEST_TIMEOUT: { status: 408, message: 'The request took too long to arrive.' },

@@ -44,9 +44,10 @@ export function oauthPageRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         }, { additionalProperties: true }),
       },
     }, async (request, reply) => {
-      const { state, code, error, error_description: errorDescription } = request.query;
+      const { state, code, error, error_description: errorDescription, ...others } = request.query;
+      const callbackParams = Object.fromEntries(Object.entries(others).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
       const outcome = await completeOAuthFlow(ctx, {
-        state, code, error, errorDescription, cookieHeader: request.headers.cookie, findUser: (id) => findUserById(ctx, id),
+        state, code, error, errorDescription, callbackParams, cookieHeader: request.headers.cookie, findUser: (id) => findUserById(ctx, id),
       });
       void reply.header('set-cookie', outcome.clearCookie);
       if (outcome.ok) {

@@ -36,6 +36,7 @@ export function checkInputs(inputs: readonly ConnectInput[], payload: unknown, p
     }
     const value = String(raw);
     if (value.length > MAX_VALUE_LENGTH) problems.push({ in: 'body', path: at, message: `must be at most ${MAX_VALUE_LENGTH} characters` });
+    else if (input.pattern !== undefined && !new RegExp(input.pattern).test(value)) problems.push({ in: 'body', path: at, message: `does not have the form ${input.title} takes` });
     else values[input.id] = value;
   }
   if (problems.length > 0) {

@@ -4,11 +4,12 @@ import type { Database } from '../database.ts';
 import { AppError } from '../../platform/errors.ts';
 import { nowIso } from '../../platform/ids.ts';
 import { isPlainObject, parseJsonObject, type JsonObject } from '../../platform/json/json.ts';
-import { connectionMethod, type ConnectInput, type Integration } from '../integrations/index.ts';
+import { connectionMethod, type AccountLookup, type ConnectInput, type Integration } from '../integrations/index.ts';
 import type { ProjectState } from '../projects/index.ts';
 import { userActor, type Actor } from '../events.ts';
 import type { ConnectedUser } from '../users/index.ts';
 import { checkInputs, inputsComplete, publicInputValues } from './connect-inputs.ts';
+import { AccountLookupError, identifyAccount, type AccountIdentity } from './oauth/account.ts';
 import type { Credential, CredentialStatus } from './credential.schema.ts';
 import * as repo from './credentials.repository.ts';
 import {
@@ -170,10 +171,27 @@ export async function installWithInputs(
   const values = checkInputs(method.inputs, request.payload);
   const ofIntegration = (await userCredentials(ctx.store.db, user)).filter((c) => c.integrationId === integration.id);
   const target = installTarget(ofIntegration, parseInstallOptions(request.installOptions));
+  // A built-in provider's account call checks the key and says whose it is; a custom one shows its text inputs.
+  const identity = method.account ? await checkedAccount(ctx, integration, method.account, values) : { providerId: null, providerData: {} };
   const stored = await ctx.events.transaction((trx) => storeConnection(trx, ctx, state, user, integration, target, {
-    secrets: { inputs: values }, providerId: null, providerData: {}, inputs: method.inputs,
+    secrets: { inputs: values }, providerId: identity.providerId, providerData: identity.providerData, inputs: method.account ? [] : method.inputs,
   }, actor));
   return { credential: await readBack(ctx.store.db, user, stored.credentialId), created: !stored.reconnected };
+}
+
+/** The account behind API-key inputs; a key the provider refuses is the user's mistake (400), anything else the provider's (502). */
+async function checkedAccount(ctx: AppContext, integration: Integration, lookup: AccountLookup, values: Record<string, string>): Promise<AccountIdentity> {
+  try {
+    return await identifyAccount(ctx.outbound, lookup, { inputs: values });
+  } catch (error) {
+    if (!(error instanceof AccountLookupError)) throw error;
+    if (error.status === 401 || error.status === 403) {
+      throw AppError.from('CREDENTIAL_INPUT_INVALID', `${integration.name} refused these inputs (HTTP ${error.status}): check the key and its permissions.`, {
+        errors: [{ in: 'body', path: '/payload', message: `refused by ${integration.name} (HTTP ${error.status})` }],
+      });
+    }
+    throw AppError.from('ACCOUNT_LOOKUP_FAILED', `${error.message} Nothing was connected.`, error.status === undefined ? {} : { status: error.status });
+  }
 }
 
 /**

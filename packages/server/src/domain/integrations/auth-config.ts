@@ -9,6 +9,8 @@ export interface ConnectInput {
   type: 'text' | 'password' | 'textarea';
   required: boolean;
   placeholder?: string;
+  /** The value must match (anchored regular expression); built-in inputs that fill a URL have one. */
+  pattern?: string;
 }
 
 export type TokenClientAuth = 'body' | 'basic';
@@ -175,7 +177,7 @@ function applyCustomAuth(current: CustomAuth | undefined, change: CustomAuthChan
  * the field it concerns (`/auth/tokenUrl`, `/overrides/apiBaseUrl` …), and nothing is applied when
  * there is one.
  */
-export function applyAuthChange(isCustom: boolean, current: IntegrationAuthConfig, change: AuthConfigChange): IntegrationAuthConfig {
+export function applyAuthChange(isCustom: boolean, current: IntegrationAuthConfig, change: AuthConfigChange, builtInScheme: 'oauth2' | 'api_key' = 'oauth2'): IntegrationAuthConfig {
   const problems = new Problems();
   const next: IntegrationAuthConfig = structuredClone(current);
   if (change.clientId !== undefined) {
@@ -201,6 +203,13 @@ export function applyAuthChange(isCustom: boolean, current: IntegrationAuthConfi
     }
   } else {
     if (change.auth != null) problems.add('/auth', "of a built-in integration comes from Portico's catalog; change its URLs with overrides");
+    if (builtInScheme === 'api_key') {
+      const oauthOnly = { clientId: change.clientId, clientSecret: change.clientSecret, scopes: change.scopes };
+      for (const [field, value] of Object.entries(oauthOnly)) if (value != null) problems.add(`/${field}`, 'is for OAuth; this integration connects with an API key');
+      for (const field of ['authorizationUrl', 'tokenUrl', 'revokeUrl'] as const) {
+        if (change.overrides?.[field] != null) problems.add(`/overrides/${field}`, 'is for OAuth; this integration connects with an API key');
+      }
+    }
     if (change.apiBaseUrl != null) problems.add('/apiBaseUrl', 'of a built-in integration is changed with overrides.apiBaseUrl');
     if (change.scopes === null) delete next.scopes;
     else if (change.scopes !== undefined) next.scopes = scopesOf(change.scopes, '/scopes', problems);

@@ -1,27 +1,19 @@
 import type { ProjectState } from '../projects/index.ts';
 import type { Workflow } from '../workflows/index.ts';
-import type { ConnectInput } from './auth-config.ts';
-import { apiKeyInputsOf, postOAuthInputsOf } from './connection-method.ts';
+import { catalogView, sdkInput } from './catalog-view.ts';
+import { apiKeyInputsOf } from './connection-method.ts';
 import type { ProjectIntegration } from './integration.schema.ts';
 import type { Integration } from './integrations.service.ts';
 import type { SdkIntegration } from './sdk-integration.schema.ts';
 
-/** The official SDK's input types (SidebarInputType) for ours. */
-const SDK_INPUT_TYPE: Readonly<Record<ConnectInput['type'], string>> = { text: 'TEXT_NO_VARS', password: 'PASSWORD', textarea: 'TEXTAREA_NO_VARS' };
-
-/** An input as the official SDK's install flow reads it (IntegrationConnectInput). */
-function sdkInput(input: ConnectInput): Record<string, unknown> {
-  return { id: input.id, title: input.title, type: SDK_INPUT_TYPE[input.type], required: input.required, ...(input.placeholder ? { placeholder: input.placeholder } : {}) };
-}
-
-/** One item of `GET /sdk/integrations`. */
+/** `IConnectIntegrationWithCredentialInfo` of the official SDK: one item of `GET /sdk/integrations`. */
 export function toSdkIntegration(state: ProjectState, integration: Integration, hasCredential: boolean): SdkIntegration {
   const workflows: readonly Workflow[] = state.workflowsByIntegration.get(integration.id) ?? [];
   const isCustom = integration.type.startsWith('custom.');
+  const catalog = catalogView(integration);
   const workflowMeta = Object.fromEntries(
     workflows.map((w, order) => [w.id, { id: w.id, inputs: [], infoText: w.name, defaultEnabled: w.defaultEnabled, order }]),
   );
-  const postOAuthInputs = postOAuthInputsOf(integration);
   return {
     id: integration.id,
     dateCreated: integration.dateCreated,
@@ -34,9 +26,10 @@ export function toSdkIntegration(state: ProjectState, integration: Integration, 
       ? { id: integration.id, name: integration.name, slug: integration.type, icon: null, inputFields: apiKeyInputsOf(integration).map(sdkInput), projectId: integration.projectId }
       : null,
     resourceId: null,
-    authenticationType: integration.scheme === 'api_key' ? 'basic' : 'oauth',
-    name: integration.name,
-    brandColor: integration.brandColor,
+    authenticationType: catalog.authenticationType,
+    name: catalog.name,
+    brandColor: catalog.brandColor,
+    icon: catalog.icon,
     configs: [
       {
         id: integration.configId,
@@ -57,10 +50,8 @@ export function toSdkIntegration(state: ProjectState, integration: Integration, 
     hasCredential,
     connectedUserLimitOnDevCred: false,
     connectedUserLimitReached: false,
-    needPreOauthInputs: false,
-    sdkIntegrationConfig: postOAuthInputs.length === 0
-      ? null
-      : { accountTypes: [], oauthInputs: [], authConfigInputs: [], postOauthInputs: postOAuthInputs.map(sdkInput), dataSources: {} },
+    needPreOauthInputs: catalog.needPreOauthInputs,
+    sdkIntegrationConfig: catalog.sdkIntegrationConfig,
     noPermissionWorkflows: [],
   };
 }

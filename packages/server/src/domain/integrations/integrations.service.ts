@@ -7,7 +7,7 @@ import { AppError } from '../../platform/errors.ts';
 import { newId, nowIso } from '../../platform/ids.ts';
 import { parseJsonObject, type JsonObject } from '../../platform/json/json.ts';
 import { applyAuthChange, type AuthConfigChange, type IntegrationAuthConfig } from './auth-config.ts';
-import { CATALOG, canonicalType, customType, findCatalogEntry } from './catalog.ts';
+import { canonicalType, customType, findProvider, listProviders } from './catalog.ts';
 import { sealClientSecret } from './client-secrets.ts';
 import { schemeOf } from './connection-method.ts';
 import * as repo from './integrations.repository.ts';
@@ -40,13 +40,13 @@ export function toIntegration(row: IntegrationRow): Integration {
     projectId: row.project_id,
     type: row.type,
     name: row.name,
-    brandColor: findCatalogEntry(row.type)?.brandColor ?? '#4F46E5',
+    brandColor: findProvider(row.type)?.brandColor ?? '#4F46E5',
     isActive: row.is_active === 1,
     configId: row.config_id,
     portalConfig: parseJsonObject(row.portal_config),
     config,
     hasClientSecret: Number(row.has_client_secret) === 1,
-    scheme: schemeOf({ type: row.type, name: row.name, config }),
+    scheme: schemeOf({ type: row.type, config }),
     dateCreated: row.created_at,
     dateUpdated: row.updated_at,
   };
@@ -69,7 +69,7 @@ export interface UpdateIntegrationInput extends AuthConfigChange {
 }
 
 function resolveType(input: CreateIntegrationInput): { type: string; name: string } {
-  const builtIn = findCatalogEntry(input.type);
+  const builtIn = findProvider(input.type);
   if (builtIn) return { type: builtIn.type, name: input.name ?? builtIn.name };
   if (input.type === 'custom' || input.type.startsWith('custom.')) {
     const type = customType(input.type === 'custom' ? (input.name ?? '') : input.type);
@@ -78,8 +78,9 @@ function resolveType(input: CreateIntegrationInput): { type: string; name: strin
     }
     return { type, name: input.name ?? type.slice('custom.'.length) };
   }
-  throw AppError.from('INTEGRATION_TYPE_UNKNOWN', `Unknown integration type "${input.type}". Use a built-in type (${CATALOG.map((c) => c.type).join(', ')}) or "custom.<slug>".`, {
-    builtInTypes: CATALOG.map((c) => c.type),
+  const builtInTypes = listProviders().map((p) => p.type);
+  throw AppError.from('INTEGRATION_TYPE_UNKNOWN', `Unknown integration type "${input.type}". Use a built-in type (${builtInTypes.join(', ')}) or "custom.<slug>".`, {
+    builtInTypes,
   });
 }
 
@@ -98,7 +99,7 @@ function secretBox(deps: IntegrationDeps): SecretBox {
 export async function createIntegration(deps: IntegrationDeps, projectId: string, input: CreateIntegrationInput, actor: Actor): Promise<Integration> {
   const { store, events } = deps;
   const { type, name } = resolveType(input);
-  const config = applyAuthChange(type.startsWith('custom.'), {}, input);
+  const config = applyAuthChange(type.startsWith('custom.'), {}, input, findProvider(type)?.auth.scheme);
   const existing = await findSameType(store, projectId, type);
   if (existing) {
     throw AppError.from('INTEGRATION_ALREADY_EXISTS', `This project already has a "${existing.type}" integration.`, { id: existing.id, type: existing.type });
@@ -145,7 +146,7 @@ export async function updateIntegration(deps: IntegrationDeps, projectId: string
     const current = await lockForUpdate(store.dialect, query).executeTakeFirst();
     if (!current) throw AppError.from('INTEGRATION_NOT_FOUND', `Integration ${integrationId} was deleted while this request ran.`);
     const isCustom = current.type.startsWith('custom.');
-    const config = applyAuthChange(isCustom, parseJsonObject(current.auth_config) as IntegrationAuthConfig, input);
+    const config = applyAuthChange(isCustom, parseJsonObject(current.auth_config) as IntegrationAuthConfig, input, findProvider(current.type)?.auth.scheme);
     if (config.auth?.scheme === 'api_key' && current.client_secret !== null && input.clientSecret !== null) {
       throw AppError.from('VALIDATION_FAILED', 'Invalid integration configuration: body/clientSecret is stored, but an API-key integration has no OAuth client; send "clientSecret": null to remove it.', {
         errors: [{ in: 'body', path: '/clientSecret', message: 'is stored, but an API-key integration has no OAuth client; send null to remove it' }],

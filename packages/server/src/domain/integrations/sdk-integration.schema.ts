@@ -50,6 +50,7 @@ export const SdkIntegration = Type.Object(
     authenticationType: Type.String({ description: 'How users connect: oauth, or basic (API key and other inputs)' }),
     name: Type.String(),
     brandColor: Type.String(),
+    icon: Type.String({ description: "Icon URL on the SDK's default CDN (the path the SDK computes for built-ins)" }),
     configs: Type.Array(Type.Object({
       id: Type.String({ description: 'Portal configuration id' }),
       dateCreated: Type.String({ format: 'date-time' }),
@@ -70,9 +71,9 @@ export const SdkIntegration = Type.Object(
     connectedUserLimitReached: Type.Boolean(),
     needPreOauthInputs: Type.Boolean(),
     sdkIntegrationConfig: Nullable(Type.Object({
-      accountTypes: Type.Array(OpenObject('An account type'), { description: 'Account types to choose from (none)' }),
+      accountTypes: Type.Array(OpenObject('An account type: id, scheme, accountDescription'), { description: "Account types to choose from (Salesforce's default and sandbox)" }),
       oauthInputs: Type.Array(OpenObject('An input'), { description: 'Inputs sent with the authorization (none)' }),
-      authConfigInputs: Type.Array(OpenObject('An input'), { description: 'Inputs asked before connecting (none)' }),
+      authConfigInputs: Type.Array(OpenObject('An input'), { description: "Inputs asked before connecting: a built-in's pre-OAuth inputs (shop, subdomain) or its API-key form" }),
       postOauthInputs: Type.Array(OpenObject('An input'), { description: 'Inputs asked after OAuth: the credential is PENDING until POST /sdk/credentials/{id}/complete-setup gives them' }),
       dataSources: OpenObject('Dynamic data sources (none)'),
     }, { description: 'Install-flow configuration read by installFlow; null when nothing is asked besides OAuth' })),

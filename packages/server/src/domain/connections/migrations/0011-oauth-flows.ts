@@ -16,7 +16,7 @@ export const oauthFlows: MigrationFactory = (dialect) => ({
       .addColumn('redirect_uri', 'text', (c) => c.notNull())
       .addColumn('origin', 'text')
       .addColumn('install_options', t.json, (c) => c.notNull())
-      .addColumn('end_user_values', t.json, (c) => c.notNull())
+      .addColumn('end_user_values', 'text')
       .addColumn('code_verifier', 'text')
       .addColumn('target_credential_id', 'text')
       .addColumn('status', 'text', (c) => c.notNull())

@@ -3,8 +3,8 @@
  * the proxy), account lookup, PKCE, and the install flow itself. The connections room's facade
  * (`../index.ts`) re-exports what other rooms and the API use.
  */
-export { AccountLookupError, fetchAccount, identityFrom, identityFromIdToken } from './account.ts';
-export type { AccountIdentity } from './account.ts';
+export { AccountLookupError, apiAuthorizationHeaders, identifyAccount, identityFrom, identityFromIdToken } from './account.ts';
+export type { AccountIdentity, AccountSources } from './account.ts';
 export { checkNonceCookie, clearNonceCookie, issueNonceCookie, nonceCookieName } from './nonce-cookie.ts';
 export type { NonceSubject } from './nonce-cookie.ts';
 export {

@@ -5,16 +5,17 @@ import { userActor } from '../../events.ts';
 import type { Config } from '../../../platform/config.ts';
 import { AppError } from '../../../platform/errors.ts';
 import { newId } from '../../../platform/ids.ts';
-import { isPlainObject, parseJsonObject, type JsonObject } from '../../../platform/json/json.ts';
+import { parseJsonObject, type JsonObject } from '../../../platform/json/json.ts';
 import type { JobQueue } from '../../../platform/jobs/index.ts';
 import type { Clock } from '../../../platform/time/clock.ts';
-import { oauthRedirectUri, readClientSecret, type OAuthSettings } from '../../integrations/index.ts';
+import { fillTemplate, oauthRedirectUri, readClientSecret, type OAuthSettings } from '../../integrations/index.ts';
 import type { ProjectState } from '../../projects/index.ts';
 import { sealSecret } from '../../secrets/index.ts';
 import type { ConnectedUser } from '../../users/index.ts';
 import { userCredentials, type CredentialSecrets } from '../credentials.service.ts';
 import { installTarget, oauthIntegration, parseInstallOptions, storeConnection } from '../install.service.ts';
-import { AccountLookupError, fetchAccount, identityFromIdToken, type AccountIdentity } from './account.ts';
+import { checkInputs } from '../connect-inputs.ts';
+import { AccountLookupError, identifyAccount, type AccountIdentity } from './account.ts';
 import { checkNonceCookie, clearNonceCookie } from './nonce-cookie.ts';
 import * as repo from './oauth-flows.repository.ts';
 import type { OAuthFlowTable } from './oauth-flows.table.ts';
@@ -23,6 +24,7 @@ import { TokenEndpointError, exchangeCode, expiresAtOf, type TokenSet } from './
 
 const hashState = (state: string): string => createHash('sha256').update(state, 'utf8').digest('hex');
 const verifierBinding = (flowId: string) => ({ table: 'oauth_flows', field: 'code_verifier', rowId: flowId });
+const valuesBinding = (flowId: string) => ({ table: 'oauth_flows', field: 'end_user_values', rowId: flowId });
 
 /** The origins the callback page may post to: those CORS allows the Connect API to be called from. */
 export function checkPostMessageOrigin(config: Pick<Config, 'corsOrigins'>, origin: string): string {
@@ -54,8 +56,8 @@ function checkRedirectOverride(redirectUrl: string): string {
   });
 }
 
-function authorizationUrl(oauth: OAuthSettings, request: { redirectUri: string; state: string; challenge?: string | undefined }): string {
-  const url = new URL(oauth.authorizationUrl);
+function authorizationUrl(oauth: OAuthSettings, request: { redirectUri: string; state: string; challenge?: string | undefined; values: Readonly<Record<string, string>> }): string {
+  const url = new URL(fillTemplate(oauth.authorizationUrl, request.values));
   for (const [name, value] of Object.entries(oauth.authorizeParams)) url.searchParams.set(name, value);
   url.searchParams.set('response_type', 'code');
   url.searchParams.set('client_id', oauth.clientId);
@@ -89,6 +91,8 @@ export async function startOAuthFlow(ctx: AppContext, state: ProjectState, user:
   const { integration, oauth } = oauthIntegration(state, request.integrationRef);
   const origin = request.originForPostMessage === undefined ? null : checkPostMessageOrigin(ctx.config, request.originForPostMessage);
   const redirectUri = request.redirectUrl ? checkRedirectOverride(request.redirectUrl) : oauthRedirectUri(ctx.config.publicUrl);
+  // Pre-OAuth inputs (Shopify's shop, Zendesk's subdomain) fill the provider's URLs: checked against their patterns first.
+  const values = checkInputs(oauth.preOAuthInputs, request.endUserSuppliedValues ?? {}, '/endUserSuppliedValues');
   const options = parseInstallOptions(request.installOptions);
   const ofIntegration = (await userCredentials(ctx.store.db, user)).filter((c) => c.integrationId === integration.id);
   const target = installTarget(ofIntegration, options);
@@ -108,7 +112,7 @@ export async function startOAuthFlow(ctx: AppContext, state: ProjectState, user:
       redirect_uri: redirectUri,
       origin,
       install_options: JSON.stringify({ ...options, targetExternalId: target.externalId }),
-      end_user_values: JSON.stringify(isPlainObject(request.endUserSuppliedValues) ? request.endUserSuppliedValues : {}),
+      end_user_values: Object.keys(values).length > 0 ? await sealSecret(trx, ctx.secrets, valuesBinding(id), JSON.stringify(values)) : null,
       code_verifier: pkce ? await sealSecret(trx, ctx.secrets, verifierBinding(id), pkce.verifier) : null,
       target_credential_id: target.credentialId ?? null,
       status: 'pending',
@@ -120,7 +124,7 @@ export async function startOAuthFlow(ctx: AppContext, state: ProjectState, user:
     };
     await repo.insertFlow(trx, row);
   });
-  return { redirectUrl: authorizationUrl(oauth, { redirectUri, state: flowState, challenge: pkce?.challenge }) };
+  return { redirectUrl: authorizationUrl(oauth, { redirectUri, state: flowState, challenge: pkce?.challenge, values }) };
 }
 
 export interface CallbackRequest {
@@ -129,6 +133,8 @@ export interface CallbackRequest {
   /** The provider's `error` (RFC 6749 §4.1.2.1), e.g. access_denied. */
   error?: string | undefined;
   errorDescription?: string | undefined;
+  /** The callback's other query parameters, for `callback.<param>` references (QuickBooks' realmId). */
+  callbackParams?: Readonly<Record<string, string>> | undefined;
   cookieHeader?: string | undefined;
   /**
    * The users room's lookup of the user who started the flow, by Portico's id (passed in, as the
@@ -184,16 +190,9 @@ function tokenSecrets(tokens: TokenSet): CredentialSecrets {
   };
 }
 
-async function accountOf(ctx: AppContext, oauth: OAuthSettings, tokens: TokenSet): Promise<AccountIdentity> {
-  if (oauth.accountUrl) {
-    return fetchAccount(ctx.outbound, { accountUrl: oauth.accountUrl, accessToken: tokens.accessToken, tokenType: tokens.tokenType, idField: oauth.accountIdField });
-  }
-  return (tokens.idToken ? identityFromIdToken(tokens.idToken) : undefined) ?? { providerId: null, providerData: {} };
-}
-
 function failure(error: TokenEndpointError | AccountLookupError): AppError {
   if (error instanceof AccountLookupError) {
-    return AppError.from('OAUTH_ACCOUNT_LOOKUP_FAILED', `${error.message} Nothing was connected.`, error.status === undefined ? {} : { status: error.status });
+    return AppError.from('ACCOUNT_LOOKUP_FAILED', `${error.message} Nothing was connected.`, error.status === undefined ? {} : { status: error.status });
   }
   if (error.kind === 'blocked') return AppError.from('OUTBOUND_REQUEST_BLOCKED', `${error.message} Allow the host with PORTICO_OUTBOUND_ALLOW_HOSTS if it is meant to be private.`);
   const meta: JsonObject = { kind: error.kind };
@@ -240,14 +239,16 @@ export async function completeOAuthFlow(ctx: AppContext, request: CallbackReques
   let tokens: TokenSet;
   let identity: AccountIdentity;
   let receivedAt: number;
+  const values = flow.end_user_values === null ? {} : (JSON.parse(ctx.secrets.open(flow.end_user_values, valuesBinding(flow.id))) as Record<string, string>);
   try {
     const clientSecret = await readClientSecret(ctx, integration.id);
     const codeVerifier = flow.code_verifier === null ? undefined : ctx.secrets.open(flow.code_verifier, verifierBinding(flow.id));
-    tokens = await exchangeCode(ctx.outbound, { tokenUrl: oauth.tokenUrl, clientId: oauth.clientId, clientSecret, clientAuth: oauth.clientAuth }, {
-      code: request.code, redirectUri: flow.redirect_uri, codeVerifier,
-    });
+    const endpoint = { tokenUrl: fillTemplate(oauth.tokenUrl, values), clientId: oauth.clientId, clientSecret, clientAuth: oauth.clientAuth, bodyEncoding: oauth.tokenBodyEncoding };
+    tokens = await exchangeCode(ctx.outbound, endpoint, { code: request.code, redirectUri: flow.redirect_uri, codeVerifier });
     receivedAt = ctx.clock.now();
-    identity = await accountOf(ctx, oauth, tokens);
+    identity = await identifyAccount(ctx.outbound, oauth.account, {
+      inputs: values, token: tokens.raw, callback: request.callbackParams, accessToken: tokens.accessToken, tokenType: tokens.tokenType,
+    });
   } catch (error) {
     if (error instanceof TokenEndpointError || error instanceof AccountLookupError) return fail(failure(error));
     throw error;
@@ -260,10 +261,10 @@ export async function completeOAuthFlow(ctx: AppContext, request: CallbackReques
   };
   const stored = await ctx.events.transaction(async (trx) => {
     const result = await storeConnection(trx, ctx, state, user, integration, target, {
-      secrets: tokenSecrets(tokens),
+      secrets: { ...tokenSecrets(tokens), ...(Object.keys(values).length > 0 ? { inputs: values } : {}) },
       providerId: identity.providerId,
       providerData: identity.providerData,
-      expiresAt: expiresAtOf(tokens, receivedAt),
+      expiresAt: expiresAtOf(tokens.expiresIn === undefined ? { ...tokens, expiresIn: oauth.defaultExpiresInSeconds } : tokens, receivedAt),
       inputs: oauth.postOAuthInputs,
     }, userActor(user.userId));
     await repo.finishFlow(trx, flow.id, { status: 'connected', credential_id: result.credentialId, error: null });

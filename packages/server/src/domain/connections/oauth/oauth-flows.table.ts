@@ -15,8 +15,8 @@ export interface OAuthFlowTable {
   origin: string | null;
   /** JSON: selectedCredentialId, externalId, allowMultipleCredentials … as the SDK sent them. */
   install_options: string;
-  /** JSON: the SDK's endUserSuppliedValues. */
-  end_user_values: string;
+  /** The pre-OAuth input values (the SDK's endUserSuppliedValues, checked), sealed JSON; null when there are none. */
+  end_user_values: string | null;
   /** The PKCE verifier, sealed for this row and field; null without PKCE. */
   code_verifier: string | null;
   /** The credential to reconnect in place; null for a new one. */

@@ -14,6 +14,8 @@ export interface TokenEndpoint {
   clientSecret?: string | undefined;
   /** `body`: client_id and client_secret as form fields; `basic`: HTTP Basic (RFC 6749 §2.3.1). @default "body" */
   clientAuth?: 'body' | 'basic' | undefined;
+  /** The request body as a form (RFC 6749) or, for the few providers that want it, JSON. @default "form" */
+  bodyEncoding?: 'form' | 'json' | undefined;
 }
 
 /** What a token endpoint answered, in Portico's names. */
@@ -29,6 +31,8 @@ export interface TokenSet {
   idToken?: string | undefined;
   /** Every other field of the answer (instance_url, team …) for the caller to pick from; may hold secrets. */
   extra: JsonObject;
+  /** The whole answer, tokens included (for `token.<path>` references); never store or log it as is. */
+  raw: JsonObject;
 }
 
 export type TokenErrorKind =
@@ -102,20 +106,23 @@ function toTokenSet(answer: JsonObject): TokenSet | undefined {
     scope: str(answer.scope),
     idToken: str(answer.id_token),
     extra,
+    raw: answer,
   };
 }
 
 /** Sends one grant to the token endpoint and reads the answer; never puts a token or secret in an error message. */
 async function requestTokens(outbound: OutboundClient, endpoint: TokenEndpoint, grant: Record<string, string>, options: TokenRequestOptions): Promise<TokenSet> {
-  const form = new URLSearchParams(grant);
-  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
+  const fields: Record<string, string> = { ...grant };
+  const json = endpoint.bodyEncoding === 'json';
+  const headers: Record<string, string> = { 'content-type': json ? 'application/json' : 'application/x-www-form-urlencoded', accept: 'application/json' };
   if (endpoint.clientAuth === 'basic' && endpoint.clientSecret !== undefined) {
     const pair = `${encodeURIComponent(endpoint.clientId)}:${encodeURIComponent(endpoint.clientSecret)}`;
     headers.authorization = `Basic ${Buffer.from(pair).toString('base64')}`;
   } else {
-    form.set('client_id', endpoint.clientId);
-    if (endpoint.clientSecret !== undefined) form.set('client_secret', endpoint.clientSecret);
+    fields.client_id = endpoint.clientId;
+    if (endpoint.clientSecret !== undefined) fields.client_secret = endpoint.clientSecret;
   }
+  const body = json ? JSON.stringify(fields) : new URLSearchParams(fields).toString();
   const host = (() => {
     try {
       return new URL(endpoint.tokenUrl).host;
@@ -127,7 +134,7 @@ async function requestTokens(outbound: OutboundClient, endpoint: TokenEndpoint, 
   try {
     // No redirects: a token request carries the client secret and the code, for this URL only.
     response = await outbound.request(endpoint.tokenUrl, {
-      method: 'POST', headers, body: form.toString(), maxRedirects: 0, timeoutMs: options.timeoutMs ?? 15_000, maxResponseBytes: MAX_RESPONSE_BYTES,
+      method: 'POST', headers, body, maxRedirects: 0, timeoutMs: options.timeoutMs ?? 15_000, maxResponseBytes: MAX_RESPONSE_BYTES,
     });
   } catch (error) {
     if (error instanceof SsrfBlockedError) {
