@@ -120,6 +120,30 @@ describe.each(STORES)('GET /sdk/me after changes (%s)', (kind) => {
     }
   });
 
+  it('answers GET /sdk/integrations from the same cache and drops it on the user\'s changes, here or on another node', async () => {
+    const integrations = async (sub: string) => {
+      const response = await portico.connect(sub, 'GET', '/sdk/integrations');
+      expect(response.statusCode).toBe(200);
+      return response;
+    };
+    const { credential } = await seedSalesforce(portico, 'lister');
+    const first = await integrations('lister');
+    expect((await integrations('lister')).body).toBe(first.body);
+    expect(first.json().find((i: { type: string }) => i.type === 'salesforce').hasCredential).toBe(true);
+    const second = await portico.startSecondNode();
+    try {
+      const removed = await second.app.inject({
+        method: 'DELETE',
+        url: `/projects/${portico.project.projectId}/sdk/integrations/${credential.integrationId}`,
+        headers: { authorization: `Bearer ${await portico.token('lister')}` },
+      });
+      expect(removed.statusCode, removed.body).toBe(200);
+      await expect.poll(async () => (await integrations('lister')).json().find((i: { type: string }) => i.type === 'salesforce').hasCredential, { timeout: 5000, interval: 20 }).toBe(false);
+    } finally {
+      await second.close();
+    }
+  });
+
   it('still records activity once a minute for a user whose answer did not change', async () => {
     await primed('regular');
     const before = Date.parse((await portico.admin('GET', '/users/regular')).json().dateLastActive);

@@ -92,10 +92,15 @@ describe.each(STORES)('User Token header attacks (%s)', (kind) => {
     }
   });
 
-  it('ignores hostile values in header fields it does not read (kid, typ, cty)', async () => {
-    const token = signedWithHeader({ alg: 'RS256', typ: 'JWT\r\nX-Injected: yes', kid: { toString: 1 }, cty: '\u2028' });
+  it('ignores hostile values in header fields it does not read (typ, cty)', async () => {
+    const token = signedWithHeader({ alg: 'RS256', typ: 'JWT\r\nX-Injected: yes', cty: '\u2028' });
     const response = await call(token);
     expect(response.statusCode, response.body).toBe(200);
+  });
+
+  it('refuses a kid that is not a string, or names no key, without echoing it', async () => {
+    await expectSafe401(signedWithHeader({ alg: 'RS256', kid: { toString: 1 } }), 'TOKEN_MALFORMED', 'an object kid', 'toString');
+    await expectSafe401(signedWithHeader({ alg: 'RS256', kid: 'x\r\nX-Injected: yes' }), 'TOKEN_SIGNATURE_INVALID', 'an unknown kid', 'Injected');
   });
 
   it('refuses a payload or signature re-encoded with padding or stray trailing bits, as TOKEN_MALFORMED', async () => {

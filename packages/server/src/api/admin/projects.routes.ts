@@ -29,7 +29,7 @@ const ProjectSchema = Open({
   plan: Type.Union(PLANS.map((plan) => Type.Literal(plan))),
   dateCreated: Type.String(),
   dateUpdated: Type.String(),
-});
+}, 'The project after the change');
 
 export function projectsAdminRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
   return async (app) => {
@@ -62,7 +62,7 @@ export function projectsAdminRoutes(ctx: AppContext): FastifyPluginAsyncTypebox 
           })),
         }),
         response: {
-          201: Open({ id: Type.String(), privateKeyPem: Type.Optional(Type.String()), previousKeys: Type.Array(RetiredKey) }),
+          201: Open({ id: Type.String(), privateKeyPem: Type.Optional(Type.String({ description: 'Shown once, only when Portico generated the pair' })), previousKeys: Type.Array(RetiredKey) }, 'The new current key and what became of the previous ones'),
           ...errorResponses,
         },
       },
@@ -107,7 +107,7 @@ export function projectsAdminRoutes(ctx: AppContext): FastifyPluginAsyncTypebox 
             scopes: Type.Array(Type.String()),
             dateCreated: Type.String(),
             previousKeys: Type.Array(RetiredKey),
-          }),
+          }, 'The new admin API key (shown once) and what became of the previous ones'),
           ...errorResponses,
         },
       },

@@ -1,23 +1,29 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppContext } from '../../domain/context.ts';
 import { ProjectParams, SchemaRef, errorResponses } from '../../platform/http/schemas.ts';
-import { callerOf } from './caller.ts';
-import { CredentialHeaders, UninstalledIntegration, uninstallIntegration, userCredentials } from '../../domain/connections/index.ts';
+import { callerOf, tokenCallerOf } from './caller.ts';
+import { cachedUserAnswer } from '../../domain/users/index.ts';
+import { CredentialHeaders, UninstalledIntegration, connectedIntegrationIds, uninstallIntegration } from '../../domain/connections/index.ts';
 import { SdkIntegration, toSdkIntegration } from '../../domain/integrations/index.ts';
 
 export function integrationsConnectRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get('/integrations', {
+      config: { connectUser: 'self' },
       schema: {
         tags: ['Connect'],
         summary: "The project's integrations as this user sees them",
         params: ProjectParams,
         response: { 200: Type.Array(SchemaRef(SdkIntegration), { description: "The project's integrations" }), ...errorResponses },
       },
-    }, async (request) => {
-      const { state, user } = callerOf(request);
-      const connected = new Set((await userCredentials(ctx.store.db, user)).map((c) => c.integrationId));
-      return state.integrations.map((integration) => toSdkIntegration(state, integration, connected.has(integration.id)));
+    }, async (request, reply) => {
+      const { state, sub } = tokenCallerOf(request);
+      // Served from the per-user answer cache like /sdk/me, so a repeat costs no query.
+      const body = await cachedUserAnswer(ctx, state, sub, 'integrations', async (user) => {
+        const connected = new Set(await connectedIntegrationIds(ctx.store.db, user.id));
+        return reply.serialize(state.integrations.map((integration) => toSdkIntegration(state, integration, connected.has(integration.id)))) as string;
+      });
+      return reply.type('application/json; charset=utf-8').send(body);
     });
 
     app.delete('/integrations/:integrationId', {

@@ -3,7 +3,7 @@ import { AnyObject, MapOf, Nullable, OpenObject, SchemaRef, StringEnum } from '.
 
 /** The wire shapes of credentials and configurations: what the official SDK reads. */
 
-export const CredentialStatus = StringEnum(['PENDING', 'INVALID', 'VALID'], {
+export const CredentialStatus = StringEnum(['VALID', 'INVALID', 'PENDING'], {
   $id: 'CredentialStatus',
   description: 'VALID: usable. INVALID: the provider refused it; the user must reconnect. PENDING: setup is not finished',
 });

@@ -92,3 +92,9 @@ export interface AccountChange {
 export function replaceAccount(db: Db, credentialId: string, change: AccountChange) {
   return db.updateTable('credentials').set(change).where('id', '=', credentialId).execute();
 }
+
+/** The integrations the user has at least one credential of. */
+export async function connectedIntegrationIds(db: Db, userId: string): Promise<string[]> {
+  const rows = await db.selectFrom('credentials').select('integration_id').distinct().where('user_id', '=', userId).execute();
+  return rows.map((row) => row.integration_id);
+}

@@ -18,3 +18,4 @@ export { IntegrationAccount } from './integration-account.schema.ts';
 export { newestSealedCredential, resealCredentialSecrets, secretsBinding } from './secrets-at-rest.ts';
 export type { ResealReport } from './secrets-at-rest.ts';
 export { SETTINGS_LIMITS, checkSettings } from './settings-limits.ts';
+export { connectedIntegrationIds } from './credentials.repository.ts';

@@ -2,7 +2,7 @@
 export { checkPatch } from './metadata.ts';
 export { SdkMeCache } from './sdk-me-cache.ts';
 export { SdkMe, UserMetadata } from './sdk-me.schema.ts';
-export { buildSdkMe, connectedUserDetails, sdkMeJson } from './sdk-me.ts';
+export { buildSdkMe, cachedUserAnswer, connectedUserDetails, sdkMeJson } from './sdk-me.ts';
 export { ConnectedUserDetails } from './user.schema.ts';
 export { ensureUserIn, findUser, findUserById, patchUserMeta, resolveUser } from './users.service.ts';
 export type { ConnectedUser } from './users.service.ts';

@@ -19,13 +19,17 @@ export interface ReadTicket {
   clock: number;
 }
 
+/** The per-user answers kept: `GET /sdk/me` and `GET /sdk/integrations`. */
+export type CachedAnswer = 'me' | 'integrations';
+const ANSWERS: readonly CachedAnswer[] = ['me', 'integrations'];
+
 /** Room for about 500 bodies of users with ten credentials, or several thousand smaller ones. */
 const DEFAULT_MAX_BYTES = 8 * 1024 * 1024;
 /** Users whose recent invalidation is remembered, so a read that raced it is not kept. */
 const INVALIDATION_MEMORY = 100_000;
 
 /**
- * Serialized `GET /sdk/me` bodies, per node, served again only while reading afresh would give the
+ * Serialized `GET /sdk/me` and `GET /sdk/integrations` bodies, per node and user, served again only while reading afresh would give the
  * same bytes:
  * - `version` (SQLite, one node): while the store's change version is unchanged since the body was
  *   read. Any write, by this process or another one on the same file (the CLI), invalidates every
@@ -53,8 +57,8 @@ export class SdkMeCache {
   }
 
   /** The body if it is still what a fresh read would give and the user's activity is recent. */
-  get(state: ProjectState, sub: string, isActivityRecent: (lastActiveAt: string) => boolean): string | undefined {
-    const key = keyOf(state.project.id, sub);
+  get(state: ProjectState, sub: string, isActivityRecent: (lastActiveAt: string) => boolean, answer: CachedAnswer = 'me'): string | undefined {
+    const key = keyOf(state.project.id, sub, answer);
     const entry = this.entries?.get(key);
     if (!entry) return undefined;
     const stale = entry.state !== state
@@ -73,20 +77,19 @@ export class SdkMeCache {
   }
 
   /** Keeps `body` unless something changed while it was being read. */
-  set(state: ProjectState, sub: string, ticket: ReadTicket, lastActiveAt: string, body: string): void {
+  set(state: ProjectState, sub: string, ticket: ReadTicket, lastActiveAt: string, body: string, answer: CachedAnswer = 'me'): void {
     if (!this.entries) return;
-    const key = keyOf(state.project.id, sub);
+    const key = keyOf(state.project.id, sub, answer);
     if (this.mode === 'version' && ticket.version !== this.store.changeVersion()) return;
-    if (this.clearedAt > ticket.clock || (this.invalidated.get(key) ?? -1) > ticket.clock) return;
+    if (this.clearedAt > ticket.clock || (this.invalidated.get(userKeyOf(state.project.id, sub)) ?? -1) > ticket.clock) return;
     this.entries.set(key, { version: ticket.version, state, lastActiveAt, body });
   }
 
   /** A change to the user's rows committed (on this node or another). */
   invalidateUser(projectId: string, sub: string): void {
-    const key = keyOf(projectId, sub);
     this.clock += 1;
-    this.invalidated.set(key, this.clock);
-    this.entries?.delete(key);
+    this.invalidated.set(userKeyOf(projectId, sub), this.clock);
+    for (const answer of ANSWERS) this.entries?.delete(keyOf(projectId, sub, answer));
   }
 
   /** Changes may have been missed: forget everything. */
@@ -97,6 +100,10 @@ export class SdkMeCache {
   }
 }
 
-function keyOf(projectId: string, sub: string): string {
+function userKeyOf(projectId: string, sub: string): string {
   return `${projectId} ${sub}`;
+}
+
+function keyOf(projectId: string, sub: string, answer: CachedAnswer): string {
+  return `${answer} ${projectId} ${sub}`;
 }

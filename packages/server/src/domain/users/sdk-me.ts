@@ -6,6 +6,7 @@ import type { ConnectedUserDetails } from './user.schema.ts';
 import type { SdkMe } from './sdk-me.schema.ts';
 import { isActivityRecent, resolveUser, type ConnectedUser } from './users.service.ts';
 import type { JsonObject } from '../../platform/json/json.ts';
+import type { CachedAnswer } from './sdk-me-cache.ts';
 
 /**
  * The body of `GET /sdk/me`, exactly what the official SDK's `authenticate` needs. It reads only
@@ -53,12 +54,30 @@ export async function sdkMeJson(
   headerMeta: JsonObject | undefined,
   serialize: (me: SdkMe) => string,
 ): Promise<string> {
-  const cache = headerMeta === undefined ? ctx.sdkMeCache : undefined;
-  const cached = cache?.get(state, sub, (lastActiveAt) => isActivityRecent(lastActiveAt));
+  if (headerMeta !== undefined) {
+    return serialize(await buildSdkMe(ctx, state, await resolveUser(ctx, state, sub, headerMeta)));
+  }
+  return cachedUserAnswer(ctx, state, sub, 'me', async (user) => serialize(await buildSdkMe(ctx, state, user)));
+}
+
+/**
+ * A per-user answer, serialized: from the per-node cache when nothing the answer reads has changed
+ * since (see SdkMeCache), otherwise the user is resolved (created on first sight, activity
+ * recorded) and `build` runs. `build` must read only the user's own rows and the project state.
+ */
+export async function cachedUserAnswer(
+  ctx: AppContext,
+  state: ProjectState,
+  sub: string,
+  answer: CachedAnswer,
+  build: (user: ConnectedUser) => Promise<string>,
+): Promise<string> {
+  const cache = ctx.sdkMeCache;
+  const cached = cache.get(state, sub, (lastActiveAt) => isActivityRecent(lastActiveAt), answer);
   if (cached !== undefined) return cached;
-  const ticket = cache?.beginRead();
-  const user = await resolveUser(ctx, state, sub, headerMeta);
-  const body = serialize(await buildSdkMe(ctx, state, user));
-  if (ticket) cache?.set(state, sub, ticket, user.dateLastActive, body);
+  const ticket = cache.beginRead();
+  const user = await resolveUser(ctx, state, sub);
+  const body = await build(user);
+  cache.set(state, sub, ticket, user.dateLastActive, body, answer);
   return body;
 }
