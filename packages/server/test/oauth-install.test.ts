@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { readSecrets } from '../src/domain/connections/index.ts';
+import { redactUrlForLog } from '../src/platform/http/log-options.ts';
 import { ManualClock, STORES, startPortico, type Portico } from './harness.ts';
 import { fingerprint } from './support/db-fingerprint.ts';
 import { MockProvider, freePort, parseSetCookie, type JarCookie } from './support/oauth-provider.ts';
@@ -491,5 +492,13 @@ describe.each(STORES)('OAuth install flow (%s)', (kind) => {
 
     const badJson = await fetch(`${base}/v2/projects/${portico.project.projectId}/sdk/actions/build-oauth?integrationId=${custom.id}&installOptions=%7Bnope`, { headers: { authorization: `Bearer ${token}` } });
     expect(await badJson.json()).toMatchObject({ code: 'VALIDATION_FAILED', meta: { errors: [{ path: '/installOptions' }] } });
+  });
+});
+
+describe('OAuth values in logs', () => {
+  it("redacts the popup's userToken and the callback's code and state from logged URLs", () => {
+    expect(redactUrlForLog('/projects/p/sdk/actions/oauth-nonce?action=x&integrationId=i&originForPostMessage=http://a&userToken=eyJ.a.b'))
+      .toBe('/projects/p/sdk/actions/oauth-nonce?action=x&integrationId=i&originForPostMessage=http://a&userToken=[redacted]');
+    expect(redactUrlForLog('/oauth?code=abc&state=def&scope=read')).toBe('/oauth?code=[redacted]&state=[redacted]&scope=read');
   });
 });
