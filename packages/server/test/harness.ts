@@ -14,6 +14,7 @@ import { openAppStore as openStore } from '../src/domain/database.ts';
 import type { AppStore as Store } from '../src/domain/database.ts';
 import { PgChangeNotifier } from '../src/platform/events/index.ts';
 import { SecretBox } from '../src/platform/crypto/secret-box.ts';
+import type { Clock } from '../src/platform/time/clock.ts';
 import { createProject, type CreatedProject } from '../src/domain/projects/index.ts';
 import type { Plan } from '../src/domain/projects/index.ts';
 
@@ -82,6 +83,17 @@ export async function createTestDatabase(kind: StoreKind): Promise<TestDatabase>
   };
 }
 
+/** A clock tests move by hand: deadlines pass without sleeping. */
+export class ManualClock implements Clock {
+  private offsetMs = 0;
+  now(): number {
+    return Date.now() + this.offsetMs;
+  }
+  advance(ms: number): void {
+    this.offsetMs += ms;
+  }
+}
+
 export const TEST_ENCRYPTION_KEYS = `v1:${Buffer.alloc(32, 7).toString('base64')}`;
 
 export interface Portico {
@@ -121,16 +133,16 @@ export async function signToken(project: CreatedProject, sub: string | undefined
 }
 
 /** One Portico node (context and app, not listening) on an open store; on PostgreSQL it hears the other nodes. */
-async function startNode(config: Config, store: Store): Promise<{ ctx: AppContext; app: FastifyInstance }> {
+async function startNode(config: Config, store: Store, clock?: Clock): Promise<{ ctx: AppContext; app: FastifyInstance }> {
   const notifier = config.databaseUrl ? new PgChangeNotifier({ connectionString: config.databaseUrl }) : undefined;
   await notifier?.start();
-  const ctx = createContext(config, store, new SecretBox(TEST_ENCRYPTION_KEYS), { notifier });
+  const ctx = createContext(config, store, new SecretBox(TEST_ENCRYPTION_KEYS), { notifier, clock });
   const app = await buildApp(ctx);
   await app.ready();
   return { ctx, app };
 }
 
-export async function startPortico(kind: StoreKind, options: { plan?: Plan; config?: Record<string, string> } = {}): Promise<Portico> {
+export async function startPortico(kind: StoreKind, options: { plan?: Plan; config?: Record<string, string>; clock?: Clock } = {}): Promise<Portico> {
   const database = await createTestDatabase(kind);
   const config: Config = loadConfig({
     PORTICO_DATA_DIR: database.dataDir,
@@ -140,7 +152,7 @@ export async function startPortico(kind: StoreKind, options: { plan?: Plan; conf
   });
   const store = openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 20 });
   await migrateToLatest(store);
-  const { ctx, app } = await startNode(config, store);
+  const { ctx, app } = await startNode(config, store, options.clock);
   const project = await createProject(store, { name: 'Test', plan: options.plan ?? 'enterprise' });
 
   const portico: Portico = {
@@ -152,7 +164,7 @@ export async function startPortico(kind: StoreKind, options: { plan?: Plan; conf
     project,
     createProject: (plan) => createProject(store, { name: 'Other', plan: plan ?? 'enterprise' }),
     async startSecondNode() {
-      const node = await startNode(config, openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
+      const node = await startNode(config, openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }), options.clock);
       return { ...node, close: async () => { await node.app.close(); await node.ctx.close(); } };
     },
     token: (sub, tokenOptions) => signToken(tokenOptions?.project ?? project, sub, tokenOptions),

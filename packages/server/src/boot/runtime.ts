@@ -6,6 +6,7 @@ import { migrateToLatest } from '../domain/migrations/index.ts';
 import { openAppStore as openStore } from '../domain/database.ts';
 import type { AppStore as Store } from '../domain/database.ts';
 import { newestSealedCredential } from '../domain/connections/index.ts';
+import { newestSealedClientSecret } from '../domain/integrations/index.ts';
 import { checkEncryptionKeys } from '../domain/secrets/index.ts';
 import { PgChangeNotifier } from '../platform/events/index.ts';
 import { SecretBox } from '../platform/crypto/secret-box.ts';
@@ -73,7 +74,8 @@ export async function openRuntime(config: Config): Promise<AppContext> {
   const store = await openMigratedStore(config);
   const notifier = config.databaseUrl ? new PgChangeNotifier({ connectionString: config.databaseUrl, applicationName: 'portico-listener' }) : undefined;
   try {
-    await checkEncryptionKeys(store.db, keys.box, () => newestSealedCredential(store.db), keys.source);
+    const newestSealed = async () => (await newestSealedCredential(store.db)) ?? (await newestSealedClientSecret(store.db));
+    await checkEncryptionKeys(store.db, keys.box, newestSealed, keys.source);
     keys.save?.();
     await notifier?.start();
     return createContext(config, store, keys.box, { notifier });

@@ -4,10 +4,12 @@ import { createEventBus, type PgChangeNotifier } from '../platform/events/index.
 import { createJobs, jsonLineLogger, type JobQueue } from '../platform/jobs/index.ts';
 import { createOutboundClient, type OutboundClient } from '../platform/net/outbound.ts';
 import { createMetricsRegistry, type Registry } from '../platform/metrics/registry.ts';
+import { systemClock, type Clock } from '../platform/time/clock.ts';
 import type { AppStore as Store, Database } from './database.ts';
 import type { DomainEvents, PorticoEvents } from './events.ts';
 import { ApiKeyCache, ProjectCache } from './projects/index.ts';
 import { UserTokenVerifier } from './user-tokens/index.ts';
+import { registerOAuthFlowPruning } from './connections/index.ts';
 import { SdkMeCache } from './users/index.ts';
 
 /** The services every module receives; built once per process by `createContext`. */
@@ -28,6 +30,8 @@ export interface AppContext {
   readonly metrics: Registry;
   /** Durable jobs; workers run only once `jobs.start()` is called (`portico serve`, `portico worker`). */
   readonly jobs: JobQueue;
+  /** Time for deadlines tests move without sleeping (OAuth flow and CSRF-cookie expiry). */
+  readonly clock: Clock;
   /** Stops listening and closes the store (stop the job workers first). */
   close(): Promise<void>;
 }
@@ -47,6 +51,8 @@ export interface ContextOptions {
   /** PostgreSQL: hears the other nodes' changes (started and stopped with the context). */
   notifier?: PgChangeNotifier | undefined;
   onError?: (error: unknown, context: string) => void;
+  /** @default the system clock */
+  clock?: Clock | undefined;
 }
 
 export function createContext(config: Config, store: Store, secrets: SecretBox, options: ContextOptions = {}): AppContext {
@@ -55,6 +61,9 @@ export function createContext(config: Config, store: Store, secrets: SecretBox, 
   const projects = new ProjectCache(store, config.projectCacheTtlMs);
   const apiKeys = new ApiKeyCache(store, config.projectCacheTtlMs);
   const sdkMeCache = new SdkMeCache(store);
+  const clock = options.clock ?? systemClock;
+  const jobs = createJobQueue(config, store, metrics);
+  registerOAuthFlowPruning(jobs, store, clock);
   // Every node drops what a change made stale, whichever node made it.
   events.subscribe('project.changed', (notice) => {
     projects.invalidate(notice.projectId);
@@ -79,7 +88,8 @@ export function createContext(config: Config, store: Store, secrets: SecretBox, 
     sdkMeCache,
     outbound: createOutboundClient({ allowHosts: config.outboundAllowHosts }),
     metrics,
-    jobs: createJobQueue(config, store, metrics),
+    jobs,
+    clock,
     async close() {
       await events.close();
       await options.notifier?.stop();

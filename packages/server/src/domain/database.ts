@@ -6,6 +6,7 @@ import type { IntegrationTable } from './integrations/integrations.table.ts';
 import type { WorkflowStateTable, WorkflowTable } from './workflows/workflows.table.ts';
 import type { CredentialConfigTable, CredentialTable } from './connections/credentials.table.ts';
 import type { EncryptionKeyTable } from './secrets/encryption-keys.table.ts';
+import type { OAuthFlowTable } from './connections/oauth/oauth-flows.table.ts';
 
 export interface Database {
   projects: ProjectTable;
@@ -18,6 +19,7 @@ export interface Database {
   credentials: CredentialTable;
   credential_configs: CredentialConfigTable;
   encryption_keys: EncryptionKeyTable;
+  oauth_flows: OAuthFlowTable;
 }
 
 export type Db = Kysely<Database>;

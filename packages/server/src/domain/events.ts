@@ -14,6 +14,13 @@ export interface PorticoEvents {
   'user.enabled': Record<string, never>;
   'integration.installed': { integrationId: string; integrationType: string; credentialId: string };
   'integration.uninstalled': { integrationId: string; integrationType: string; credentialIds: string[] };
+  /**
+   * A credential's connected account was replaced in place (installIntegration with a selected or
+   * existing credential): same id, configurations, settings and workflow states, new tokens.
+   */
+  'credential.reconnected': { integrationId: string; integrationType: string; credentialId: string; previousStatus: string; status: string };
+  /** A PENDING credential got its post-OAuth inputs (`status` is VALID once every required one is given). */
+  'credential.setup.completed': { integrationId: string; integrationType: string; credentialId: string; status: string };
   /** A user's settings of a credential configuration (shared and/or workflow settings) were replaced. */
   'credential.settings.updated': { credentialId: string; configurationId: string; shared: boolean; workflows: boolean };
   'workflow.enabled': { workflowId: string; credentialId: string; configurationId: string };

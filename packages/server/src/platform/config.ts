@@ -58,6 +58,11 @@ export interface Config {
    * loopback or private address: host names, IPs or CIDR ranges, comma-separated. @default [] @example "127.0.0.1,crm.internal"
    */
   readonly outboundAllowHosts: readonly string[];
+  /**
+   * How long an OAuth connection may take, from the SDK's popup opening to the provider redirecting
+   * back to `{publicUrl}/oauth`; the state and the CSRF cookie expire after it. @default 600
+   */
+  readonly oauthFlowTtlSeconds: number;
   /** This node's name in job leases, logs and selftest reports; unique per running process. @default "<hostname>-<pid>" */
   readonly nodeId: string;
   /** Whether `portico serve` also runs job workers (`--no-worker` turns them off). @default true */
@@ -162,6 +167,7 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
     maxRequestsPerSocket: integer(env, 'PORTICO_MAX_REQUESTS_PER_SOCKET', 0, 0, 1_000_000),
     publicUrl: publicUrl(env, overrides),
     outboundAllowHosts: (env.PORTICO_OUTBOUND_ALLOW_HOSTS || '').split(',').map((h) => h.trim()).filter(Boolean),
+    oauthFlowTtlSeconds: integer(env, 'PORTICO_OAUTH_FLOW_TTL_SECONDS', 600, 60, 3600),
     nodeId: env.PORTICO_NODE_ID || `${os.hostname()}-${process.pid}`,
     worker: overrides.worker ?? boolean(env, 'PORTICO_WORKER', true),
     jobPollIntervalMs: integer(env, 'PORTICO_JOB_POLL_INTERVAL_MS', 1000, 10, 60_000),

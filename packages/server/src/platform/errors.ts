@@ -47,7 +47,17 @@ export const ERROR_CODES = {
   SIGNING_KEY_INVALID: { status: 400, message: 'The uploaded signing key must be an RSA public key (PEM) of at least 2048 bits.' },
   SIGNING_KEY_IS_PRIVATE: { status: 400, message: 'publicKeyPem holds a private key. Never send a private key to Portico or anyone else: upload only the public half, and treat this key pair as exposed.' },
   WORKFLOW_INTEGRATION_MISMATCH: { status: 400, message: 'The workflow belongs to another integration.' },
+  INTEGRATION_SCHEME_MISMATCH: { status: 400, message: 'This integration connects another way: OAuth integrations through installIntegration (build-oauth), API-key integrations through POST /sdk/credentials.' },
+  CREDENTIAL_INPUT_INVALID: { status: 400, message: "The connection inputs do not match the integration's inputs (meta.errors names each one)." },
+  OAUTH_ORIGIN_NOT_ALLOWED: { status: 400, message: 'originForPostMessage must be an http(s) origin allowed by PORTICO_CORS_ORIGINS.' },
+  OAUTH_STATE_INVALID: { status: 400, message: 'This authorization link is unknown to Portico (a missing, altered or forged state); start connecting again from the app.' },
+  OAUTH_STATE_USED: { status: 400, message: 'This authorization link was already used; start connecting again from the app.' },
+  OAUTH_STATE_EXPIRED: { status: 400, message: 'This authorization link has expired; start connecting again from the app.' },
+  OAUTH_NONCE_MISSING: { status: 400, message: 'The browser did not send the cookie Portico set when this connection started (cookies blocked, another browser, or a link opened from elsewhere); start connecting again from the app.' },
+  OAUTH_NONCE_MISMATCH: { status: 400, message: 'The browser sent a connection cookie of another user, integration or connection attempt, or an expired one; start connecting again from the app.' },
+  OAUTH_CODE_MISSING: { status: 400, message: 'The provider redirected back without an authorization code or an error.' },
 
+  OAUTH_ACCESS_DENIED: { status: 403, message: 'The account owner declined the authorization at the provider; nothing was connected.' },
   OUTBOUND_REQUEST_BLOCKED: { status: 403, message: 'The outbound request targets a loopback, private, link-local or metadata address; the project must allow that host explicitly.' },
 
   // Missing things
@@ -64,7 +74,15 @@ export const ERROR_CODES = {
   // State conflicts
   INTEGRATION_ALREADY_EXISTS: { status: 409, message: 'This project already has an integration of this type.' },
   CREDENTIAL_NOT_VALID: { status: 409, message: 'Valid credential not found: the user must (re)connect this integration first.' },
+  INTEGRATION_NOT_CONFIGURED: { status: 409, message: 'The integration lacks what connecting needs (client id, endpoints or inputs; meta.missing lists them): configure it through the Admin API.' },
+  INTEGRATION_INACTIVE: { status: 409, message: 'The integration is not active in this project.' },
+  CREDENTIAL_NOT_PENDING: { status: 409, message: 'Only a PENDING credential can complete its setup; this one is VALID or INVALID.' },
   JOB_NOT_DEAD: { status: 409, message: 'Only dead jobs can be retried; this one is queued, running or succeeded.' },
+
+  // Other servers (the OAuth provider)
+  OAUTH_PROVIDER_ERROR: { status: 502, message: 'The provider ended the authorization with an error (meta.error); nothing was connected.' },
+  OAUTH_TOKEN_EXCHANGE_FAILED: { status: 502, message: "The provider's token endpoint did not exchange the authorization code (meta.error says why); nothing was connected." },
+  ACCOUNT_LOOKUP_FAILED: { status: 502, message: "The provider's account endpoint did not say who the account is; nothing was connected." },
 
   // Server side
   REQUEST_TIMEOUT: { status: 408, message: 'The request took too long to arrive.' },

@@ -21,7 +21,7 @@ interface OpenApiOperation {
 
 function authOf(path: string): RouteAuth {
   if (path.startsWith('/api/v1/projects/{projectId}')) return 'admin';
-  if (path.startsWith('/projects/{projectId}') || path.startsWith('/sdk/projects/{projectId}')) return 'connect';
+  if (path.startsWith('/projects/{projectId}') || path.startsWith('/v2/projects/{projectId}') || path.startsWith('/sdk/projects/{projectId}')) return 'connect';
   return 'public';
 }
 

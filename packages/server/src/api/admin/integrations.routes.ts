@@ -4,28 +4,31 @@ import { AppError } from '../../platform/errors.ts';
 import { ListOf, ProjectParams, SchemaRef, errorResponses } from '../../platform/http/schemas.ts';
 import { adminActor, adminCallerOf } from './caller.ts';
 import { integrationOf } from '../../domain/connections/index.ts';
-import { ProjectIntegration, createIntegration, toProjectIntegration } from '../../domain/integrations/index.ts';
+import {
+  CreateIntegrationBody, ProjectIntegration, UpdateIntegrationBody, createIntegration, oauthRedirectUri, toProjectIntegration, updateIntegration,
+  type Integration,
+} from '../../domain/integrations/index.ts';
 
 const IntegrationSchema = SchemaRef(ProjectIntegration);
+const IntegrationParams = Type.Intersect([ProjectParams, Type.Object({ integrationId: Type.String({ maxLength: 128, description: 'Integration id, or its type' }) })]);
 
 export function integrationsAdminRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
+  const redirectUri = oauthRedirectUri(ctx.config.publicUrl);
+  const view = (integration: Integration) => toProjectIntegration(integration, redirectUri);
+
   return async (app) => {
     app.post('/integrations', {
       schema: {
         tags: ['Admin: integrations'],
-        summary: 'Add a built-in integration (by type) or a custom one (custom.<slug>)',
+        summary: 'Add a built-in integration (by type) or a custom one ("custom" with a name, or custom.<slug>), with its OAuth client or API-key inputs',
         params: ProjectParams,
-        body: Type.Object({
-          type: Type.String({ minLength: 1, maxLength: 80, examples: ['salesforce', 'custom.tasklab'] }),
-          name: Type.Optional(Type.String({ minLength: 1, maxLength: 120 })),
-          description: Type.Optional(Type.String({ maxLength: 2000 })),
-        }),
+        body: CreateIntegrationBody,
         response: { 201: IntegrationSchema, ...errorResponses },
       },
     }, async (request, reply) => {
       const { state } = adminCallerOf(request);
       const integration = await createIntegration(ctx, state.project.id, request.body, adminActor(request));
-      return reply.status(201).send(toProjectIntegration(integration));
+      return reply.status(201).send(view(integration));
     });
 
     app.get('/integrations', {
@@ -39,19 +42,33 @@ export function integrationsAdminRoutes(ctx: AppContext): FastifyPluginAsyncType
       const { state } = adminCallerOf(request);
       const fresh = await ctx.projects.get(state.project.id);
       if (!fresh) throw AppError.from('PROJECT_NOT_FOUND');
-      return { data: fresh.integrations.map(toProjectIntegration) };
+      return { data: fresh.integrations.map(view) };
     });
 
     app.get('/integrations/:integrationId', {
       schema: {
         tags: ['Admin: integrations'],
         summary: 'One integration, by id or type',
-        params: Type.Intersect([ProjectParams, Type.Object({ integrationId: Type.String({ maxLength: 128 }) })]),
+        params: IntegrationParams,
         response: { 200: IntegrationSchema, ...errorResponses },
       },
     }, async (request) => {
       const { state } = adminCallerOf(request);
-      return toProjectIntegration(integrationOf(state, request.params.integrationId));
+      return view(integrationOf(state, request.params.integrationId));
+    });
+
+    app.patch('/integrations/:integrationId', {
+      schema: {
+        tags: ['Admin: integrations'],
+        summary: 'Change an integration: name, portal text, activity, OAuth client, scopes, custom provider definition, or (built-ins) endpoint overrides; null removes a field',
+        params: IntegrationParams,
+        body: UpdateIntegrationBody,
+        response: { 200: IntegrationSchema, ...errorResponses },
+      },
+    }, async (request) => {
+      const { state } = adminCallerOf(request);
+      const integration = integrationOf(state, request.params.integrationId);
+      return view(await updateIntegration(ctx, state.project.id, integration.id, request.body, adminActor(request)));
     });
   };
 }

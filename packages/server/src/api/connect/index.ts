@@ -4,6 +4,8 @@ import { connectAuthHooks } from './caller.ts';
 import { credentialsConnectRoutes } from './credentials.routes.ts';
 import { integrationsConnectRoutes } from './integrations.routes.ts';
 import { legacyProjectRoute, usersConnectRoutes } from './me.routes.ts';
+import { metadataConnectRoutes } from './metadata.routes.ts';
+import { buildOAuthRoute, oauthSessionRoutes } from './oauth.routes.ts';
 import { workflowsConnectRoutes } from './workflows.routes.ts';
 
 /** The Connect API (Paragon wire, User Token): one auth scope, one pair of hooks. */
@@ -19,8 +21,11 @@ export function connectApi(ctx: AppContext) {
     const sdk = { prefix: '/projects/:projectId/sdk' };
     await scope.register(usersConnectRoutes(ctx), sdk);
     await scope.register(integrationsConnectRoutes(ctx), sdk);
+    await scope.register(metadataConnectRoutes(), sdk);
     await scope.register(workflowsConnectRoutes(ctx), sdk);
     await scope.register(credentialsConnectRoutes(ctx), sdk);
+    await scope.register(oauthSessionRoutes(ctx), sdk);
+    await scope.register(buildOAuthRoute(ctx), { prefix: '/v2/projects/:projectId/sdk' });
     await scope.register(legacyProjectRoute(ctx), { prefix: '/sdk/projects/:projectId' });
   };
 }

@@ -1,5 +1,6 @@
 import { openMigratedStore, loadEncryptionKeys } from '../../boot/runtime.ts';
 import { resealCredentialSecrets } from '../../domain/connections/index.ts';
+import { resealClientSecrets } from '../../domain/integrations/index.ts';
 import type { AppStore } from '../../domain/database.ts';
 import { forgetEncryptionKey, listEncryptionKeys, retireKeysOtherThanCurrent } from '../../domain/secrets/index.ts';
 import { ConfigError, loadProcessConfig } from '../../platform/config.ts';
@@ -34,7 +35,14 @@ export async function secrets(args: string[]): Promise<void> {
   if (sub === 'reseal') {
     const values = parse(rest, {});
     await withKeys(values, async (store, box) => {
-      const report = await resealCredentialSecrets(store.db, box);
+      const credentials = await resealCredentialSecrets(store.db, box);
+      const clientSecrets = await resealClientSecrets(store.db, box);
+      const report = {
+        scanned: credentials.scanned + clientSecrets.scanned,
+        resealed: credentials.resealed + clientSecrets.resealed,
+        skipped: credentials.skipped + clientSecrets.skipped,
+        unreadable: [...credentials.unreadable, ...clientSecrets.unreadable],
+      };
       const retired = report.unreadable.length === 0 ? await retireKeysOtherThanCurrent(store.db, box) : [];
       if (values.json) {
         process.stdout.write(`${JSON.stringify({ ...report, currentKey: box.currentFingerprint, retiredKeys: retired })}\n`);
@@ -42,7 +50,7 @@ export async function secrets(args: string[]): Promise<void> {
         process.stdout.write(`Scanned ${report.scanned} secrets; re-sealed ${report.resealed} with key ${box.currentVersion}` +
           `${report.skipped ? `; ${report.skipped} changed meanwhile and were left as written` : ''}.\n`);
         if (report.unreadable.length > 0) {
-          process.stdout.write(`${report.unreadable.length} secrets open with none of the configured keys (credentials ${report.unreadable.slice(0, 5).join(', ')}${report.unreadable.length > 5 ? ', …' : ''}); no key was retired.\n`);
+          process.stdout.write(`${report.unreadable.length} secrets open with none of the configured keys (credentials or integrations ${report.unreadable.slice(0, 5).join(', ')}${report.unreadable.length > 5 ? ', …' : ''}); no key was retired.\n`);
         }
         process.stdout.write('Encryption keys recorded in the database:\n');
         await printKeys(store, box);

@@ -70,6 +70,29 @@ export async function replaceSecrets(db: Db, id: string, expected: string, seale
   return Number(result.numUpdatedRows);
 }
 
+/** A credential of the user for the integration, locked until the transaction ends (PostgreSQL), with its sealed secrets. */
+export function findCredentialForUpdate(trx: Db, dialect: DialectName, userId: string, integrationId: string, credentialId: string) {
+  const query = trx.selectFrom('credentials').select(['id', 'status', 'secrets', 'provider_data'])
+    .where('id', '=', credentialId).where('user_id', '=', userId).where('integration_id', '=', integrationId);
+  return lockForUpdate(dialect, query).executeTakeFirst();
+}
+
+export interface AccountChange {
+  status: CredentialTable['status'];
+  secrets: string;
+  provider_id: string | null;
+  provider_data: string;
+  expires_at: string | null;
+  refreshed_at: string | null;
+  refresh_failure_count: number;
+  updated_at: string;
+}
+
+/** Replaces the connected account of a credential, keeping its id, configurations and workflow states. */
+export function replaceAccount(db: Db, credentialId: string, change: AccountChange) {
+  return db.updateTable('credentials').set(change).where('id', '=', credentialId).execute();
+}
+
 /** The integrations the user has at least one credential of. */
 export async function connectedIntegrationIds(db: Db, userId: string): Promise<string[]> {
   const rows = await db.selectFrom('credentials').select('integration_id').distinct().where('user_id', '=', userId).execute();

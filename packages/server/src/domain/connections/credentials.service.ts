@@ -15,9 +15,18 @@ import type { IntegrationAccount } from './integration-account.schema.ts';
 import * as repo from './credentials.repository.ts';
 import { sealCredentialSecrets, secretsBinding } from './secrets-at-rest.ts';
 
+/** What a credential keeps sealed (`credentials.secrets`). */
 export interface CredentialSecrets {
-  accessToken: string;
-  refreshToken?: string;
+  accessToken?: string | undefined;
+  refreshToken?: string | undefined;
+  tokenType?: string | undefined;
+  /** The scopes the provider granted. */
+  scope?: string | undefined;
+  idToken?: string | undefined;
+  /** Other fields of the token answer (instance_url, team …). */
+  extra?: JsonObject | undefined;
+  /** Values of the integration's inputs: an API key, post-OAuth inputs. */
+  inputs?: Record<string, string> | undefined;
 }
 
 export interface NewCredential {
@@ -63,7 +72,8 @@ export async function importCredential(
   return readBack(ctx.store.db, user, credentialId);
 }
 
-async function insertCredential(trx: Transaction<Database>, ctx: AppContext, state: ProjectState, user: ConnectedUser, input: NewCredential, actor: Actor): Promise<string> {
+/** Stores a credential (and its default configuration, `defaultEnabled` workflows on) inside the caller's transaction; its id. */
+export async function insertCredential(trx: Transaction<Database>, ctx: AppContext, state: ProjectState, user: ConnectedUser, input: NewCredential, actor: Actor): Promise<string> {
   const now = nowIso();
   const credentialId = newId();
   const configId = newId();
@@ -100,7 +110,7 @@ async function insertCredential(trx: Transaction<Database>, ctx: AppContext, sta
   return credentialId;
 }
 
-async function readBack(db: Db, user: ConnectedUser, credentialId: string): Promise<Credential> {
+export async function readBack(db: Db, user: ConnectedUser, credentialId: string): Promise<Credential> {
   const created = (await userCredentials(db, user)).find((c) => c.id === credentialId);
   if (!created) throw new Error(`Credential ${credentialId} vanished right after it was created`);
   return created;
@@ -259,7 +269,7 @@ export async function integrationAccount(
   };
   if (options.includeAccountAuth) {
     const secrets = await readSecrets(ctx, credential.id);
-    account.accountAuth = secrets ? { OAUTH_ACCESS_TOKEN: secrets.accessToken } : {};
+    account.accountAuth = secrets?.accessToken ? { OAUTH_ACCESS_TOKEN: secrets.accessToken } : {};
   }
   return account;
 }

@@ -9,6 +9,11 @@ export {
   createCredential, findCredential, importCredential, integrationAccount, integrationOf, readSecrets, selectConfiguration, selectCredential,
   uninstallIntegration, updateUserSettings, userCredentials,
 } from './credentials.service.ts';
+export type { CredentialSecrets } from './credentials.service.ts';
+export { checkInputs } from './connect-inputs.ts';
+export { completeSetup, installTarget, installWithInputs, oauthIntegration, parseInstallOptions } from './install.service.ts';
+export type { InstallOptions, InstallTarget } from './install.service.ts';
+export * from './oauth/index.ts';
 export { IntegrationAccount } from './integration-account.schema.ts';
 export { newestSealedCredential, resealCredentialSecrets, secretsBinding } from './secrets-at-rest.ts';
 export type { ResealReport } from './secrets-at-rest.ts';

@@ -1,35 +1,71 @@
-/** Built-in integration types a project can add by name. OAuth endpoints arrive with the install flow. */
-export interface CatalogEntry {
-  type: string;
-  name: string;
-  brandColor: string;
+import type { Provider } from './providers/provider.schema.ts';
+import { airtable } from './providers/airtable.ts';
+import { asana } from './providers/asana.ts';
+import { box } from './providers/box.ts';
+import { confluence } from './providers/confluence.ts';
+import { dropbox } from './providers/dropbox.ts';
+import { github } from './providers/github.ts';
+import { gmail } from './providers/gmail.ts';
+import { googlecalendar } from './providers/googlecalendar.ts';
+import { googledrive } from './providers/googledrive.ts';
+import { googlesheets } from './providers/googlesheets.ts';
+import { hubspot } from './providers/hubspot.ts';
+import { intercom } from './providers/intercom.ts';
+import { jira } from './providers/jira.ts';
+import { linear } from './providers/linear.ts';
+import { mailchimp } from './providers/mailchimp.ts';
+import { microsoftTeams } from './providers/microsoftTeams.ts';
+import { notion } from './providers/notion.ts';
+import { onedrive } from './providers/onedrive.ts';
+import { outlook } from './providers/outlook.ts';
+import { pipedrive } from './providers/pipedrive.ts';
+import { quickbooks } from './providers/quickbooks.ts';
+import { salesforce } from './providers/salesforce.ts';
+import { shopify } from './providers/shopify.ts';
+import { slack } from './providers/slack.ts';
+import { stripe } from './providers/stripe.ts';
+import { zendesk } from './providers/zendesk.ts';
+import { zoom } from './providers/zoom.ts';
+
+/**
+ * The built-in integration types a project can add by name: one file per provider in
+ * `providers/`, each validated when it loads. To add one, see docs/api.md ("Provider catalog").
+ */
+const PROVIDERS: readonly Readonly<Provider>[] = Object.freeze([
+  salesforce, hubspot, slack,
+  gmail, googledrive, googlecalendar, googlesheets,
+  outlook, microsoftTeams, onedrive,
+  github, notion, jira, confluence, zendesk, intercom, pipedrive, shopify, quickbooks,
+  airtable, asana, linear, dropbox, box, zoom,
+  stripe, mailchimp,
+]);
+
+const BY_TYPE = new Map(PROVIDERS.map((provider) => [provider.type, provider]));
+if (BY_TYPE.size !== PROVIDERS.length) throw new Error('Two providers in catalog.ts share a type; types are wire ids and must be unique.');
+
+/** The provider of a built-in type (`salesforce`), or undefined for custom and unknown types. */
+export function findProvider(type: string): Readonly<Provider> | undefined {
+  return BY_TYPE.get(type);
 }
 
-export const CATALOG: readonly CatalogEntry[] = [
-  { type: 'salesforce', name: 'Salesforce', brandColor: '#009EDB' },
-  { type: 'hubspot', name: 'HubSpot', brandColor: '#FF7A59' },
-  { type: 'slack', name: 'Slack', brandColor: '#4A154B' },
-  { type: 'googledrive', name: 'Google Drive', brandColor: '#1FA463' },
-  { type: 'googlecalendar', name: 'Google Calendar', brandColor: '#4285F4' },
-  { type: 'gmail', name: 'Gmail', brandColor: '#EA4335' },
-  { type: 'notion', name: 'Notion', brandColor: '#000000' },
-  { type: 'jira', name: 'Jira', brandColor: '#0052CC' },
-  { type: 'zendesk', name: 'Zendesk', brandColor: '#03363D' },
-  { type: 'intercom', name: 'Intercom', brandColor: '#1F8DED' },
-  { type: 'shopify', name: 'Shopify', brandColor: '#96BF48' },
-  { type: 'quickbooks', name: 'QuickBooks', brandColor: '#2CA01C' },
-  { type: 'pipedrive', name: 'Pipedrive', brandColor: '#1A1A1A' },
-  { type: 'asana', name: 'Asana', brandColor: '#F06A6A' },
-  { type: 'github', name: 'GitHub', brandColor: '#24292F' },
-  { type: 'dropbox', name: 'Dropbox', brandColor: '#0061FF' },
-  { type: 'microsoftTeams', name: 'Microsoft Teams', brandColor: '#6264A7' },
-  { type: 'outlook', name: 'Outlook', brandColor: '#0078D4' },
-];
+/** Every built-in provider, in catalog order. */
+export function listProviders(): readonly Readonly<Provider>[] {
+  return PROVIDERS;
+}
 
-const BY_TYPE = new Map(CATALOG.map((entry) => [entry.type, entry]));
+/**
+ * Where the official SDK looks for icons when it is not configured otherwise (its default
+ * `CDN_PUBLIC_URL`). Portico ships no logos: icons are the SDK's CDN convention, a path relative to
+ * whatever `CDN_PUBLIC_URL` the SDK is given.
+ */
+export const SDK_DEFAULT_CDN_URL = 'https://cdn.useparagon.com/latest/dashboard/public';
 
-export function findCatalogEntry(type: string): CatalogEntry | undefined {
-  return BY_TYPE.get(type);
+/** The SDK's placeholder for custom integrations without an icon. */
+const CUSTOM_ICON_PATH = '/images/icons/byo-placeholder.svg';
+
+/** Absolute icon URL of a provider, or of a custom integration when `provider` is undefined. */
+export function iconUrl(provider: Readonly<Provider> | undefined, cdnUrl: string = SDK_DEFAULT_CDN_URL): string {
+  return `${cdnUrl}${provider?.icon ?? CUSTOM_ICON_PATH}`;
 }
 
 const CUSTOM_PREFIX = 'custom.';

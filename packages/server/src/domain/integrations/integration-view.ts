@@ -1,13 +1,16 @@
 import type { ProjectState } from '../projects/index.ts';
 import type { Workflow } from '../workflows/index.ts';
+import { catalogView, sdkInput } from './catalog-view.ts';
+import { apiKeyInputsOf } from './connection-method.ts';
 import type { ProjectIntegration } from './integration.schema.ts';
 import type { Integration } from './integrations.service.ts';
 import type { SdkIntegration } from './sdk-integration.schema.ts';
 
-/** One item of `GET /sdk/integrations`. */
+/** `IConnectIntegrationWithCredentialInfo` of the official SDK: one item of `GET /sdk/integrations`. */
 export function toSdkIntegration(state: ProjectState, integration: Integration, hasCredential: boolean): SdkIntegration {
   const workflows: readonly Workflow[] = state.workflowsByIntegration.get(integration.id) ?? [];
   const isCustom = integration.type.startsWith('custom.');
+  const catalog = catalogView(integration);
   const workflowMeta = Object.fromEntries(
     workflows.map((w, order) => [w.id, { id: w.id, inputs: [], infoText: w.name, defaultEnabled: w.defaultEnabled, order }]),
   );
@@ -20,12 +23,13 @@ export function toSdkIntegration(state: ProjectState, integration: Integration, 
     isActive: integration.isActive,
     customIntegrationId: isCustom ? integration.id : null,
     customIntegration: isCustom
-      ? { id: integration.id, name: integration.name, slug: integration.type, icon: null, inputFields: [], projectId: integration.projectId }
+      ? { id: integration.id, name: integration.name, slug: integration.type, icon: null, inputFields: apiKeyInputsOf(integration).map(sdkInput), projectId: integration.projectId }
       : null,
     resourceId: null,
-    authenticationType: 'oauth',
-    name: integration.name,
-    brandColor: integration.brandColor,
+    authenticationType: catalog.authenticationType,
+    name: catalog.name,
+    brandColor: catalog.brandColor,
+    icon: catalog.icon,
     configs: [
       {
         id: integration.configId,
@@ -46,23 +50,33 @@ export function toSdkIntegration(state: ProjectState, integration: Integration, 
     hasCredential,
     connectedUserLimitOnDevCred: false,
     connectedUserLimitReached: false,
-    needPreOauthInputs: false,
-    sdkIntegrationConfig: null,
+    needPreOauthInputs: catalog.needPreOauthInputs,
+    sdkIntegrationConfig: catalog.sdkIntegrationConfig,
     noPermissionWorkflows: [],
   };
 }
 
-/** An integration as the Admin API shows it (the portal configuration id stays internal). */
-export function toProjectIntegration(integration: Integration): ProjectIntegration {
-  return {
+/** An integration as the Admin API shows it: its configuration without the client secret, and the redirect URI to register. */
+export function toProjectIntegration(integration: Integration, redirectUri: string): ProjectIntegration {
+  const { config } = integration;
+  const view: ProjectIntegration = {
     id: integration.id,
     type: integration.type,
     name: integration.name,
     isActive: integration.isActive,
     brandColor: integration.brandColor,
     portalConfig: integration.portalConfig,
+    scheme: integration.scheme,
+    redirectUri,
+    hasClientSecret: integration.hasClientSecret,
     dateCreated: integration.dateCreated,
     dateUpdated: integration.dateUpdated,
     projectId: integration.projectId,
   };
+  if (config.clientId !== undefined) view.clientId = config.clientId;
+  if (config.scopes !== undefined) view.scopes = config.scopes;
+  if (config.overrides !== undefined) view.overrides = config.overrides;
+  if (config.auth !== undefined) view.auth = config.auth;
+  if (config.apiBaseUrl !== undefined) view.apiBaseUrl = config.apiBaseUrl;
+  return view;
 }

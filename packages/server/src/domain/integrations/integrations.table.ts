@@ -1,3 +1,5 @@
+import type { Generated } from 'kysely';
+
 export interface IntegrationTable {
   id: string;
   project_id: string;
@@ -10,6 +12,10 @@ export interface IntegrationTable {
   portal_config: string;
   /** 1 when users may connect it. */
   is_active: number;
+  /** JSON `IntegrationAuthConfig`: OAuth client id, scopes, provider definition or overrides; never a secret. */
+  auth_config: Generated<string>;
+  /** The OAuth client secret, sealed for this row and field (`integrations.client_secret`); null when none. */
+  client_secret: string | null;
   created_at: string;
   updated_at: string;
 }

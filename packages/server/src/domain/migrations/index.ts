@@ -6,6 +6,8 @@ import { eventsSequenceOrderMigration } from '../../platform/events/events-seque
 import { initialSchema } from './0001-initial.ts';
 import { keyLifecycle } from '../projects/migrations/0004-key-lifecycle.ts';
 import { encryptionKeys } from '../secrets/migrations/0005-encryption-keys.ts';
+import { integrationAuth } from '../integrations/migrations/0010-integration-auth.ts';
+import { oauthFlows } from '../connections/migrations/0011-oauth-flows.ts';
 
 /** Every migration, by the name it is recorded under; each file belongs to the room (or platform part) whose tables it makes. */
 export const MIGRATIONS: MigrationList = {
@@ -15,6 +17,8 @@ export const MIGRATIONS: MigrationList = {
   '0004_key_lifecycle': keyLifecycle,
   '0005_encryption_keys': encryptionKeys,
   '0006_events_sequence_order': eventsSequenceOrderMigration,
+  '0010_integration_auth': integrationAuth,
+  '0011_oauth_flows': oauthFlows,
 };
 
 /** Brings the schema of `store` up to date. */

@@ -34,3 +34,7 @@ export function updateUserMeta(db: Db, id: string, meta: string, at: string) {
 export function touchUser(db: Db, id: string, at: string) {
   return db.updateTable('connected_users').set({ last_active_at: at }).where('id', '=', id).execute();
 }
+
+export function findUserById(db: Db, id: string) {
+  return db.selectFrom('connected_users').selectAll().where('id', '=', id).executeTakeFirst();
+}

@@ -103,6 +103,12 @@ export async function ensureUserIn(ctx: ChangeDeps, trx: Transaction<Database>, 
   return toConnectedUser(row);
 }
 
+/** A user by Portico's own id (`personaId`), for work that recorded it earlier (an OAuth flow). */
+export async function findUserById(ctx: Pick<AppContext, 'store'>, id: string): Promise<ConnectedUser | undefined> {
+  const row = await repo.findUserById(ctx.store.db, id);
+  return row ? toConnectedUser(row) : undefined;
+}
+
 /** The user if they exist; never creates one (Admin API reads). */
 export async function findUser(ctx: AppContext, projectId: string, externalId: string): Promise<ConnectedUser | undefined> {
   const row = await repo.findUser(ctx.store.db, projectId, externalId);

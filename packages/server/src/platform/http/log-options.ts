@@ -8,8 +8,12 @@ export const LOG_REDACT = [
   'req.headers.cookie',
 ];
 
-/** Query parameters that carry credentials on some routes (the SDK's OAuth popup sends `userToken`), or that clients misuse for them (`Authorization`). */
-const SECRET_QUERY_PARAMS = /^(authorization|usertoken|token|access_token|refresh_token|id_token|code|client_secret|api_key|apikey|password)$/i;
+/**
+ * Query parameters that carry credentials on some routes (the SDK's OAuth popup sends `userToken`,
+ * the provider's redirect to `/oauth` a `code` and a one-time `state`), or that clients misuse for
+ * them (`Authorization`).
+ */
+const SECRET_QUERY_PARAMS = /^(authorization|usertoken|token|access_token|refresh_token|id_token|code|state|client_secret|api_key|apikey|password)$/i;
 
 /** The request URL with the values of credential-bearing query parameters replaced. */
 export function redactUrlForLog(url: string): string {

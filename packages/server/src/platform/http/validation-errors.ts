@@ -27,7 +27,15 @@ export function describeValidation(errors: readonly FastifySchemaValidationError
   for (const error of errors) {
     if (absorbed.has(error)) continue;
     const allowed = error.keyword === 'enum' ? (error.params as { allowedValues?: unknown[] }).allowedValues : undefined;
-    problems.push(allowed ? enumProblem(error, context, allowed) : { in: context, path: error.instancePath || '/', message: error.message });
+    if (allowed) {
+      problems.push(enumProblem(error, context, allowed));
+    } else if (error.keyword === 'additionalProperties') {
+      // Name the unexpected field itself, so a typo points at where it is.
+      const field = String((error.params as { additionalProperty?: unknown }).additionalProperty);
+      problems.push({ in: context, path: `${error.instancePath}/${field}`, message: 'is not a known field' });
+    } else {
+      problems.push({ in: context, path: error.instancePath || '/', message: error.message });
+    }
   }
   return problems;
 }
