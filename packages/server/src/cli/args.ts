@@ -4,6 +4,9 @@ import type { ConfigOverrides } from '../platform/config.ts';
 /** A mistake in how a command was called: printed with the usage, exit code 2. */
 export class UsageError extends Error {}
 
+/** A command that could not do its work for a reason the operator can fix: one line, exit code 1. */
+export class CommandFailed extends Error {}
+
 export const COMMON = {
   data: { type: 'string' },
   json: { type: 'boolean' },
