@@ -4,5 +4,5 @@ export type { Plan } from './plans.ts';
 export { ProjectCache } from './project-cache.ts';
 export type { ProjectState } from './project-cache.ts';
 export { findActiveApiKeyByHash } from './projects.repository.ts';
-export { createProject, getProject, listProjects, listSigningKeys, rotateSigningKey } from './projects.service.ts';
+export { createProject, getProject, listProjects, listSigningKeys, projectsTrustingKey, rotateSigningKey } from './projects.service.ts';
 export type { CreatedProject } from './projects.service.ts';

@@ -35,6 +35,16 @@ export function listActiveSigningKeys(db: Db, projectId: string) {
     .execute();
 }
 
+/** Projects verifying tokens with this public key (SPKI PEM, as stored). */
+export function findProjectsWithActiveSigningKey(db: Db, publicKeyPem: string) {
+  return db
+    .selectFrom('signing_keys')
+    .select('project_id')
+    .where('public_key_pem', '=', publicKeyPem)
+    .where('revoked_at', 'is', null)
+    .execute();
+}
+
 export function listSigningKeys(db: Db, projectId: string) {
   return db
     .selectFrom('signing_keys')

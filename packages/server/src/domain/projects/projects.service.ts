@@ -84,6 +84,12 @@ export async function listSigningKeys(store: Store, projectId: string) {
   return rows.map((row) => ({ id: row.id, active: row.revoked_at === null, dateCreated: row.created_at, dateRevoked: row.revoked_at }));
 }
 
+/** Ids of the projects that accept tokens signed by the private half of `publicKey`. */
+export async function projectsTrustingKey(store: Store, publicKey: KeyObject): Promise<string[]> {
+  const pem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
+  return (await repo.findProjectsWithActiveSigningKey(store.db, pem)).map((row) => row.project_id);
+}
+
 export async function getProject(store: Store, projectId: string): Promise<Project | undefined> {
   const row = await repo.findProject(store.db, projectId);
   return row ? toProject(row) : undefined;
