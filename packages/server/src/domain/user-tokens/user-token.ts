@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import { errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
+import type { JWTPayload } from 'jose';
 import { AppError } from '../../platform/errors.ts';
 import { isSafeText } from '../../platform/json/json-guard.ts';
 import type { ProjectState } from '../projects/index.ts';
@@ -49,8 +49,12 @@ export class UserTokenVerifier {
     return verified;
   }
 
-  /** What the fast path leaves open, decided by jose with its precise errors. */
+  /**
+   * What the fast path leaves open, decided by jose with its precise errors. jose is loaded on the
+   * first such token: most tokens never need it, and `serve` starts faster without it.
+   */
   private async verifyWithJose(state: ProjectState, token: string): Promise<{ payload: JWTPayload; keyId: string }> {
+    const { errors: joseErrors, jwtVerify } = await import('jose');
     for (const signingKey of state.signingKeys) {
       try {
         const { payload } = await jwtVerify(token, signingKey.key, {
@@ -61,7 +65,7 @@ export class UserTokenVerifier {
         return { payload, keyId: signingKey.id };
       } catch (error) {
         if (error instanceof joseErrors.JWSSignatureVerificationFailed) continue;
-        throw toAppError(error);
+        throw toAppError(error, joseErrors);
       }
     }
     throw AppError.from('TOKEN_SIGNATURE_INVALID');
@@ -108,7 +112,7 @@ function checkClaims(payload: JWTPayload, projectId: string, now: number, skew: 
   return { sub, exp: exp as number, keyId };
 }
 
-function toAppError(error: unknown): AppError {
+function toAppError(error: unknown, joseErrors: typeof import('jose').errors): AppError {
   if (error instanceof joseErrors.JWTExpired) return AppError.from('TOKEN_EXPIRED');
   if (error instanceof joseErrors.JWTClaimValidationFailed) {
     const meta = { claim: error.claim };
