@@ -1,7 +1,7 @@
 /**
- * `npm run bench:boot -- [--store sqlite|postgres] [--runs N] [--idle S] [--bin FILE]`: how long
- * `portico serve` takes from process start to its "Portico is running at" line, and its resident
- * memory once idle. See docs/performance.md ("Start-up and idle memory").
+ * `npm run bench:boot -- [--store sqlite|postgres] [--runs N] [--idle S] [--settle S] [--bin FILE]`:
+ * how long `portico serve` takes from process start to its "Portico is running at" line, and its
+ * resident memory once idle. See docs/performance.md ("Start-up and idle memory").
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -20,6 +20,7 @@ const USAGE = `npm run bench:boot -- [options]
   --store sqlite|postgres   store to boot on (default sqlite)
   --runs N                  restarts measured after the first boot, which also migrates (default 5)
   --idle S                  seconds to wait after the "running" line before reading RSS (default 2)
+  --settle S                one more boot left idle S seconds, for RSS once V8 has shrunk its heap (default 30; 0: none)
   --bin FILE                the portico executable to measure (default this checkout's bin/portico.js)
 
 Environment: PORTICO_BENCH_PG_URL (default postgres://postgres@127.0.0.1:5432/postgres).`;
@@ -75,7 +76,14 @@ const median = (values: number[]) => {
 async function main(): Promise<number> {
   const { values } = parseArgs({
     args: process.argv.slice(2),
-    options: { store: { type: 'string' }, runs: { type: 'string' }, idle: { type: 'string' }, bin: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      store: { type: 'string' },
+      runs: { type: 'string' },
+      idle: { type: 'string' },
+      settle: { type: 'string' },
+      bin: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
   });
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
@@ -84,7 +92,8 @@ async function main(): Promise<number> {
   const store = (values.store ?? 'sqlite') as StoreKind;
   const runs = Number(values.runs ?? 5);
   const idle = Number(values.idle ?? 2);
-  if (!['sqlite', 'postgres'].includes(store) || !Number.isInteger(runs) || runs < 1 || !(idle >= 0)) {
+  const settle = Number(values.settle ?? 30);
+  if (!['sqlite', 'postgres'].includes(store) || !Number.isInteger(runs) || runs < 1 || !(idle >= 0) || !(settle >= 0)) {
     process.stderr.write(`bench:boot: bad arguments\n\n${USAGE}\n`);
     return 2;
   }
@@ -103,8 +112,12 @@ async function main(): Promise<number> {
     process.stdout.write(
       `first boot (creates and migrates the store): ${first.bootMs} ms, idle RSS ${first.idleRssMb} MB\n` +
         `restarts (${runs}): boot median ${median(boots)} ms (min ${Math.min(...boots)}, max ${Math.max(...boots)}), ` +
-        `idle RSS median ${median(rss)} MB (min ${Math.min(...rss)}, max ${Math.max(...rss)})\n`,
+        `idle RSS median ${median(rss)} MB (min ${Math.min(...rss)}, max ${Math.max(...rss)}) after ${idle} s\n`,
     );
+    if (settle > 0) {
+      const settled = await bootOnce(bin, database.dataDir, database.databaseUrl, encryptionKeys, settle);
+      process.stdout.write(`settled: idle RSS ${settled.idleRssMb} MB after ${settle} s\n`);
+    }
     return 0;
   } finally {
     await database.drop();
