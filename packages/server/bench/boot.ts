@@ -22,6 +22,7 @@ const USAGE = `npm run bench:boot -- [options]
   --idle S                  seconds to wait after the "running" line before reading RSS (default 2)
   --settle S                one more boot left idle S seconds, for RSS once V8 has shrunk its heap (default 30; 0: none)
   --bin FILE                the portico executable to measure (default this checkout's bin/portico.js)
+  --node-arg ARG            a node option for the server, e.g. --node-arg=--max-semi-space-size=4 (repeatable)
 
 Environment: PORTICO_BENCH_PG_URL (default postgres://postgres@127.0.0.1:5432/postgres).`;
 
@@ -37,13 +38,13 @@ function rssMb(pid: number): number {
   return Math.round((Number(match?.[1] ?? 0) / 1024) * 10) / 10;
 }
 
-async function bootOnce(bin: string, dataDir: string, databaseUrl: string | undefined, encryptionKeys: string, idleSeconds: number): Promise<Boot> {
+async function bootOnce(nodeArgs: readonly string[], bin: string, dataDir: string, databaseUrl: string | undefined, encryptionKeys: string, idleSeconds: number): Promise<Boot> {
   const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'warn', PORTICO_ENCRYPTION_KEYS: encryptionKeys };
   delete env.DATABASE_URL;
   delete env.NODE_OPTIONS;
   if (databaseUrl) env.DATABASE_URL = databaseUrl;
   const started = performance.now();
-  const child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--host', '127.0.0.1', '--data', dataDir], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...nodeArgs, bin, 'serve', '--port', '0', '--host', '127.0.0.1', '--data', dataDir], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   try {
     const bootMs = await new Promise<number>((resolve, reject) => {
@@ -82,6 +83,7 @@ async function main(): Promise<number> {
       idle: { type: 'string' },
       settle: { type: 'string' },
       bin: { type: 'string' },
+      'node-arg': { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -98,15 +100,16 @@ async function main(): Promise<number> {
     return 2;
   }
   const bin = path.resolve(values.bin ?? path.join(SERVER_DIR, 'bin/portico.js'));
+  const nodeArgs = values['node-arg'] ?? [];
   const machine = describeMachine();
-  process.stderr.write(`boot benchmark: ${store}, ${bin}; ${machine.cpus} CPUs, node ${machine.node}, load ${machine.loadAverage}\n`);
+  process.stderr.write(`boot benchmark: ${store}, ${[...nodeArgs, bin].join(' ')}; ${machine.cpus} CPUs, node ${machine.node}, load ${machine.loadAverage}\n`);
 
   const database = await createBenchDatabase(store, process.env.PORTICO_BENCH_PG_URL || 'postgres://postgres@127.0.0.1:5432/postgres');
   const encryptionKeys = SecretBox.generateKeySpec();
   try {
-    const first = await bootOnce(bin, database.dataDir, database.databaseUrl, encryptionKeys, idle);
+    const first = await bootOnce(nodeArgs, bin, database.dataDir, database.databaseUrl, encryptionKeys, idle);
     const restarts: Boot[] = [];
-    for (let i = 0; i < runs; i++) restarts.push(await bootOnce(bin, database.dataDir, database.databaseUrl, encryptionKeys, idle));
+    for (let i = 0; i < runs; i++) restarts.push(await bootOnce(nodeArgs, bin, database.dataDir, database.databaseUrl, encryptionKeys, idle));
     const boots = restarts.map((r) => r.bootMs);
     const rss = restarts.map((r) => r.idleRssMb);
     process.stdout.write(
@@ -115,7 +118,7 @@ async function main(): Promise<number> {
         `idle RSS median ${median(rss)} MB (min ${Math.min(...rss)}, max ${Math.max(...rss)}) after ${idle} s\n`,
     );
     if (settle > 0) {
-      const settled = await bootOnce(bin, database.dataDir, database.databaseUrl, encryptionKeys, settle);
+      const settled = await bootOnce(nodeArgs, bin, database.dataDir, database.databaseUrl, encryptionKeys, settle);
       process.stdout.write(`settled: idle RSS ${settled.idleRssMb} MB after ${settle} s\n`);
     }
     return 0;
