@@ -1,8 +1,12 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources through tsx's loader, so there is no build step to forget.
-import { register } from 'tsx/esm/api';
+// Runs the compiled server in dist/ (built by `npm ci`, or `npm run build` after changing src/).
+import { buildProblem } from '../scripts/build-state.js';
 
-register();
-const { main } = await import('../src/cli/main.ts');
+const problem = buildProblem();
+if (problem) {
+  process.stderr.write(`portico: ${problem}; run npm run build\n`);
+  process.exit(1);
+}
+const { main } = await import('../dist/cli/main.js');
 const code = await main(process.argv.slice(2));
 if (code !== 0 || !process.argv.includes('serve')) process.exitCode = code;

@@ -5,6 +5,7 @@ export default defineConfig({
   test: {
     root: new URL('..', import.meta.url).pathname,
     include: ['soak/**/*.soak.ts'],
+    globalSetup: ['test/support/global-build.ts'],
     testTimeout: 600_000,
     hookTimeout: 120_000,
     pool: 'forks',

@@ -6,18 +6,14 @@ import type { IConnectSDK } from '@useparagon/connect';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { STORES, seedSalesforce, startPortico, type Portico } from './harness.ts';
+import { requireChromium } from './support/chromium.ts';
 
 /**
  * End to end: the official `@useparagon/connect` 2.4.0 bundle, in headless Chromium, talking to a
  * listening Portico from another origin (so every call also goes through CORS).
  */
 
-const CHROMIUM = '/usr/bin/chromium';
-const haveChromium = fs.existsSync(CHROMIUM);
-if (!haveChromium) {
-  if (process.env.CI) throw new Error(`${CHROMIUM} is missing; CI must run the SDK browser suite (apt-get install -y chromium).`);
-  console.warn(`\n!!! ${CHROMIUM} not found: SKIPPING the SDK browser suite. Install it with: apt-get install -y chromium !!!\n`);
-}
+const CHROMIUM = requireChromium('The official SDK browser suite');
 
 const SDK_BUNDLE = createRequire(import.meta.url).resolve('@useparagon/connect');
 
@@ -57,7 +53,7 @@ interface SdkUser {
   integrations?: Record<string, { enabled: boolean; credentialId?: string; allCredentials: Array<{ id: string; status: string }>; [key: string]: unknown }>;
 }
 
-describe.skipIf(!haveChromium).each(STORES)('official Connect SDK in Chromium (%s)', (kind) => {
+describe.skipIf(!CHROMIUM).each(STORES)('official Connect SDK in Chromium (%s)', (kind) => {
   let portico: Portico;
   let porticoUrl: string;
   let pageServer: http.Server;
@@ -74,7 +70,7 @@ describe.skipIf(!haveChromium).each(STORES)('official Connect SDK in Chromium (%
     pageServer = await startPageServer();
     pageUrl = `http://127.0.0.1:${(pageServer.address() as AddressInfo).port}/`;
     browser = await chromium.launch({
-      executablePath: CHROMIUM,
+      executablePath: CHROMIUM!,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     });
     seed = await seedSalesforce(portico, 'ada');

@@ -3,6 +3,11 @@ import type { AppContext } from '../domain/context.ts';
 import { buildApp } from './app.ts';
 import { serverLogOptions } from '../platform/http/log-options.ts';
 
+/** The port cannot be had: another process holds it, or binding needs privileges. */
+export class ListenError extends Error {
+  override name = 'ListenError';
+}
+
 export interface RunningServer {
   app: FastifyInstance;
   url: string;
@@ -12,7 +17,13 @@ export interface RunningServer {
 /** Listens, and on SIGINT/SIGTERM stops taking requests, drains in-flight ones and running jobs, and closes the store. */
 export async function startServer(ctx: AppContext): Promise<RunningServer> {
   const app = await buildApp(ctx, { logger: serverLogOptions(ctx.config) });
-  const address = await app.listen({ port: ctx.config.port, host: ctx.config.host });
+  let address: string;
+  try {
+    address = await app.listen({ port: ctx.config.port, host: ctx.config.host });
+  } catch (error) {
+    await app.close();
+    throw listenError(error, ctx.config.port, ctx.config.host) ?? error;
+  }
   const url = address.replace('[::1]', 'localhost');
   let closing: Promise<void> | undefined;
   const close = () => {
@@ -36,4 +47,12 @@ export async function startServer(ctx: AppContext): Promise<RunningServer> {
     });
   }
   return { app, url, close };
+}
+
+function listenError(error: unknown, port: number, host: string): ListenError | undefined {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'EADDRINUSE') return new ListenError(`port ${port} on ${host} is in use; stop the other process or pass --port`);
+  if (code === 'EACCES') return new ListenError(`not allowed to listen on port ${port} on ${host}; use a port above 1023 or pass --port`);
+  if (code === 'EADDRNOTAVAIL') return new ListenError(`${host} is not an address of this machine; pass --host 127.0.0.1 or 0.0.0.0`);
+  return undefined;
 }

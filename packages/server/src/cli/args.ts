@@ -4,14 +4,14 @@ import type { ConfigOverrides } from '../platform/config.ts';
 /** A mistake in how a command was called: printed with the usage, exit code 2. */
 export class UsageError extends Error {}
 
+/** A command that could not do its work for a reason the operator can fix: one line, exit code 1. */
+export class CommandFailed extends Error {}
+
 export const COMMON = {
   data: { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
-
-/** A command that ran and found a problem: its message is printed and the exit code is 1. */
-export class CommandFailed extends Error {}
 
 export function parse(args: string[], options: NonNullable<ParseArgsConfig['options']>) {
   return parseWithPositionals(args, options, 0).values;

@@ -5,6 +5,7 @@ import { systemActor } from '../domain/events.ts';
 import { createIntegration } from '../domain/integrations/index.ts';
 import { createProject, getProject } from '../domain/projects/index.ts';
 import { createWorkflow } from '../domain/workflows/index.ts';
+import { CommandFailed } from './args.ts';
 
 export interface DemoProject {
   projectId: string;
@@ -14,6 +15,7 @@ export interface DemoProject {
 }
 
 const DEMO_FILE = 'demo-project.json';
+export const DEMO_KEY_FILE = 'demo-private-key.pem';
 
 /** Integrations and workflows a new demo project starts with, so `/sdk/me` has something to show. */
 const DEMO_SETUP = [
@@ -22,17 +24,47 @@ const DEMO_SETUP = [
   { type: 'hubspot', workflows: [{ name: 'Sync companies', defaultEnabled: true }] },
 ] as const;
 
+/** What the demo file holds: the demo project's keys, and the store the project lives in. */
+interface DemoFile {
+  projectId: string;
+  apiKey: string;
+  privateKeyPath: string;
+  /** `<dialect> <location>` of the store; absent in files written before it was recorded. */
+  store?: string;
+}
+
+const storeName = (ctx: AppContext) => `${ctx.store.dialect} ${ctx.store.location}`;
+
+/** The demo file of a data directory, if there is one. */
+export function readDemoFile(dataDir: string): DemoFile | undefined {
+  const file = path.join(dataDir, DEMO_FILE);
+  if (!fs.existsSync(file)) return undefined;
+  return JSON.parse(fs.readFileSync(file, 'utf8')) as DemoFile;
+}
+
 /**
  * The demo project of `npm start`: created on first run; its private key and API key are kept in
  * the data directory (0600) so a developer can mint tokens and call the Admin API at once.
+ * The files are the only copy of those keys and belong to one store: a data directory whose demo
+ * project lives in another store is refused rather than overwritten.
  */
 export async function ensureDemoProject(ctx: AppContext): Promise<DemoProject> {
   const dir = ctx.config.dataDir;
   const file = path.join(dir, DEMO_FILE);
-  if (fs.existsSync(file)) {
-    const saved = JSON.parse(fs.readFileSync(file, 'utf8')) as Omit<DemoProject, 'created'>;
-    if (await getProject(ctx.store, saved.projectId)) return { ...saved, created: false };
+  const saved = readDemoFile(dir);
+  if (saved && (await getProject(ctx.store, saved.projectId))) {
+    // Also when the recorded location differs (a moved data directory): the project is here.
+    if (saved.store !== storeName(ctx)) writeDemoFile(file, { ...saved, store: storeName(ctx) });
+    return { projectId: saved.projectId, apiKey: saved.apiKey, privateKeyPath: saved.privateKeyPath, created: false };
   }
+  if (saved && saved.store !== storeName(ctx)) {
+    const shown = path.relative(process.cwd(), file) || file;
+    throw new CommandFailed(
+      `${shown} holds the demo project of ${saved.store ? `another store (${saved.store})` : 'another store'} and the only copy of its keys; ` +
+        `give ${ctx.store.dialect === 'postgres' ? 'this database' : 'this store'} a data directory of its own (--data DIR or PORTICO_DATA_DIR), or move the demo files away`,
+    );
+  }
+  // No demo file, or one whose project was deleted with the store it names: start afresh.
   const created = await createProject(ctx.store, { name: 'Demo', plan: 'enterprise' });
   for (const setup of DEMO_SETUP) {
     const integration = await createIntegration(ctx, created.projectId, { type: setup.type }, systemActor('demo'));
@@ -41,9 +73,13 @@ export async function ensureDemoProject(ctx: AppContext): Promise<DemoProject> {
     }
   }
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const privateKeyPath = path.join(dir, `demo-private-key.pem`);
+  const privateKeyPath = path.join(dir, DEMO_KEY_FILE);
   fs.writeFileSync(privateKeyPath, created.privateKeyPem, { mode: 0o600 });
   const demo = { projectId: created.projectId, apiKey: created.apiKey, privateKeyPath };
-  fs.writeFileSync(file, `${JSON.stringify(demo, null, 2)}\n`, { mode: 0o600 });
+  writeDemoFile(file, { ...demo, store: storeName(ctx) });
   return { ...demo, created: true };
+}
+
+function writeDemoFile(file: string, demo: DemoFile): void {
+  fs.writeFileSync(file, `${JSON.stringify(demo, null, 2)}\n`, { mode: 0o600 });
 }

@@ -1,19 +1,14 @@
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { AppError } from '../platform/errors.ts';
 import { ConfigError } from '../platform/config.ts';
 import { CommandFailed, UsageError } from './args.ts';
-import { jobs } from './commands/jobs.ts';
-import { worker } from './commands/worker.ts';
-import { bench } from './commands/bench.ts';
-import { keys } from './commands/keys.ts';
-import { migrate } from './commands/migrate.ts';
-import { project } from './commands/project.ts';
-import { secrets } from './commands/secrets.ts';
-import { serve } from './commands/serve.ts';
-import { token } from './commands/token.ts';
+import { COMMAND_HELP } from './help.ts';
 
 const USAGE = `portico — self-hosted Connected Users service
 
 Usage:
+  portico --version | help [COMMAND] | COMMAND --help
   portico serve [--port P] [--host H] [--data DIR] [--demo] [--no-worker]
   portico worker [--data DIR]                      (runs jobs, no HTTP listener)
   portico jobs list [--state queued|running|succeeded|dead] [--limit N] [--data DIR] [--json]
@@ -32,22 +27,58 @@ Usage:
 
 Environment: PORT, HOST, PORTICO_DATA_DIR, DATABASE_URL, PORTICO_ENCRYPTION_KEYS, LOG_LEVEL (docs/configuration.md).`;
 
-const COMMANDS: Record<string, (args: string[]) => Promise<void>> = { serve, worker, jobs, project, keys, secrets, token, migrate, bench };
+type Command = (args: string[]) => Promise<void>;
+
+/** Each command's module is loaded only when it runs: `portico serve` does not load what `token` needs. */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  serve: async () => (await import('./commands/serve.ts')).serve,
+  worker: async () => (await import('./commands/worker.ts')).worker,
+  jobs: async () => (await import('./commands/jobs.ts')).jobs,
+  project: async () => (await import('./commands/project.ts')).project,
+  keys: async () => (await import('./commands/keys.ts')).keys,
+  secrets: async () => (await import('./commands/secrets.ts')).secrets,
+  token: async () => (await import('./commands/token.ts')).token,
+  migrate: async () => (await import('./commands/migrate.ts')).migrate,
+  bench: async () => (await import('./commands/bench.ts')).bench,
+};
+
+const isHelp = (arg: string | undefined) => arg === 'help' || arg === '--help' || arg === '-h';
+
+/** The command's lines of the usage, then what it does. */
+function commandHelp(command: string): string {
+  const lines = USAGE.split('\n').filter((line) => line.startsWith(`  portico ${command} `) || line === `  portico ${command}`);
+  return `Usage:\n${lines.join('\n')}\n\n${COMMAND_HELP[command] ?? ''}`.trimEnd();
+}
+
+function version(): string {
+  const file = fileURLToPath(new URL('../../package.json', import.meta.url));
+  return (JSON.parse(fs.readFileSync(file, 'utf8')) as { version: string }).version;
+}
 
 export async function main(argv: string[]): Promise<number> {
-  const [command, ...args] = argv;
-  if (!command || command === 'help' || command === '--help' || command === '-h' || (command !== 'bench' && args.includes('--help'))) {
+  let [command, ...args] = argv;
+  if (command === '--version' || command === '-v') {
+    process.stdout.write(`${version()}\n`);
+    return 0;
+  }
+  if (!command || (isHelp(command) && args.length === 0)) {
     process.stdout.write(`${USAGE}\n`);
     return command ? 0 : 2;
   }
-  const run = COMMANDS[command];
+  if (command === 'help') [command, ...args] = [args[0]!, '--help'];
   try {
-    if (!run) throw new UsageError(`Unknown command "${command}".`);
-    await run(args);
+    const load = COMMANDS[command];
+    if (!load) throw new UsageError(`Unknown command "${command}".`);
+    // bench has options of its own and answers --help itself.
+    if (command !== 'bench' && args.some(isHelp)) {
+      process.stdout.write(`${commandHelp(command)}\n`);
+      return 0;
+    }
+    await (await load())(args);
     return 0;
   } catch (error) {
     if (error instanceof UsageError) {
-      process.stderr.write(`portico: ${error.message}\n\n${USAGE}\n`);
+      process.stderr.write(`portico: ${error.message}\n\n${COMMANDS[command] && command !== 'bench' ? commandHelp(command) : USAGE}\n`);
       return 2;
     }
     if (error instanceof ConfigError || error instanceof AppError || error instanceof CommandFailed) {

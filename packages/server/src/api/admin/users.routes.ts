@@ -1,6 +1,7 @@
 import type { Transaction } from 'kysely';
 import type { Database } from '../../domain/database.ts';
-import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
 import type { AppContext } from '../../domain/context.ts';
 import { AppError } from '../../platform/errors.ts';
 import { AnyObject, ProjectParams, SchemaRef, errorResponses } from '../../platform/http/schemas.ts';

@@ -1,4 +1,5 @@
-import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
 import type { AppContext } from '../../domain/context.ts';
 import { AnyObject, OpenObject, ProjectParams, SchemaRef, errorResponses } from '../../platform/http/schemas.ts';
 import { callerOf } from './caller.ts';

@@ -1,4 +1,5 @@
-import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
 import type { AppContext } from '../../domain/context.ts';
 import { AppError } from '../../platform/errors.ts';
 import { isPlainObject, type JsonObject } from '../../platform/json/json.ts';

@@ -1,16 +1,25 @@
 import { openRuntime } from '../../boot/runtime.ts';
-import { startServer } from '../../boot/server.ts';
+import { ListenError, startServer } from '../../boot/server.ts';
 import { loadProcessConfig } from '../../platform/config.ts';
-import { overrides, parse } from '../args.ts';
+import { CommandFailed, overrides, parse } from '../args.ts';
 import { ensureDemoProject } from '../demo.ts';
 
 export async function serve(args: string[]): Promise<void> {
   const values = parse(args, { port: { type: 'string' }, host: { type: 'string' }, demo: { type: 'boolean' }, 'no-worker': { type: 'boolean' } });
   const config = loadProcessConfig(overrides(values));
   const ctx = await openRuntime(config);
-  const demo = values.demo ? await ensureDemoProject(ctx) : undefined;
-  if (config.worker) await ctx.jobs.start();
-  const server = await startServer(ctx);
+  let demo;
+  let server;
+  try {
+    demo = values.demo ? await ensureDemoProject(ctx) : undefined;
+    if (config.worker) await ctx.jobs.start();
+    server = await startServer(ctx);
+  } catch (error) {
+    // Nothing may keep the process alive after a failed start (a PostgreSQL pool, job workers).
+    await ctx.jobs.stop();
+    await ctx.close();
+    throw error instanceof ListenError ? new CommandFailed(error.message) : error;
+  }
   const lines = [
     '',
     `Portico is running at ${server.url}`,

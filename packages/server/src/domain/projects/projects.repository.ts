@@ -52,6 +52,17 @@ export async function retireSigningKeys(db: Db, projectId: string, at: string, e
     .execute();
 }
 
+/** Projects verifying tokens with this public key (SPKI PEM, as stored). */
+/** Projects for which this public key verifies tokens now: the current key, or one still in its grace period. */
+export function findProjectsWithActiveSigningKey(db: Db, publicKeyPem: string, now: string) {
+  return db
+    .selectFrom('signing_keys')
+    .select('project_id')
+    .where('public_key_pem', '=', publicKeyPem)
+    .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
+    .execute();
+}
+
 export function listSigningKeys(db: Db, projectId: string) {
   return db
     .selectFrom('signing_keys')

@@ -1,3 +1,4 @@
+import type { KeyObject } from 'node:crypto';
 import type { AppStore as Store } from '../database.ts';
 import type { ChangeDeps } from '../context.ts';
 import type { Actor } from '../events.ts';
@@ -60,6 +61,12 @@ export async function setProjectPlan(deps: ChangeDeps, projectId: string, plan: 
   const project = await getProject(deps.store, projectId);
   if (!project) throw AppError.from('PROJECT_NOT_FOUND', `No project with id ${projectId}.`);
   return project;
+}
+
+/** Ids of the projects that accept tokens signed by the private half of `publicKey`. */
+export async function projectsTrustingKey(store: Store, publicKey: KeyObject): Promise<string[]> {
+  const pem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
+  return (await repo.findProjectsWithActiveSigningKey(store.db, pem, nowIso())).map((row) => row.project_id);
 }
 
 export async function getProject(store: Store, projectId: string): Promise<Project | undefined> {

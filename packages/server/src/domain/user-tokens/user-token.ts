@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import { errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
+import type { JWTPayload } from 'jose';
 import { AppError } from '../../platform/errors.ts';
 import { isSafeText } from '../../platform/json/json-guard.ts';
 import type { ProjectSigningKey, ProjectState } from '../projects/index.ts';
@@ -69,8 +69,12 @@ export class UserTokenVerifier {
     return verified;
   }
 
-  /** What the fast path leaves open, decided by jose with its precise errors. */
+  /**
+   * What the fast path leaves open, decided by jose with its precise errors. jose is loaded on the
+   * first such token: most tokens never need it, and `serve` starts faster without it.
+   */
   private async verifyWithJose(keys: readonly ProjectSigningKey[], token: string): Promise<{ payload: JWTPayload; keyId: string }> {
+    const { errors: joseErrors, jwtVerify } = await import('jose');
     for (const signingKey of keys) {
       try {
         const { payload } = await jwtVerify(token, signingKey.key, {
@@ -81,7 +85,7 @@ export class UserTokenVerifier {
         return { payload, keyId: signingKey.id };
       } catch (error) {
         if (error instanceof joseErrors.JWSSignatureVerificationFailed) continue;
-        throw toAppError(error);
+        throw toAppError(error, joseErrors);
       }
     }
     throw AppError.from('TOKEN_SIGNATURE_INVALID');
@@ -147,7 +151,7 @@ function checkClaims(payload: JWTPayload, projectId: string, now: number, skew: 
   return { sub, exp: exp as number, keyId };
 }
 
-function toAppError(error: unknown): AppError {
+function toAppError(error: unknown, joseErrors: typeof import('jose').errors): AppError {
   if (error instanceof joseErrors.JWTExpired) {
     const expiredAt = isoOfSeconds(error.payload.exp);
     return expiredAt === undefined

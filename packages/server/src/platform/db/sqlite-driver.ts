@@ -1,4 +1,4 @@
-import SQLite from 'better-sqlite3';
+import type SQLite from 'better-sqlite3';
 import {
   CompiledQuery,
   SqliteAdapter,
@@ -116,7 +116,8 @@ export class GroupCommitSqliteDriver implements Driver {
     this.maxGroupSize = options.maxGroupSize ?? 64;
     this.writer = new PreparedConnection(writer, cacheSize);
     if (writer.memory) throw new Error('GroupCommitSqliteDriver needs a database file: its reader is a second connection.');
-    const reader = new SQLite(writer.name);
+    // The writer's own class: better-sqlite3 is loaded by the store that opens it (store.ts), not here.
+    const reader = new (writer.constructor as typeof SQLite)(writer.name);
     reader.pragma('query_only = ON');
     reader.pragma('busy_timeout = 5000');
     this.reader = new PreparedConnection(reader, cacheSize);
