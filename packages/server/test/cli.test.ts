@@ -221,7 +221,7 @@ describe.each(STORES)('portico CLI (%s)', (kind) => {
 
     const keyFile = path.join(database.dataDir, 'other.pem');
     fs.writeFileSync(keyFile, other.privateKeyPem);
-    await portico('keys', 'rotate', '--project', other.projectId);
+    await portico('keys', 'rotate', '--project', other.projectId, '--grace', '0');
     const rotated = await failure(portico('token', '--project', other.projectId, '--user', 'u', '--private-key', keyFile));
     expect(rotated.stderr).toContain(`is not an active signing key of ${other.projectId}`);
   });
