@@ -1,12 +1,10 @@
-import fs from 'node:fs';
-import http from 'node:http';
-import { createRequire } from 'node:module';
+import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { IConnectSDK } from '@useparagon/connect';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { STORES, seedSalesforce, startPortico, type Portico } from './harness.ts';
 import { requireChromium } from './support/chromium.ts';
+import { startSdkPageServer } from './support/sdk-page.ts';
 
 /**
  * End to end: the official `@useparagon/connect` 2.4.0 bundle, in headless Chromium, talking to a
@@ -14,36 +12,6 @@ import { requireChromium } from './support/chromium.ts';
  */
 
 const CHROMIUM = requireChromium('The official SDK browser suite');
-
-const SDK_BUNDLE = createRequire(import.meta.url).resolve('@useparagon/connect');
-
-declare global {
-  interface Window {
-    ConnectSDK: new (environments: Record<string, string>) => IConnectSDK;
-    paragon: IConnectSDK;
-  }
-}
-
-// The bundle is CommonJS (`module.exports = ...`), so the page provides `module` before loading it.
-const PAGE = `<!doctype html><html><head><meta charset="utf-8"><title>Portico SDK test</title></head><body>
-<script>window.module = { exports: {} }; window.exports = window.module.exports;</script>
-<script src="/sdk.js"></script>
-<script>window.ConnectSDK = window.module.exports.default;</script>
-</body></html>`;
-
-function startPageServer(): Promise<http.Server> {
-  const server = http.createServer((request, response) => {
-    if (request.url === '/sdk.js') {
-      response.writeHead(200, { 'content-type': 'text/javascript' });
-      fs.createReadStream(SDK_BUNDLE).pipe(response);
-    } else if (request.url === '/') {
-      response.writeHead(200, { 'content-type': 'text/html' }).end(PAGE);
-    } else {
-      response.writeHead(404).end();
-    }
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
-}
 
 /** getUser() as the SDK returns it once authenticated (the SDK's own type is a union with `{authenticated:false}`). */
 interface SdkUser {
@@ -67,7 +35,7 @@ describe.skipIf(!CHROMIUM).each(STORES)('official Connect SDK in Chromium (%s)',
   beforeAll(async () => {
     portico = await startPortico(kind);
     porticoUrl = await portico.app.listen({ port: 0, host: '127.0.0.1' });
-    pageServer = await startPageServer();
+    pageServer = await startSdkPageServer();
     pageUrl = `http://127.0.0.1:${(pageServer.address() as AddressInfo).port}/`;
     browser = await chromium.launch({
       executablePath: CHROMIUM!,

@@ -1,13 +1,13 @@
-import fs from 'node:fs';
-import http from 'node:http';
-import { createRequire } from 'node:module';
+import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { IConnectSDK } from '@useparagon/connect';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { readSecrets } from '../src/domain/connections/index.ts';
 import { STORES, startPortico, type Portico } from './harness.ts';
+import { requireChromium } from './support/chromium.ts';
 import { MockProvider, freePort } from './support/oauth-provider.ts';
+import { startSdkPageServer } from './support/sdk-page.ts';
 
 /**
  * `paragon.installIntegration(type)` of the official `@useparagon/connect` 2.4.0 bundle, headless,
@@ -15,41 +15,7 @@ import { MockProvider, freePort } from './support/oauth-provider.ts';
  * server on loopback, which redirects it to Portico's /oauth; the SDK polls session-id and resolves.
  */
 
-const CHROMIUM = '/usr/bin/chromium';
-const haveChromium = fs.existsSync(CHROMIUM);
-if (!haveChromium) {
-  if (process.env.CI) throw new Error(`${CHROMIUM} is missing; CI must run the SDK browser suites (apt-get install -y chromium).`);
-  console.warn(`\n!!! ${CHROMIUM} not found: SKIPPING the SDK install suite. Install it with: apt-get install -y chromium !!!\n`);
-}
-
-const SDK_BUNDLE = createRequire(import.meta.url).resolve('@useparagon/connect');
-
-declare global {
-  interface Window {
-    ConnectSDK: new (environments: Record<string, string>) => IConnectSDK;
-    paragon: IConnectSDK;
-  }
-}
-
-const PAGE = `<!doctype html><html><head><meta charset="utf-8"><title>Portico SDK install test</title></head><body>
-<script>window.module = { exports: {} }; window.exports = window.module.exports;</script>
-<script src="/sdk.js"></script>
-<script>window.ConnectSDK = window.module.exports.default;</script>
-</body></html>`;
-
-function startPageServer(): Promise<http.Server> {
-  const server = http.createServer((request, response) => {
-    if (request.url === '/sdk.js') {
-      response.writeHead(200, { 'content-type': 'text/javascript' });
-      fs.createReadStream(SDK_BUNDLE).pipe(response);
-    } else if (request.url === '/') {
-      response.writeHead(200, { 'content-type': 'text/html' }).end(PAGE);
-    } else {
-      response.writeHead(404).end();
-    }
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
-}
+const CHROMIUM = requireChromium('The SDK install suite');
 
 interface SdkIntegrationState {
   enabled: boolean;
@@ -59,7 +25,7 @@ interface SdkIntegrationState {
   allCredentials: Array<{ id: string; status: string }>;
 }
 
-describe.skipIf(!haveChromium).each(STORES)('installIntegration through the official SDK in Chromium (%s)', (kind) => {
+describe.skipIf(!CHROMIUM).each(STORES)('installIntegration through the official SDK in Chromium (%s)', (kind) => {
   const provider = new MockProvider();
   let portico: Portico;
   let porticoUrl: string;
@@ -83,10 +49,10 @@ describe.skipIf(!haveChromium).each(STORES)('installIntegration through the offi
     });
     expect(integration.statusCode, integration.body).toBe(201);
     integrationType = integration.json().type;
-    pageServer = await startPageServer();
+    pageServer = await startSdkPageServer();
     pageUrl = `http://127.0.0.1:${(pageServer.address() as AddressInfo).port}/`;
     browser = await chromium.launch({
-      executablePath: CHROMIUM,
+      executablePath: CHROMIUM!,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     });
   });
