@@ -26,6 +26,39 @@ describe.each(STORES)('concurrent writes (%s)', (kind) => {
     });
   }
 
+  it('answers each of 40 concurrent PATCH /sdk/me of one user with the metadata its own patch left, and fails only the patch that is too large', async () => {
+    const sub = 'patched-in-turn';
+    await portico.connect(sub, 'PATCH', '/sdk/me', { meta: { counter: -1 } });
+    const big = 'x'.repeat(40 * 1024);
+    const requests = Array.from({ length: 40 }, (_, i) =>
+      portico.connect(sub, 'PATCH', '/sdk/me', { meta: i === 20 ? { big1: big, big2: big } : { counter: i, [`k${i}`]: true } }),
+    );
+    const responses = await Promise.all(requests);
+    responses.forEach((response, i) => {
+      if (i === 20) {
+        expect(response.statusCode).toBe(413);
+        expect(response.json().code).toBe('METADATA_TOO_LARGE');
+        return;
+      }
+      expect(response.statusCode, response.body).toBe(200);
+      const meta = response.json().meta as Record<string, unknown>;
+      // Whatever order the patches landed in, the answer shows this patch applied, not a later one's counter.
+      expect(meta.counter).toBe(i);
+      expect(meta[`k${i}`]).toBe(true);
+    });
+    const meta = (await portico.admin('GET', `/users/${sub}`)).json().meta as Record<string, unknown>;
+    for (let i = 0; i < 40; i++) if (i !== 20) expect(meta[`k${i}`], `k${i}`).toBe(true);
+    expect(meta.big1).toBeUndefined();
+    const events = await portico.store.db
+      .withTables<{ events: { type: string; user_id: string | null } }>()
+      .selectFrom('events')
+      .select('type')
+      .where('user_id', '=', sub)
+      .where('type', '=', 'user.metadata.updated')
+      .execute();
+    expect(events).toHaveLength(40);
+  });
+
   it('leaves a consistent state after concurrent installs, uninstalls, workflow toggles and settings changes of one integration', async () => {
     const sub = 'stormy';
     const created = new Set<string>();

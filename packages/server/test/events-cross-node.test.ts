@@ -117,6 +117,52 @@ describe.each(STORES)('domain events across processes (%s)', (kind) => {
     expect(onA.map((n) => [n.sequence, n.origin])).toEqual(sequences.map((s) => [s, 'local']));
   });
 
+  it.runIf(kind === 'postgres')('finds an event whose node committed it and died before announcing it', async () => {
+    const notifier = new PgChangeNotifier({ connectionString: database.databaseUrl!, applicationName: 'node-b' });
+    const b = createEventBus<NodeEvents>({ store, notifier, sweep: { intervalMs: 100 } });
+    closers.push(() => notifier.stop(), () => b.close());
+    await notifier.start();
+    const heard: EventNotice[] = [];
+    b.subscribe('*', (notice) => void heard.push(notice));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+
+    // What a node leaves behind when kill -9 lands between its COMMIT and its announcement.
+    const { rows } = await sql<{ sequence: string }>`
+      insert into events (id, project_id, user_id, type, actor_kind, actor_name, data, created_at)
+      values ('evt-orphan', 'p1', 'u1', 'test.changed', 'system', 'dead-node', '{}', ${new Date().toISOString()})
+      returning sequence`.execute(store.db);
+    const sequence = Number(rows[0]!.sequence);
+
+    await expect.poll(() => heard, { timeout: 3000 }).toEqual([{ sequence, type: 'test.changed', projectId: 'p1', userId: 'u1', origin: 'remote' }]);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(heard).toHaveLength(1);
+  });
+
+  it.runIf(kind === 'postgres')('announces the events of concurrent commits in batches, each event once', async () => {
+    const other = openStore({ databaseUrl: database.databaseUrl, dataDir: database.dataDir, poolSize: 8 });
+    const notifierB = new PgChangeNotifier({ connectionString: database.databaseUrl!, applicationName: 'node-b' });
+    const raw = new PgChangeNotifier({ connectionString: database.databaseUrl!, applicationName: 'raw' });
+    const a = createEventBus<NodeEvents>({ store: other });
+    const b = createEventBus<NodeEvents>({ store, notifier: notifierB });
+    closers.push(() => other.close(), () => notifierB.stop(), () => raw.stop(), () => a.close(), () => b.close());
+    await Promise.all([notifierB.start(), raw.start()]);
+    const messages: ChangeMessage[] = [];
+    raw.on('events', (message) => void messages.push(message));
+    const onB: number[] = [];
+    b.subscribe('*', (notice) => void onB.push(notice.sequence));
+
+    const transactions = 200;
+    const emitted = await Promise.all(
+      Array.from({ length: transactions }, (_, n) => a.transaction((trx) => a.emit(trx, 'test.changed', { projectId: 'p1', userId: `u${n}`, actor: system, data: { n } }))),
+    );
+    await expect.poll(() => onB.length, { timeout: 5000 }).toBe(transactions);
+    expect([...onB].sort((x, y) => x - y)).toEqual(emitted.map((e) => e.sequence).sort((x, y) => x - y));
+    const carried = messages.reduce((sum, message) => sum + (message.e as unknown[]).length, 0);
+    expect(carried).toBe(transactions);
+    console.log(`${transactions} concurrent commits announced in ${messages.length} NOTIFY messages`);
+    expect(messages.length).toBeLessThan(transactions);
+  });
+
   it.runIf(kind === 'postgres')(`delivers ${CHANGES} changes from node A to node B's subscriber within 100 ms (p99), and B resyncs after losing its LISTEN connection`, async () => {
     const b = await startNode('listener', { applicationName: 'portico-listener-b' });
     const a = await startNode('emitter', { applicationName: 'portico-listener-a' });

@@ -257,7 +257,12 @@ describe.each(STORES)('durable consumers at outbox gaps (%s)', (kind) => {
     const cache = await sql<{ cache_size: string }>`select cache_size from pg_sequences where sequencename = 'events_sequence_seq'`.execute(store.db);
     expect(Number(cache.rows[0]!.cache_size)).toBe(1);
     await sql`alter sequence events_sequence_seq cache 20`.execute(store.db);
-    const sequences = [await emitOne(), await emitOne(), await emitOne()];
+    // One transaction, one session: three consecutive values from its cache, the middle one then lost.
+    const sequences = await bus.transaction(async (trx) => [
+      (await bus.emit(trx, 'project.renamed', input)).sequence,
+      (await bus.emit(trx, 'project.renamed', input)).sequence,
+      (await bus.emit(trx, 'project.renamed', input)).sequence,
+    ]);
     await sql`delete from events where sequence = ${sequences[1]}`.execute(store.db);
 
     bus.consume('audit', record, { pollIntervalMs: 60_000, retryDelayMs: 60_000 });

@@ -10,7 +10,7 @@ import type { DomainEvents, PorticoEvents } from './events.ts';
 import { ApiKeyCache, ProjectCache } from './projects/index.ts';
 import { UserTokenVerifier } from './user-tokens/index.ts';
 import { registerOAuthFlowPruning } from './connections/index.ts';
-import { SdkMeCache } from './users/index.ts';
+import { SdkMeCache, UserMetaWrites } from './users/index.ts';
 
 /** The services every module receives; built once per process by `createContext`. */
 export interface AppContext {
@@ -24,6 +24,8 @@ export interface AppContext {
   readonly apiKeys: ApiKeyCache;
   readonly tokens: UserTokenVerifier;
   readonly sdkMeCache: SdkMeCache;
+  /** Metadata patches, batched per user. */
+  readonly userMetaWrites: UserMetaWrites;
   /** Every outbound HTTP request goes through it (SSRF guard, PORTICO_OUTBOUND_ALLOW_HOSTS). */
   readonly outbound: OutboundClient;
   /** Prometheus metrics of this process, served at `GET /metrics`. */
@@ -44,7 +46,7 @@ export type ChangeDeps = Pick<AppContext, 'store' | 'events'>;
  * PostgreSQL, every running node through NOTIFY; nobody in this process listens.
  */
 export function changeDepsOf(store: Store): ChangeDeps {
-  return { store, events: createEventBus<PorticoEvents, Database>({ store }) };
+  return { store, events: createEventBus<PorticoEvents, Database>({ store, announceBeforeReturning: true }) };
 }
 
 export interface ContextOptions {
@@ -86,6 +88,7 @@ export function createContext(config: Config, store: Store, secrets: SecretBox, 
     apiKeys,
     tokens: new UserTokenVerifier(config.clockSkewSeconds, config.tokenCacheSize),
     sdkMeCache,
+    userMetaWrites: new UserMetaWrites({ store, events }),
     outbound: createOutboundClient({ allowHosts: config.outboundAllowHosts }),
     metrics,
     jobs,

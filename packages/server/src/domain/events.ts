@@ -1,4 +1,4 @@
-import type { Actor, EventBus } from '../platform/events/index.ts';
+import type { Actor, EmitInput, EventBus } from '../platform/events/index.ts';
 import type { Database } from './database.ts';
 
 /**
@@ -30,7 +30,7 @@ export interface PorticoEvents {
 }
 
 export type DomainEvents = EventBus<PorticoEvents, Database>;
-export type { Actor };
+export type { Actor, EmitInput };
 
 /** The end user acting through the Connect API. */
 export const userActor = (sub: string): Actor => ({ kind: 'user', name: sub });

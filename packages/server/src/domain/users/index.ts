@@ -4,6 +4,6 @@ export { SdkMeCache } from './sdk-me-cache.ts';
 export { SdkMe, UserMetadata } from './sdk-me.schema.ts';
 export { buildSdkMe, cachedUserAnswer, connectedUserDetails, sdkMeJson } from './sdk-me.ts';
 export { ConnectedUserDetails } from './user.schema.ts';
-export { ensureUserIn, findUser, findUserById, patchUserMeta, resolveUser } from './users.service.ts';
+export { ensureUserIn, findUser, findUserById, patchUserMeta, resolveUser, UserMetaWrites } from './users.service.ts';
 export type { ConnectedUser } from './users.service.ts';
 export { METADATA_LIMITS } from './metadata.ts';

@@ -5,9 +5,10 @@ import { AppError } from '../../platform/errors.ts';
 import { newId, nowIso } from '../../platform/ids.ts';
 import { parseJsonObject, type JsonObject } from '../../platform/json/json.ts';
 import type { ProjectState } from '../projects/index.ts';
-import { userActor, type Actor } from '../events.ts';
+import { userActor, type Actor, type EmitInput, type PorticoEvents } from '../events.ts';
 import type { ChangeDeps } from '../context.ts';
-import { applyMetaPatch } from './metadata.ts';
+import { KeyedBatcher } from '../../platform/concurrency/keyed-batcher.ts';
+import { applyMetaPatch, checkPatch } from './metadata.ts';
 import * as repo from './users.repository.ts';
 import type { ConnectedUserTable } from './users.table.ts';
 
@@ -126,28 +127,72 @@ export function requireMetadataFeature(state: ProjectState): void {
 
 /**
  * JSON Merge Patch of the user's metadata, atomic per user: concurrent patches of different keys
- * all land. Creates the user when needed.
+ * all land. Creates the user when needed. Concurrent patches of one user share a transaction
+ * (`UserMetaWrites`); each caller still gets the metadata as its own patch left it.
  */
 export async function patchUserMeta(ctx: AppContext, state: ProjectState, sub: string, patch: JsonObject, actor: Actor = userActor(sub)): Promise<ConnectedUser> {
   requireMetadataFeature(state);
-  const { store, events } = ctx;
-  const projectId = state.project.id;
-  return events.transaction(async (trx) => {
-    let row = await repo.findUserForUpdate(trx, store.dialect, projectId, sub);
-    if (!row) {
-      if (await repo.insertUserIfMissing(trx, newUserRow(projectId, sub, nowIso()))) {
-        await events.emit(trx, 'user.created', { projectId, userId: sub, actor, data: {} });
+  checkPatch(patch);
+  return ctx.userMetaWrites.patch({ projectId: state.project.id, sub, patch, actor });
+}
+
+export interface MetaPatch {
+  projectId: string;
+  sub: string;
+  patch: JsonObject;
+  actor: Actor;
+}
+
+/**
+ * The metadata writes of one process, batched per user. Every `PATCH /sdk/me` of a user locks the
+ * same row until its commit, so N concurrent patches of one user used to run as N transactions one
+ * after the other; here the ones that arrive while a transaction runs go into the next one, applied
+ * in arrival order, one event each. A patch that fails (too large) fails alone.
+ */
+export class UserMetaWrites {
+  private readonly batcher = new KeyedBatcher<MetaPatch, ConnectedUser>((_key, patches) => this.write(patches));
+
+  constructor(private readonly deps: ChangeDeps) {}
+
+  patch(request: MetaPatch): Promise<ConnectedUser> {
+    return this.batcher.run(`${request.projectId}\u0000${request.sub}`, request);
+  }
+
+  private write(patches: readonly MetaPatch[]): Promise<Array<ConnectedUser | Error>> {
+    const { store, events } = this.deps;
+    const { projectId, sub } = patches[0]!;
+    return events.transaction(async (trx) => {
+      let row = await repo.findUserForUpdate(trx, store.dialect, projectId, sub);
+      if (!row) {
+        if (await repo.insertUserIfMissing(trx, newUserRow(projectId, sub, nowIso()))) {
+          await events.emit(trx, 'user.created', { projectId, userId: sub, actor: patches[0]!.actor, data: {} });
+        }
+        row = await repo.findUserForUpdate(trx, store.dialect, projectId, sub);
+        if (!row) throw new Error(`Connected user ${sub} vanished right after it was created`);
       }
-      row = await repo.findUserForUpdate(trx, store.dialect, projectId, sub);
-      if (!row) throw new Error(`Connected user ${sub} vanished right after it was created`);
-    }
-    if (row.disabled_at !== null) throw AppError.from('USER_DISABLED');
-    const { serialized } = applyMetaPatch(parseJsonObject(row.meta), patch);
-    const now = nowIso();
-    await repo.updateUserMeta(trx, row.id, serialized, now);
-    if (serialized !== row.meta) {
-      await events.emit(trx, 'user.metadata.updated', { projectId, userId: sub, actor, data: { keys: Object.keys(patch).sort() } });
-    }
-    return toConnectedUser({ ...row, meta: serialized, updated_at: now, last_active_at: now });
-  });
+      if (row.disabled_at !== null) return patches.map(() => AppError.from('USER_DISABLED'));
+      const now = nowIso();
+      let stored = row.meta;
+      const outcomes: Array<ConnectedUser | Error> = [];
+      const changes: Array<EmitInput<PorticoEvents['user.metadata.updated']>> = [];
+      for (const { patch, actor } of patches) {
+        let serialized: string;
+        try {
+          serialized = applyMetaPatch(parseJsonObject(stored), patch).serialized;
+        } catch (error) {
+          if (!(error instanceof AppError)) throw error;
+          outcomes.push(error);
+          continue;
+        }
+        if (serialized !== stored) {
+          changes.push({ projectId, userId: sub, actor, data: { keys: Object.keys(patch).sort() } });
+          stored = serialized;
+        }
+        outcomes.push(toConnectedUser({ ...row, meta: serialized, updated_at: now, last_active_at: now }));
+      }
+      await events.emitAll(trx, 'user.metadata.updated', changes);
+      await repo.updateUserMeta(trx, row.id, stored, now);
+      return outcomes;
+    });
+  }
 }

@@ -2,16 +2,15 @@ import { randomUUID } from 'node:crypto';
 import type { Transaction } from 'kysely';
 import type { AnyStore as Store } from '../db/store.ts';
 import { newId, nowIso } from '../ids.ts';
-import { CHANGE_CHANNEL, MAX_CHANGE_MESSAGE_BYTES, type ChangeMessage, type PgChangeNotifier } from './change-notifier.ts';
+import { EVENT_MESSAGE_KIND, EVENTS_MESSAGE_KIND, EventAnnouncer, noticesOf } from './announcer.ts';
+import { MAX_CHANGE_MESSAGE_BYTES, type ChangeMessage, type PgChangeNotifier } from './change-notifier.ts';
 import type { Registry } from '../metrics/registry.ts';
 import { DurableConsumer, type ConsumerOptions } from './durable-consumer.ts';
-import { registerConsumerMetrics } from './events.metrics.ts';
+import { registerConsumerMetrics, registerNoticeMetrics } from './events.metrics.ts';
+import { MissedNoticeSweep, type MissedNoticeSweepOptions } from './missed-notices.ts';
 import type { Actor, AnyEventNotice, AnyStoredEvent, EmitInput, EventMap, EventNotice, EventType, StoredEvent } from './event-types.ts';
 import * as outbox from './outbox.repository.ts';
 import { UnitsOfWork, type StoreTransaction } from './unit-of-work.ts';
-
-/** Kind of the change messages that announce outbox events. */
-const EVENT_MESSAGE_KIND = 'event';
 
 export interface EventBusOptions {
   store: Store;
@@ -23,8 +22,15 @@ export interface EventBusOptions {
   notifier?: PgChangeNotifier | undefined;
   /** Throwing subscribers, failing consumer batches, malformed messages. @default console.error */
   onError?: (error: unknown, context: string) => void;
-  /** Gets `portico_event_consumer_gap_wait_seconds{consumer}`. */
+  /** Gets `portico_event_consumer_gap_wait_seconds{consumer}` and `portico_event_notices_missed_total`. */
   metrics?: Registry | undefined;
+  /**
+   * PostgreSQL: `transaction()` resolves only once its events were announced to the other nodes,
+   * for a short-lived process (the CLI) that may exit right after. @default false
+   */
+  announceBeforeReturning?: boolean;
+  /** With a notifier: how the bus finds events whose announcement never came. */
+  sweep?: MissedNoticeSweepOptions;
 }
 
 /** A subscriber; a promise it returns is not awaited, only watched for rejection. */
@@ -36,6 +42,8 @@ export interface EventBus<M extends EventMap<M>, DB = any> {
   transaction<T>(work: (trx: Transaction<DB>) => Promise<T>): Promise<T>;
   /** Writes the event to the outbox in `trx`, which must belong to `transaction(work)`. */
   emit<K extends EventType<M>, DB>(trx: Transaction<DB>, type: K, input: EmitInput<M[K]>): Promise<StoredEvent<M, K>>;
+  /** Several events of one type in one statement (a batch of changes), in the order given. */
+  emitAll<K extends EventType<M>, DB>(trx: Transaction<DB>, type: K, inputs: ReadonlyArray<EmitInput<M[K]>>): Promise<Array<StoredEvent<M, K>>>;
   /** Called after commit, on every node, once per event; returns the unsubscribe function. */
   subscribe<K extends EventType<M>>(type: K, handler: Handler<EventNotice<K>>): () => void;
   subscribe(type: '*', handler: Handler<AnyEventNotice<M>>): () => void;
@@ -43,7 +51,7 @@ export interface EventBus<M extends EventMap<M>, DB = any> {
   onResync(handler: () => void): () => void;
   /** Starts a durable consumer: every event exactly once, in order, in the handler's transaction. */
   consume(name: string, handler: (events: Array<AnyStoredEvent<M>>, trx: Transaction<DB>) => Promise<void>, options?: ConsumerOptions): DurableConsumer<AnyStoredEvent<M>>;
-  /** Stops the consumers and detaches from the notifier. */
+  /** Stops the consumers, sends what is left to announce and detaches from the notifier. */
   close(): Promise<void>;
 }
 
@@ -58,7 +66,12 @@ export function createEventBus<M extends EventMap<M>, DB = any>(options: EventBu
   const handlers = new Map<string, Set<Handler<EventNotice>>>();
   const resyncHandlers = new Set<() => void>();
   const consumers = new Map<string, DurableConsumer<AnyStoredEvent<M>>>();
-  if (options.metrics) registerConsumerMetrics(options.metrics, () => consumers.values());
+  const announcer = store.dialect === 'postgres' ? new EventAnnouncer(store.db, nodeId, (error) => onError(error, 'announcing events')) : undefined;
+  const sweep = notifier ? new MissedNoticeSweep(store.db, deliverRemote, (error) => onError(error, 'missed-notice sweep'), options.sweep) : undefined;
+  if (options.metrics) {
+    registerConsumerMetrics(options.metrics, () => consumers.values());
+    if (sweep) registerNoticeMetrics(options.metrics, () => sweep.found);
+  }
 
   function dispatch(notice: EventNotice): void {
     for (const key of [notice.type, '*']) {
@@ -77,15 +90,25 @@ export function createEventBus<M extends EventMap<M>, DB = any>(options: EventBu
     for (const consumer of consumers.values()) consumer.wake();
   }
 
+  function deliverRemote(notice: EventNotice): void {
+    dispatch(notice);
+    wakeConsumers();
+  }
+
   function receive(message: ChangeMessage): void {
-    const { s, t, p, u, n } = message;
-    if (n === nodeId) return;
-    if (typeof s !== 'number' || typeof t !== 'string' || typeof p !== 'string' || (u !== null && typeof u !== 'string')) {
+    if (message.n === nodeId) return;
+    const notices = noticesOf(message);
+    if (!notices) {
       onError(new Error(`Ignored a malformed event notice: ${JSON.stringify(message).slice(0, 200)}`), 'change notifier');
       return;
     }
-    dispatch({ sequence: s, type: t, projectId: p, userId: u, origin: 'remote' });
-    wakeConsumers();
+    let news = false;
+    for (const notice of notices) {
+      if (sweep && !sweep.heard(notice.sequence)) continue;
+      dispatch({ ...notice, origin: 'remote' });
+      news = true;
+    }
+    if (news) wakeConsumers();
   }
 
   function resync(): void {
@@ -99,35 +122,55 @@ export function createEventBus<M extends EventMap<M>, DB = any>(options: EventBu
     wakeConsumers();
   }
 
-  const detach = notifier ? [notifier.on(EVENT_MESSAGE_KIND, receive), notifier.onResync(resync)] : [];
+  const detach = notifier ? [notifier.on(EVENTS_MESSAGE_KIND, receive), notifier.on(EVENT_MESSAGE_KIND, receive), notifier.onResync(resync)] : [];
+  sweep?.start();
 
   const bus: EventBus<M, DB> = {
     async transaction(work) {
       const { result, emitted } = await units.run(store.db, work);
-      for (const notice of emitted) dispatch(notice);
-      if (emitted.length > 0) wakeConsumers();
+      if (emitted.length === 0) return result;
+      for (const notice of emitted) {
+        sweep?.heard(notice.sequence);
+        dispatch(notice);
+      }
+      wakeConsumers();
+      const announced = announcer?.announce(emitted);
+      if (options.announceBeforeReturning) await announced;
       return result;
     },
 
     async emit(trx, type, input) {
+      const [event] = await bus.emitAll(trx, type, [input]);
+      return event!;
+    },
+
+    async emitAll(trx, type, inputs) {
       if (!trx.isTransaction) throw new Error(`emit('${type}') writes in the caller's transaction: pass the trx of events.transaction(work).`);
       const emitted = units.current();
-      const userId = input.userId ?? null;
-      const keyBytes = Buffer.byteLength(type) + Buffer.byteLength(input.projectId) + Buffer.byteLength(userId ?? '');
-      if (keyBytes > MAX_CHANGE_MESSAGE_BYTES / 4) throw new Error(`Event ${type}: type, projectId and userId must be short keys (they travel in a NOTIFY payload).`);
-      const row = {
-        id: newId(),
-        project_id: input.projectId,
-        user_id: userId,
-        type,
-        actor_kind: input.actor.kind,
-        actor_name: input.actor.name,
-        data: JSON.stringify(input.data),
-        created_at: nowIso(),
-      };
-      const sequence = await outbox.insertEvent(outbox.eventsDb(trx), store.dialect, row, { channel: CHANGE_CHANNEL, kind: EVENT_MESSAGE_KIND, nodeId });
-      emitted.push({ sequence, type, projectId: row.project_id, userId, origin: 'local' });
-      return { sequence, id: row.id, type, projectId: row.project_id, userId, actor: { ...input.actor }, data: input.data, createdAt: row.created_at };
+      if (inputs.length === 0) return [];
+      const createdAt = nowIso();
+      const rows = inputs.map((input) => {
+        const userId = input.userId ?? null;
+        const keyBytes = Buffer.byteLength(type) + Buffer.byteLength(input.projectId) + Buffer.byteLength(userId ?? '');
+        if (keyBytes > MAX_CHANGE_MESSAGE_BYTES / 4) throw new Error(`Event ${type}: type, projectId and userId must be short keys (they travel in a NOTIFY payload).`);
+        return {
+          id: newId(),
+          project_id: input.projectId,
+          user_id: userId,
+          type,
+          actor_kind: input.actor.kind,
+          actor_name: input.actor.name,
+          data: JSON.stringify(input.data),
+          created_at: createdAt,
+        };
+      });
+      const sequences = await outbox.insertEvents(outbox.eventsDb(trx), rows);
+      return rows.map((row, index) => {
+        const sequence = sequences[index]!;
+        const input = inputs[index]!;
+        emitted.push({ sequence, type, projectId: row.project_id, userId: row.user_id, origin: 'local' });
+        return { sequence, id: row.id, type, projectId: row.project_id, userId: row.user_id, actor: { ...input.actor }, data: input.data, createdAt };
+      });
     },
 
     subscribe(type: string, handler: Handler<never>) {
@@ -163,6 +206,8 @@ export function createEventBus<M extends EventMap<M>, DB = any>(options: EventBu
       for (const off of detach) off();
       await Promise.all([...consumers.values()].map((consumer) => consumer.stop()));
       consumers.clear();
+      await sweep?.stop();
+      await announcer?.flush();
     },
   };
   return bus;

@@ -1,4 +1,4 @@
-import { Gauge } from 'prom-client';
+import { Counter, Gauge } from 'prom-client';
 import { registerOnce, type Registry } from '../metrics/registry.ts';
 
 interface WaitingConsumer {
@@ -19,6 +19,19 @@ export function registerConsumerMetrics(registry: Registry, consumers: () => Ite
       for (const { name, waitingAtGapSince } of consumers()) {
         this.set({ consumer: name }, waitingAtGapSince === undefined ? 0 : (now - waitingAtGapSince) / 1000);
       }
+    },
+  }));
+}
+
+/** Events this node learnt of from the outbox because their announcement never came (a node died after its commit). */
+export function registerNoticeMetrics(registry: Registry, found: () => number): void {
+  registerOnce(registry, 'portico_event_notices_missed_total', () => new Counter({
+    name: 'portico_event_notices_missed_total',
+    help: 'Committed events whose announcement never reached this node and that its outbox sweep found instead.',
+    registers: [],
+    collect() {
+      this.reset();
+      this.inc(found());
     },
   }));
 }

@@ -7,13 +7,6 @@ type EventsDb = Kysely<EventTables>;
 export type EventRow = Selectable<EventTable>;
 export type NewEventRow = Insertable<EventTable>;
 
-/** Announces the event with NOTIFY as part of the insert (PostgreSQL sends it on commit). */
-export interface Announcement {
-  channel: string;
-  kind: string;
-  nodeId: string;
-}
-
 /** A session of another client whose open transaction has written the outbox (PostgreSQL). */
 export interface OutboxWriterSession {
   pid: number;
@@ -27,24 +20,28 @@ export function eventsDb<DB>(db: Kysely<DB> | Transaction<DB>): EventsDb {
   return db.withTables<EventTables>() as unknown as EventsDb;
 }
 
-/** Inserts the event and returns its sequence; on PostgreSQL the same statement queues its NOTIFY. */
-export async function insertEvent(trx: EventsDb, dialect: Dialect, row: NewEventRow, announcement: Announcement): Promise<number> {
-  if (dialect === 'sqlite') {
-    const inserted = await trx.insertInto('events').values(row).returning('sequence').executeTakeFirstOrThrow();
-    return Number(inserted.sequence);
-  }
-  const { channel, kind, nodeId } = announcement;
-  const inserted = await trx
-    .with('inserted', (db) => db.insertInto('events').values(row).returning('sequence'))
-    .selectFrom('inserted')
-    .select([
-      'inserted.sequence',
-      sql<string>`pg_notify(${channel}::text, json_build_object(
-        'k', ${kind}::text, 's', inserted.sequence, 't', ${row.type}::text,
-        'p', ${row.project_id}::text, 'u', ${row.user_id ?? null}::text, 'n', ${nodeId}::text)::text)`.as('notified'),
-    ])
-    .executeTakeFirstOrThrow();
-  return Number(inserted.sequence);
+/**
+ * Inserts the events and returns their sequences in the order given (other nodes hear of them after
+ * the commit: `announcer.ts`). One statement takes its values in row order, so sorted they match.
+ */
+export async function insertEvents(trx: EventsDb, rows: NewEventRow[]): Promise<number[]> {
+  const inserted = await trx.insertInto('events').values(rows).returning('sequence').execute();
+  return inserted.map((row) => Number(row.sequence)).sort((x, y) => x - y);
+}
+
+/** The highest sequence committed so far (0 for an empty outbox). */
+export async function latestSequence(db: EventsDb): Promise<number> {
+  const row = await db.selectFrom('events').select((eb) => eb.fn.max('sequence').as('latest')).executeTakeFirst();
+  return Number(row?.latest ?? 0);
+}
+
+/** The keys of committed events above `after` or among `among`, in sequence order (each part by the primary key). */
+export async function eventKeys(db: EventsDb, after: number, among: readonly number[], limit: number): Promise<Array<Pick<EventRow, 'sequence' | 'type' | 'project_id' | 'user_id'>>> {
+  const columns = ['sequence', 'type', 'project_id', 'user_id'] as const;
+  const above = await db.selectFrom('events').select(columns).where('sequence', '>', after).orderBy('sequence').limit(limit).execute();
+  if (among.length === 0) return above;
+  const listed = await db.selectFrom('events').select(columns).where('sequence', 'in', [...among]).execute();
+  return [...listed, ...above].sort((x, y) => Number(x.sequence) - Number(y.sequence));
 }
 
 /**
