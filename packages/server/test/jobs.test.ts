@@ -1,5 +1,6 @@
 import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { PgChangeNotifier } from '../src/platform/events/index.ts';
 import { createJobs, type Job } from '../src/platform/jobs/index.ts';
 import { retryDelayMs } from '../src/platform/jobs/backoff.ts';
 import { pruneFinishedJobs } from '../src/platform/jobs/retention.ts';
@@ -121,6 +122,28 @@ for (const kind of STORES) {
 
       const committed = await fx.db.transaction().execute((trx) => queue.enqueue('audit', { n: 2 }, { trx }));
       expect((await queue.get(committed.id))?.payload).toEqual({ n: 2 });
+    });
+
+    it.runIf(kind === 'postgres')('wakes a worker on another node when a job is enqueued there, before its next poll', async () => {
+      const notifier = new PgChangeNotifier({ connectionString: fx.database.databaseUrl!, applicationName: 'worker-node' });
+      await notifier.start();
+      const ran: string[] = [];
+      const worker = fx.queue({ store: fx.openStore(), pollIntervalMs: 60_000, notifier });
+      worker.register<{ n: string }>('remote.work', async (payload) => void ran.push(payload.n));
+      await worker.start();
+      try {
+        // The worker's first poll found nothing; the next one is a minute away. Only the message can wake it.
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        const enqueuer = fx.queue();
+        await enqueuer.enqueue('remote.work', { n: 'plain' });
+        await waitFor('the job enqueued elsewhere to run', () => ran.includes('plain'), 5000);
+        await fx.db.transaction().execute((trx) => enqueuer.enqueue('remote.work', { n: 'in a transaction' }, { trx }));
+        await waitFor('the job enqueued in a transaction to run', () => ran.includes('in a transaction'), 5000);
+        expect(ran).toEqual(['plain', 'in a transaction']);
+      } finally {
+        await worker.stop({ drainMs: 0 });
+        await notifier.stop();
+      }
     });
 
     it('runs a job again after the lease of a vanished worker expires', async () => {

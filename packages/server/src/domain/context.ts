@@ -64,7 +64,7 @@ export function createContext(config: Config, store: Store, secrets: SecretBox, 
   const apiKeys = new ApiKeyCache(store, config.projectCacheTtlMs);
   const sdkMeCache = new SdkMeCache(store);
   const clock = options.clock ?? systemClock;
-  const jobs = createJobQueue(config, store, metrics);
+  const jobs = createJobQueue(config, store, metrics, options.notifier);
   registerOAuthFlowPruning(jobs, store, clock);
   // Every node drops what a change made stale, whichever node made it.
   events.subscribe('project.changed', (notice) => {
@@ -102,9 +102,10 @@ export function createContext(config: Config, store: Store, secrets: SecretBox, 
 }
 
 /** The node's job queue as configured; the CLI's `jobs` commands use it without the rest of the context. */
-export function createJobQueue(config: Config, store: Store, metrics?: Registry): JobQueue {
+export function createJobQueue(config: Config, store: Store, metrics?: Registry, notifier?: PgChangeNotifier): JobQueue {
   return createJobs({
     store,
+    notifier,
     nodeId: config.nodeId,
     log: jsonLineLogger(config.logLevel),
     pollIntervalMs: config.jobPollIntervalMs,

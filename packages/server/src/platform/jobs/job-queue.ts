@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { AnyStore as Store } from '../db/store.ts';
+import { notifyChange, type PgChangeNotifier } from '../events/change-notifier.ts';
 import { createMetricsRegistry, type Registry } from '../metrics/registry.ts';
 import { DEFAULT_BACKOFF, type BackoffOptions } from './backoff.ts';
 import { silentLogger } from './job-logger.ts';
@@ -40,7 +41,15 @@ export interface JobQueueOptions {
   backoff?: Partial<BackoffOptions>;
   /** Attempts of jobs enqueued without `maxAttempts`. @default 5 */
   maxAttempts?: number;
+  /**
+   * PostgreSQL: wakes this node's worker when another node (or the CLI) enqueues a job due now,
+   * instead of at its next poll. Enqueues announce themselves on PostgreSQL with or without it.
+   */
+  notifier?: PgChangeNotifier | undefined;
 }
+
+/** Kind of the change message that says a job is due now. */
+export const JOBS_READY_KIND = 'jobs.ready';
 
 export interface StopOptions {
   /** @default the queue's drainTimeoutMs */
@@ -60,7 +69,12 @@ export class JobQueue {
   private readonly db: JobsDb;
   private readonly tasks = new Map<string, Task>();
   private readonly schedules = new Map<string, Schedule>();
-  private readonly settings: Required<Omit<JobQueueOptions, 'store' | 'nodeId' | 'registry' | 'log' | 'backoff'>> & { backoff: BackoffOptions };
+  private readonly settings: Required<Omit<JobQueueOptions, 'store' | 'nodeId' | 'registry' | 'log' | 'backoff' | 'notifier'>> & { backoff: BackoffOptions };
+  private readonly notifier: PgChangeNotifier | undefined;
+  private detachNotifier: (() => void) | undefined;
+  /** An announcement in flight, and whether another one is wanted after it. */
+  private announcing: Promise<void> | undefined;
+  private announceAgain = false;
   private readonly log: JobLogger;
   private readonly metrics;
   private worker: Worker | undefined;
@@ -74,6 +88,7 @@ export class JobQueue {
     this.nodeId = options.nodeId;
     this.workerId = `${options.nodeId}#${randomBytes(3).toString('hex')}`;
     this.log = options.log ?? silentLogger;
+    this.notifier = options.notifier;
     this.settings = {
       pollIntervalMs: options.pollIntervalMs ?? 1000,
       concurrency: options.concurrency ?? 8,
@@ -113,7 +128,11 @@ export class JobQueue {
       finished_at: null,
     });
     // Inside a transaction the job is invisible until commit; on SQLite the claim waits for it anyway.
-    if (runAt <= now) this.wake();
+    if (runAt <= now) {
+      this.wake();
+      if (options.trx && this.store.dialect === 'postgres') await notifyChange(options.trx, JOBS_READY_KIND);
+      else this.announceReady();
+    }
     return toJob<P>(row);
   }
 
@@ -171,6 +190,7 @@ export class JobQueue {
       log: this.log,
     });
     this.worker.start();
+    this.detachNotifier = this.notifier?.on(JOBS_READY_KIND, () => this.wake());
     this.log('info', 'job worker started', { workerId: this.workerId, jobs: [...this.tasks.keys()], schedules: [...this.schedules.keys()] });
   }
 
@@ -181,7 +201,9 @@ export class JobQueue {
   stop(options: StopOptions = {}): Promise<void> {
     this.stopping ??= (async () => {
       await this.starting?.catch(() => undefined);
+      this.detachNotifier?.();
       await this.scheduler?.stop();
+      await this.announcing;
       await this.worker?.stop(options.drainMs ?? this.settings.drainTimeoutMs, options.releaseLeases ?? true);
     })();
     return this.stopping;
@@ -204,8 +226,35 @@ export class JobQueue {
   /** Queues a dead job again with a fresh set of attempts; undefined if there is no dead job with that id. */
   async retry(id: string): Promise<Job | undefined> {
     const row = await requeueDead(this.db, id, new Date().toISOString());
-    if (row) this.wake();
+    if (row) {
+      this.wake();
+      await this.announceReady();
+    }
     return row && toJob(row);
+  }
+
+  /**
+   * Tells the other nodes (PostgreSQL) that a job is due, at most one message in flight: the
+   * enqueues made while one is sent share the next. Resolves when the current round is sent.
+   */
+  private announceReady(): Promise<void> {
+    if (this.store.dialect !== 'postgres') return Promise.resolve();
+    if (this.announcing) {
+      this.announceAgain = true;
+      return this.announcing;
+    }
+    this.announcing = (async () => {
+      do {
+        this.announceAgain = false;
+        try {
+          await notifyChange(this.store.db, JOBS_READY_KIND);
+        } catch (error) {
+          this.log('warn', 'could not tell the other nodes about a job due now; they find it at their next poll', { error: (error as Error).message });
+        }
+      } while (this.announceAgain);
+      this.announcing = undefined;
+    })();
+    return this.announcing;
   }
 
   private shortestLease(): number {
