@@ -87,3 +87,73 @@ describe.each(STORES)('per-route body limits, entry counts and settings caps (%s
     expect(response.statusCode, response.body).toBe(200);
   });
 });
+
+describe.each(STORES)('large bodies one user may have in progress (%s)', (kind) => {
+  let portico: Portico;
+  let port: number;
+
+  beforeAll(async () => {
+    portico = await startPortico(kind);
+    await portico.app.listen({ port: 0, host: '127.0.0.1' });
+    port = (portico.app.server.address() as import('node:net').AddressInfo).port;
+  });
+  afterAll(() => portico.close());
+
+  const url = (sdkPath: string) => `http://127.0.0.1:${port}/projects/${portico.project.projectId}${sdkPath}`;
+  const body = JSON.stringify({ meta: { note: 'x'.repeat(20_000) } });
+
+  /** A PATCH whose headers and first bytes arrive, then nothing until `finish()`. */
+  const heldPatch = async (sub: string) => {
+    const http = await import('node:http');
+    const token = await portico.token(sub);
+    const request = http.request(url('/sdk/me'), {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+    });
+    const answered = new Promise<number>((resolve, reject) => {
+      request.on('response', (response) => {
+        response.resume();
+        response.on('end', () => resolve(response.statusCode ?? 0));
+      });
+      request.on('error', reject);
+    });
+    request.write(body.slice(0, 100));
+    return { answered, finish: () => request.end(body.slice(100)) };
+  };
+
+  it('answers 429 with Retry-After to a fifth large body of one user while four are arriving, not to other users', async () => {
+    const held = await Promise.all(Array.from({ length: 4 }, () => heldPatch('uploader')));
+    // Let the four reach the server and pass authentication.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const fifth = await fetch(url('/sdk/me'), {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${await portico.token('uploader')}`, 'content-type': 'application/json' },
+      body,
+    });
+    expect(fifth.status).toBe(429);
+    expect(fifth.headers.get('retry-after')).toBe('1');
+    expect(await fifth.json()).toMatchObject({ code: 'TOO_MANY_LARGE_REQUESTS', meta: { limit: 4, largeBodyBytes: 16384 } });
+
+    const small = await fetch(url('/sdk/me'), {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${await portico.token('uploader')}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ meta: { small: true } }),
+    });
+    expect(small.status).toBe(200);
+    const someoneElse = await fetch(url('/sdk/me'), {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${await portico.token('neighbour')}`, 'content-type': 'application/json' },
+      body,
+    });
+    expect(someoneElse.status).toBe(200);
+
+    for (const request of held) request.finish();
+    expect(await Promise.all(held.map((request) => request.answered))).toEqual([200, 200, 200, 200]);
+    const again = await fetch(url('/sdk/me'), {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${await portico.token('uploader')}`, 'content-type': 'application/json' },
+      body,
+    });
+    expect(again.status).toBe(200);
+  });
+});

@@ -59,6 +59,12 @@ export interface Config {
    */
   readonly outboundAllowHosts: readonly string[];
   /**
+   * Requests with a JSON body over 16 KiB that one Connected User may have in progress at once;
+   * more are answered 429 before their body is parsed, so one user cannot fill the event loop with
+   * parsing. @default 4
+   */
+  readonly userLargeBodiesInFlight: number;
+  /**
    * How long an OAuth connection may take, from the SDK's popup opening to the provider redirecting
    * back to `{publicUrl}/oauth`; the state and the CSRF cookie expire after it. @default 600
    */
@@ -167,6 +173,7 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
     maxRequestsPerSocket: integer(env, 'PORTICO_MAX_REQUESTS_PER_SOCKET', 0, 0, 1_000_000),
     publicUrl: publicUrl(env, overrides),
     outboundAllowHosts: (env.PORTICO_OUTBOUND_ALLOW_HOSTS || '').split(',').map((h) => h.trim()).filter(Boolean),
+    userLargeBodiesInFlight: integer(env, 'PORTICO_USER_LARGE_BODIES_IN_FLIGHT', 4, 1, 10_000),
     oauthFlowTtlSeconds: integer(env, 'PORTICO_OAUTH_FLOW_TTL_SECONDS', 600, 60, 3600),
     nodeId: env.PORTICO_NODE_ID || `${os.hostname()}-${process.pid}`,
     worker: overrides.worker ?? boolean(env, 'PORTICO_WORKER', true),

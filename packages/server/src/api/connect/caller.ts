@@ -1,4 +1,5 @@
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AppError } from '../../platform/errors.ts';
 import type { AppContext } from '../../domain/context.ts';
 import type { ProjectState } from '../../domain/projects/index.ts';
 import { resolveUser, type ConnectedUser } from '../../domain/users/index.ts';
@@ -33,11 +34,13 @@ declare module 'fastify' {
  * request is valid.
  */
 export function connectAuthHooks(ctx: AppContext) {
+  const largeBodies = new LargeBodyGate(ctx.config.userLargeBodiesInFlight);
   return {
-    async onRequest(request: FastifyRequest): Promise<void> {
+    async onRequest(request: FastifyRequest, reply: FastifyReply): Promise<void> {
       const state = await projectFromPath(ctx, request);
       const verified = await ctx.tokens.verify(state, bearerToken(request.headers.authorization));
       request.connectCaller = { state, sub: verified.sub, user: undefined };
+      largeBodies.admit(`${state.project.id}\u0000${verified.sub}`, request, reply);
     },
     async preHandler(request: FastifyRequest): Promise<void> {
       const caller = request.connectCaller;
@@ -59,4 +62,44 @@ export function callerOf(request: FastifyRequest): ConnectCaller & { user: Conne
 export function tokenCallerOf(request: FastifyRequest): ConnectCaller {
   if (!request.connectCaller) throw new Error('Connect route registered outside the Connect API scope');
   return request.connectCaller;
+}
+
+/** JSON bodies above this size count against a user's share of large requests. */
+const LARGE_BODY_BYTES = 16 * 1024;
+
+/**
+ * Bounds how many large JSON bodies one Connected User has in progress. Parsing and checking a body
+ * near its route's limit costs 1–3 ms of the event loop; 32 of them back to back from one user
+ * queue every other request behind them. Refused before the body is read (the error handler drains
+ * it), so a refusal costs next to nothing.
+ */
+class LargeBodyGate {
+  private readonly inFlight = new Map<string, number>();
+
+  constructor(private readonly limit: number) {}
+
+  admit(key: string, request: FastifyRequest, reply: FastifyReply): void {
+    if (!isLargeJsonBody(request)) return;
+    const count = this.inFlight.get(key) ?? 0;
+    if (count >= this.limit) {
+      void reply.header('retry-after', '1');
+      throw AppError.from('TOO_MANY_LARGE_REQUESTS', `This user already has ${count} requests with a JSON body over ${LARGE_BODY_BYTES} bytes in progress; retry after one has finished.`, {
+        limit: this.limit,
+        largeBodyBytes: LARGE_BODY_BYTES,
+      });
+    }
+    this.inFlight.set(key, count + 1);
+    reply.raw.once('close', () => {
+      const left = (this.inFlight.get(key) ?? 1) - 1;
+      if (left > 0) this.inFlight.set(key, left);
+      else this.inFlight.delete(key);
+    });
+  }
+}
+
+function isLargeJsonBody(request: FastifyRequest): boolean {
+  const type = request.headers['content-type'];
+  if (type === undefined || !/json/i.test(type)) return false;
+  if (request.headers['transfer-encoding'] !== undefined) return true;
+  return Number(request.headers['content-length'] ?? 0) > LARGE_BODY_BYTES;
 }

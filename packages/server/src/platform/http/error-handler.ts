@@ -60,6 +60,17 @@ export function frameworkErrorHandler(error: FastifyError, _request: FastifyRequ
   void reply.status(appError.status).send(appError.toBody());
 }
 
+/**
+ * Refusals of bodies that a well-behaved client is still sending. Others (a bad token, say) close
+ * the connection at once rather than wait for a body that may never come.
+ */
+const DRAINED_REFUSALS = new Set(['BODY_TOO_LARGE', 'TOO_MANY_LARGE_REQUESTS']);
+
+function hasBody(request: FastifyRequest): boolean {
+  const length = request.headers['content-length'];
+  return request.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
+
 export function registerErrorHandling(app: FastifyInstance): void {
   // Half the request timeout: the drain must end before Node's own timer answers 408 instead.
   const drainMs = Math.min(10_000, Math.floor((app.server.requestTimeout || 20_000) / 2));
@@ -76,7 +87,9 @@ export function registerErrorHandling(app: FastifyInstance): void {
     if (appError.status >= 500) request.log.error({ err: error }, 'request failed');
     else request.log.info({ code: appError.code, status: appError.status }, 'request rejected');
     if (appError.status === 401) void reply.header('WWW-Authenticate', wwwAuthenticate(appError));
-    if (appError.code === 'BODY_TOO_LARGE' && !request.raw.complete) {
+    if (DRAINED_REFUSALS.has(appError.code) && !request.raw.complete && hasBody(request)) {
+      // Refused before its body was read: read and drop the rest first (bounded), so a client still
+      // sending it gets this answer instead of a reset (EPIPE).
       void reply.header('connection', 'close');
       return drainRequestBody(request.raw, drainMs).then(() => {
         void reply.status(appError.status).send(appError.toBody());
