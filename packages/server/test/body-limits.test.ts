@@ -156,4 +156,29 @@ describe.each(STORES)('large bodies one user may have in progress (%s)', (kind) 
     });
     expect(again.status).toBe(200);
   });
+  it('lets one user start at most 10 large bodies a second, answering the rest 429 with Retry-After', async () => {
+    const token = await portico.token('burster');
+    const statuses: number[] = [];
+    let retryAfter: string | null = null;
+    for (let i = 0; i < 14; i++) {
+      const response = await fetch(url('/sdk/me'), {
+        method: 'PATCH',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ meta: { n: i, note: 'x'.repeat(20_000) } }),
+      });
+      statuses.push(response.status);
+      if (response.status === 429) retryAfter = response.headers.get('retry-after');
+      await response.arrayBuffer();
+    }
+    expect(statuses.filter((status) => status === 200).length).toBeGreaterThanOrEqual(10);
+    expect(statuses).toContain(429);
+    expect(Number(retryAfter)).toBeGreaterThanOrEqual(1);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const later = await fetch(url('/sdk/me'), {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body,
+    });
+    expect(later.status).toBe(200);
+  });
 });

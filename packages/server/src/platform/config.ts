@@ -64,6 +64,8 @@ export interface Config {
    * parsing. @default 4
    */
   readonly userLargeBodiesInFlight: number;
+  /** Requests with a JSON body over 16 KiB that one Connected User may start per second (burst: as many). @default 10 */
+  readonly userLargeBodiesPerSecond: number;
   /**
    * How long an OAuth connection may take, from the SDK's popup opening to the provider redirecting
    * back to `{publicUrl}/oauth`; the state and the CSRF cookie expire after it. @default 600
@@ -174,6 +176,7 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
     publicUrl: publicUrl(env, overrides),
     outboundAllowHosts: (env.PORTICO_OUTBOUND_ALLOW_HOSTS || '').split(',').map((h) => h.trim()).filter(Boolean),
     userLargeBodiesInFlight: integer(env, 'PORTICO_USER_LARGE_BODIES_IN_FLIGHT', 4, 1, 10_000),
+    userLargeBodiesPerSecond: integer(env, 'PORTICO_USER_LARGE_BODIES_PER_SECOND', 10, 1, 1_000_000),
     oauthFlowTtlSeconds: integer(env, 'PORTICO_OAUTH_FLOW_TTL_SECONDS', 600, 60, 3600),
     nodeId: env.PORTICO_NODE_ID || `${os.hostname()}-${process.pid}`,
     worker: overrides.worker ?? boolean(env, 'PORTICO_WORKER', true),

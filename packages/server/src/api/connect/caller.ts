@@ -34,7 +34,7 @@ declare module 'fastify' {
  * request is valid.
  */
 export function connectAuthHooks(ctx: AppContext) {
-  const largeBodies = new LargeBodyGate(ctx.config.userLargeBodiesInFlight);
+  const largeBodies = new LargeBodyGate(ctx.config.userLargeBodiesInFlight, ctx.config.userLargeBodiesPerSecond);
   return {
     async onRequest(request: FastifyRequest, reply: FastifyReply): Promise<void> {
       const state = await projectFromPath(ctx, request);
@@ -66,33 +66,59 @@ export function tokenCallerOf(request: FastifyRequest): ConnectCaller {
 
 /** JSON bodies above this size count against a user's share of large requests. */
 const LARGE_BODY_BYTES = 16 * 1024;
+/** Users whose rate is tracked at once; the least recently seen are forgotten beyond it. */
+const MAX_TRACKED_USERS = 100_000;
 
 /**
- * Bounds how many large JSON bodies one Connected User has in progress. Parsing and checking a body
+ * Bounds the large JSON bodies of one Connected User: how many are in progress at once, and how
+ * many start per second (a token bucket holding one second's worth). Parsing and checking a body
  * near its route's limit costs 1–3 ms of the event loop; 32 of them back to back from one user
  * queue every other request behind them. Refused before the body is read (the error handler drains
  * it), so a refusal costs next to nothing.
  */
 class LargeBodyGate {
   private readonly inFlight = new Map<string, number>();
+  private readonly buckets = new Map<string, { tokens: number; at: number }>();
 
-  constructor(private readonly limit: number) {}
+  constructor(
+    private readonly limit: number,
+    private readonly perSecond: number,
+  ) {}
 
   admit(key: string, request: FastifyRequest, reply: FastifyReply): void {
     if (!isLargeJsonBody(request)) return;
     const count = this.inFlight.get(key) ?? 0;
     if (count >= this.limit) {
-      void reply.header('retry-after', '1');
-      throw AppError.from('TOO_MANY_LARGE_REQUESTS', `This user already has ${count} requests with a JSON body over ${LARGE_BODY_BYTES} bytes in progress; retry after one has finished.`, {
-        limit: this.limit,
-        largeBodyBytes: LARGE_BODY_BYTES,
-      });
+      throw this.refusal(reply, 1, `This user already has ${count} requests with a JSON body over ${LARGE_BODY_BYTES} bytes in progress; retry after one has finished.`);
     }
+    this.takeToken(key, reply);
     this.inFlight.set(key, count + 1);
     reply.raw.once('close', () => {
       const left = (this.inFlight.get(key) ?? 1) - 1;
       if (left > 0) this.inFlight.set(key, left);
       else this.inFlight.delete(key);
+    });
+  }
+
+  private takeToken(key: string, reply: FastifyReply): void {
+    const now = Date.now();
+    const bucket = this.buckets.get(key);
+    const tokens = bucket ? Math.min(this.perSecond, bucket.tokens + ((now - bucket.at) / 1000) * this.perSecond) : this.perSecond;
+    if (tokens < 1) {
+      const wait = Math.ceil((1 - tokens) / this.perSecond);
+      throw this.refusal(reply, wait, `This user sent more than ${this.perSecond} requests with a JSON body over ${LARGE_BODY_BYTES} bytes in a second; retry in ${wait} s.`);
+    }
+    this.buckets.delete(key);
+    this.buckets.set(key, { tokens: tokens - 1, at: now });
+    if (this.buckets.size > MAX_TRACKED_USERS) this.buckets.delete(this.buckets.keys().next().value!);
+  }
+
+  private refusal(reply: FastifyReply, retryAfterSeconds: number, message: string): AppError {
+    void reply.header('retry-after', String(retryAfterSeconds));
+    return AppError.from('TOO_MANY_LARGE_REQUESTS', message, {
+      limit: this.limit,
+      perSecond: this.perSecond,
+      largeBodyBytes: LARGE_BODY_BYTES,
     });
   }
 }
