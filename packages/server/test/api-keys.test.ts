@@ -77,7 +77,7 @@ describe.each(STORES)('Admin API: API keys and plans (%s)', (kind) => {
     expect((await as(rotated.apiKey)).statusCode).toBe(401);
   });
 
-  it('refuses a key without the admin scope', async () => {
+  it("refuses a key without the route's scope, naming it", async () => {
     const key = 'prt_read-only-key-for-the-scope-test-0123456789';
     const now = new Date().toISOString();
     await portico.store.db.insertInto('api_keys').values({
@@ -85,7 +85,7 @@ describe.each(STORES)('Admin API: API keys and plans (%s)', (kind) => {
       scopes: 'read', created_at: now, revoked_at: null, expires_at: null,
     }).execute();
     const refused = await as(key);
-    expect(refused.json()).toMatchObject({ status: 403, code: 'API_KEY_SCOPE_MISSING', meta: { required: 'admin' } });
+    expect(refused.json()).toMatchObject({ status: 403, code: 'API_KEY_SCOPE_MISSING', meta: { required: 'integrations:write' } });
     const rotated = await rotate(portico.project.apiKey, { revokeOld: true });
     portico.project.apiKey = rotated.apiKey;
     expect(rotated.previousKeys).toHaveLength(1);

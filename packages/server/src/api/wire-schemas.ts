@@ -1,7 +1,7 @@
 import type { TSchema } from '@sinclair/typebox';
 import { Credential, CredentialConfiguration, CredentialStatus, IntegrationState, WorkflowSettings } from '../domain/connections/index.ts';
 import { ProjectIntegration, SdkIntegration } from '../domain/integrations/index.ts';
-import { SdkProject } from '../domain/projects/index.ts';
+import { ApiKeyInfo, NewApiKey, SdkProject } from '../domain/projects/index.ts';
 import { ProjectWorkflow, WorkflowStateChange } from '../domain/workflows/index.ts';
 import { ErrorBody } from '../platform/http/schemas.ts';
 
@@ -21,4 +21,6 @@ export const SHARED_SCHEMAS: readonly TSchema[] = [
   WorkflowStateChange,
   ProjectIntegration,
   ProjectWorkflow,
+  NewApiKey,
+  ApiKeyInfo,
 ];

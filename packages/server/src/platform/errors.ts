@@ -70,6 +70,7 @@ export const ERROR_CODES = {
   CONFIGURATION_NOT_FOUND: { status: 404, message: 'No configuration with this id for this credential.' },
   WORKFLOW_NOT_FOUND: { status: 404, message: 'No workflow with this id in this project.' },
   JOB_NOT_FOUND: { status: 404, message: 'No job with this id.' },
+  API_KEY_NOT_FOUND: { status: 404, message: 'No active API key with this id in this project.' },
 
   // State conflicts
   INTEGRATION_ALREADY_EXISTS: { status: 409, message: 'This project already has an integration of this type.' },
@@ -78,6 +79,7 @@ export const ERROR_CODES = {
   INTEGRATION_INACTIVE: { status: 409, message: 'The integration is not active in this project.' },
   CREDENTIAL_NOT_PENDING: { status: 409, message: 'Only a PENDING credential can complete its setup; this one is VALID or INVALID.' },
   JOB_NOT_DEAD: { status: 409, message: 'Only dead jobs can be retried; this one is queued, running or succeeded.' },
+  LAST_ADMIN_API_KEY: { status: 409, message: "The project's only admin key cannot be deleted; create another admin key first, or rotate it." },
 
   // Other servers (the OAuth provider)
   OAUTH_PROVIDER_ERROR: { status: 502, message: 'The provider ended the authorization with an error (meta.error); nothing was connected.' },

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../domain/context.ts';
-import { adminAuthHook } from './caller.ts';
+import { adminAuthHook, requiredScope } from './caller.ts';
+import { apiKeysAdminRoutes } from './api-keys.routes.ts';
 import { integrationsAdminRoutes } from './integrations.routes.ts';
 import { projectsAdminRoutes } from './projects.routes.ts';
 import { usersAdminRoutes } from './users.routes.ts';
@@ -12,11 +13,14 @@ export function adminApi(ctx: AppContext) {
     scope.decorateRequest('adminCaller', null);
     scope.addHook('onRequest', adminAuthHook(ctx));
     scope.addHook('onRoute', (route) => {
-      route.schema = { ...route.schema, security: [{ apiKey: [] }] };
+      // OpenAPI shows the scope each route needs; the hook enforces the same value.
+      const needed = requiredScope(route.config as { scope?: never } | undefined);
+      route.schema = { ...route.schema, security: [{ apiKey: [needed] }], 'x-required-scope': needed } as typeof route.schema;
     });
     await scope.register(integrationsAdminRoutes(ctx));
     await scope.register(workflowsAdminRoutes(ctx));
     await scope.register(usersAdminRoutes(ctx));
     await scope.register(projectsAdminRoutes(ctx));
+    await scope.register(apiKeysAdminRoutes(ctx));
   };
 }

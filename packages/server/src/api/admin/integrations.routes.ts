@@ -19,6 +19,7 @@ export function integrationsAdminRoutes(ctx: AppContext): FastifyPluginAsyncType
 
   return async (app) => {
     app.post('/integrations', {
+      config: { scope: 'integrations:write' },
       schema: {
         tags: ['Admin: integrations'],
         summary: 'Add a built-in integration (by type) or a custom one ("custom" with a name, or custom.<slug>), with its OAuth client or API-key inputs',
@@ -33,6 +34,7 @@ export function integrationsAdminRoutes(ctx: AppContext): FastifyPluginAsyncType
     });
 
     app.get('/integrations', {
+      config: { scope: 'integrations:write' },
       schema: {
         tags: ['Admin: integrations'],
         summary: "The project's integrations",
@@ -47,6 +49,7 @@ export function integrationsAdminRoutes(ctx: AppContext): FastifyPluginAsyncType
     });
 
     app.get('/integrations/:integrationId', {
+      config: { scope: 'integrations:write' },
       schema: {
         tags: ['Admin: integrations'],
         summary: 'One integration, by id or type',
@@ -59,6 +62,7 @@ export function integrationsAdminRoutes(ctx: AppContext): FastifyPluginAsyncType
     });
 
     app.patch('/integrations/:integrationId', {
+      config: { scope: 'integrations:write' },
       schema: {
         tags: ['Admin: integrations'],
         summary: 'Change an integration: name, portal text, activity, OAuth client, scopes, custom provider definition, or (built-ins) endpoint overrides; null removes a field',

@@ -14,6 +14,7 @@ const UserParams = Type.Intersect([ProjectParams, Type.Object({ userId: Type.Str
 export function usersAdminRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get('/users/:userId', {
+      config: { scope: 'users:read' },
       schema: {
         tags: ['Admin: users'],
         summary: 'A Connected User: the GET /sdk/me shape plus timestamps and status',
@@ -28,6 +29,7 @@ export function usersAdminRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
     });
 
     app.post('/users/:userId/credentials', {
+      config: { scope: 'users:write' },
       schema: {
         tags: ['Admin: users'],
         summary: 'Import an existing credential for a user (migration from another platform); creates the user if needed',

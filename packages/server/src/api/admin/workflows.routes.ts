@@ -11,6 +11,7 @@ const WorkflowSchema = SchemaRef(ProjectWorkflow);
 export function workflowsAdminRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.post('/workflows', {
+      config: { scope: 'workflows:write' },
       schema: {
         tags: ['Admin: workflows'],
         summary: 'Define a workflow attached to an integration (steps arrive in a later version)',
@@ -35,6 +36,7 @@ export function workflowsAdminRoutes(ctx: AppContext): FastifyPluginAsyncTypebox
     });
 
     app.get('/workflows', {
+      config: { scope: 'workflows:read' },
       schema: {
         tags: ['Admin: workflows'],
         summary: "The project's workflows",

@@ -1,14 +1,16 @@
 /** The projects room's facade: what other rooms and the API may use. */
 export { ApiKeyCache } from './api-key-cache.ts';
 export type { ApiKeyGrant } from './api-key-cache.ts';
-export { ADMIN_SCOPE, API_KEY_ROTATION_OVERLAP_SECONDS, rotateApiKey } from './api-keys.service.ts';
-export type { RotatedApiKey } from './api-keys.service.ts';
+export {
+  ADMIN_SCOPE, API_KEY_ROTATION_OVERLAP_SECONDS, API_KEY_SCOPES, createApiKey, deleteApiKey, grants, listApiKeys, recordApiKeyUse, rotateApiKey,
+} from './api-keys.service.ts';
+export type { ApiKeyScope, ApiKeyView, CreatedApiKey, RotatedApiKey } from './api-keys.service.ts';
 export type { KeyState, RetiredKey } from './key-lifecycle.ts';
 export { PLANS, isPlan } from './plans.ts';
 export type { Plan } from './plans.ts';
 export { ProjectCache } from './project-cache.ts';
 export type { ProjectState, ProjectSigningKey } from './project-cache.ts';
-export { NewSigningKey, SdkProject, SigningKey } from './project.schema.ts';
+export { ApiKeyInfo, CreateApiKeyBody, NewApiKey, NewSigningKey, SdkProject, SigningKey } from './project.schema.ts';
 export { toSdkProject } from './project-view.ts';
 export { createProject, getProject, listProjects, projectsTrustingKey, setProjectPlan } from './projects.service.ts';
 export type { CreatedProject, Project } from './projects.service.ts';

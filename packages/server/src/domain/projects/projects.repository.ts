@@ -103,3 +103,31 @@ export async function retireApiKeys(db: Db, ids: readonly string[], at: string, 
   await db.updateTable('api_keys').set({ revoked_at: at, expires_at: expiresAt }).where('id', 'in', ids).where('revoked_at', 'is', null).execute();
   await db.updateTable('api_keys').set({ expires_at: expiresAt }).where('id', 'in', ids).where('expires_at', '>', expiresAt).execute();
 }
+
+/** The project's API keys that are not revoked, oldest first. */
+export function listActiveApiKeys(db: Db, projectId: string) {
+  return db
+    .selectFrom('api_keys')
+    .select(['id', 'name', 'key_prefix', 'scopes', 'created_at', 'expires_at', 'last_used_at'])
+    .where('project_id', '=', projectId)
+    .where('revoked_at', 'is', null)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
+}
+
+/** Revokes one key at once; false when the project has no such active key. */
+export async function revokeApiKey(db: Db, projectId: string, id: string, at: string): Promise<boolean> {
+  const result = await db
+    .updateTable('api_keys')
+    .set({ revoked_at: at, expires_at: at })
+    .where('project_id', '=', projectId)
+    .where('id', '=', id)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
+export async function touchApiKey(db: Db, id: string, at: string): Promise<void> {
+  await db.updateTable('api_keys').set({ last_used_at: at }).where('id', '=', id).execute();
+}

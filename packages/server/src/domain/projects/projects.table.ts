@@ -28,11 +28,13 @@ export interface ApiKeyTable {
   key_hash: string;
   /** First characters of the key, to tell keys apart in listings. */
   key_prefix: string;
-  /** Space-separated; `admin` (the whole Admin API) is the only scope so far. */
+  /** Space-separated scopes (`API_KEY_SCOPES`); `admin` is the whole Admin API. */
   scopes: string;
   created_at: string;
   /** When the key was rotated out or revoked. */
   revoked_at: string | null;
   /** When it stops authenticating: null for a current key, later than `revoked_at` during a rotation overlap. */
   expires_at: string | null;
+  /** When it last authenticated a request, to the minute. */
+  last_used_at?: string | null;
 }
