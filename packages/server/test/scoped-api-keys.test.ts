@@ -13,7 +13,7 @@ describe.each(STORES)('scoped API keys (%s)', (kind) => {
   afterAll(() => portico.close());
 
   const pid = () => portico.project.projectId;
-  const as = (key: string, method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body?: object) =>
+  const as = (key: string, method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: object) =>
     portico.app.inject({ method, url: `/api/v1/projects/${pid()}${path}`, headers: { authorization: `Bearer ${key}` }, ...(body ? { payload: body } : {}) });
   const create = async (name: string, scopes: string[]) => {
     const response = await portico.admin('POST', '/api-keys', { name, scopes });
@@ -66,7 +66,7 @@ describe.each(STORES)('scoped API keys (%s)', (kind) => {
       expect(refused.statusCode, `${route.method} ${route.path}`).toBe(403);
       expect(refused.json()).toMatchObject({ code: 'API_KEY_SCOPE_MISSING', meta: { required } });
       if (required !== 'admin') {
-        const allowed = await as(keys.get(required)!, route.method, url, route.bodyProps.length > 0 ? {} : undefined);
+        const allowed = await as(keys.get(required!)!, route.method, url, route.bodyProps.length > 0 ? {} : undefined);
         expect(allowed.json().code, `${route.method} ${route.path} with ${required}`).not.toBe('API_KEY_SCOPE_MISSING');
       }
       checked++;

@@ -9,6 +9,7 @@ import { encryptionKeys } from '../secrets/migrations/0005-encryption-keys.ts';
 import { integrationAuth } from '../integrations/migrations/0010-integration-auth.ts';
 import { oauthFlows } from '../connections/migrations/0011-oauth-flows.ts';
 import { apiKeyUsage } from '../projects/migrations/0030-api-key-usage.ts';
+import { userSearch } from '../users/migrations/0031-user-search.ts';
 
 /** Every migration, by the name it is recorded under; each file belongs to the room (or platform part) whose tables it makes. */
 export const MIGRATIONS: MigrationList = {
@@ -21,6 +22,7 @@ export const MIGRATIONS: MigrationList = {
   '0010_integration_auth': integrationAuth,
   '0011_oauth_flows': oauthFlows,
   '0030_api_key_usage': apiKeyUsage,
+  '0031_user_search': userSearch,
 };
 
 /** Brings the schema of `store` up to date. */

@@ -27,8 +27,16 @@ export async function insertUserIfMissing(db: Db, row: ConnectedUserTable): Prom
   return (result.numInsertedOrUpdatedRows ?? 0n) > 0n;
 }
 
-export function updateUserMeta(db: Db, id: string, meta: string, at: string) {
-  return db.updateTable('connected_users').set({ meta, updated_at: at, last_active_at: at }).where('id', '=', id).execute();
+export function updateUserMeta(db: Db, id: string, meta: string, at: string, search: { search_name: string | null; search_email: string | null }) {
+  return db.updateTable('connected_users').set({ meta, updated_at: at, last_active_at: at, ...search }).where('id', '=', id).execute();
+}
+
+/** Brings a user's `user_meta_values` from `before` to `after` (key → indexed value), touching only what changed. */
+export async function updateMetaValues(db: Db, userId: string, projectId: string, before: ReadonlyMap<string, string>, after: ReadonlyMap<string, string>): Promise<void> {
+  const gone = [...before.keys()].filter((key) => after.get(key) !== before.get(key));
+  const added = [...after].filter(([key, value]) => before.get(key) !== value);
+  if (gone.length > 0) await db.deleteFrom('user_meta_values').where('user_id', '=', userId).where('key', 'in', gone).execute();
+  if (added.length > 0) await db.insertInto('user_meta_values').values(added.map(([key, value]) => ({ user_id: userId, project_id: projectId, key, value }))).execute();
 }
 
 export function touchUser(db: Db, id: string, at: string) {
@@ -37,4 +45,8 @@ export function touchUser(db: Db, id: string, at: string) {
 
 export function findUserById(db: Db, id: string) {
   return db.selectFrom('connected_users').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export function setDisabledAt(db: Db, id: string, disabledAt: string | null, at: string) {
+  return db.updateTable('connected_users').set({ disabled_at: disabledAt, updated_at: at }).where('id', '=', id).execute();
 }

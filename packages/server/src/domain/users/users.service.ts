@@ -9,6 +9,7 @@ import { userActor, type Actor, type EmitInput, type PorticoEvents } from '../ev
 import type { ChangeDeps } from '../context.ts';
 import { KeyedBatcher } from '../../platform/concurrency/keyed-batcher.ts';
 import { applyMetaPatch, checkPatch } from './metadata.ts';
+import { indexedMetaValues, searchColumns } from './search-keys.ts';
 import * as repo from './users.repository.ts';
 import type { ConnectedUserTable } from './users.table.ts';
 
@@ -116,6 +117,24 @@ export async function findUser(ctx: AppContext, projectId: string, externalId: s
   return row ? toConnectedUser(row) : undefined;
 }
 
+/**
+ * Disables or enables a user. A disabled user's Connect API calls answer 403 USER_DISABLED (their
+ * tokens stay valid) and their workflows do not run; enabling restores everything as it was, since
+ * nothing else is touched. Emits `user.disabled` / `user.enabled` only when the state changes.
+ */
+export async function setUserActive(ctx: ChangeDeps, projectId: string, externalId: string, active: boolean, actor: Actor): Promise<ConnectedUser> {
+  return ctx.events.transaction(async (trx) => {
+    const row = await repo.findUserForUpdate(trx, ctx.store.dialect, projectId, externalId);
+    if (!row) throw AppError.from('USER_NOT_FOUND', `No Connected User "${externalId.slice(0, 80)}" in this project.`);
+    if ((row.disabled_at === null) === active) return toConnectedUser(row);
+    const now = nowIso();
+    const disabledAt = active ? null : now;
+    await repo.setDisabledAt(trx, row.id, disabledAt, now);
+    await ctx.events.emit(trx, active ? 'user.enabled' : 'user.disabled', { projectId, userId: externalId, actor, data: {} });
+    return toConnectedUser({ ...row, disabled_at: disabledAt, updated_at: now });
+  });
+}
+
 export function requireMetadataFeature(state: ProjectState): void {
   if (!state.features.has('user-metadata')) {
     throw AppError.from('FEATURE_NOT_IN_PLAN', `User metadata is not included in the "${state.project.plan}" plan; move the project to pro or enterprise.`, {
@@ -191,7 +210,14 @@ export class UserMetaWrites {
         outcomes.push(toConnectedUser({ ...row, meta: serialized, updated_at: now, last_active_at: now }));
       }
       await events.emitAll(trx, 'user.metadata.updated', changes);
-      await repo.updateUserMeta(trx, row.id, stored, now);
+      if (stored !== row.meta) {
+        const before = parseJsonObject(row.meta);
+        const after = parseJsonObject(stored);
+        await repo.updateUserMeta(trx, row.id, stored, now, searchColumns(after));
+        await repo.updateMetaValues(trx, row.id, projectId, indexedMetaValues(before), indexedMetaValues(after));
+      } else {
+        await repo.touchUser(trx, row.id, now);
+      }
       return outcomes;
     });
   }

@@ -9,4 +9,15 @@ export interface ConnectedUserTable {
   created_at: string;
   updated_at: string;
   last_active_at: string;
+  /** `meta.Name` and `meta.Email` as search compares them (`searchText`), kept with every metadata write. */
+  search_name?: string | null;
+  search_email?: string | null;
+}
+
+/** One indexable top-level metadata value of a user (`indexedMetaValues`), for `meta.KEY=VALUE` search. */
+export interface UserMetaValueTable {
+  user_id: string;
+  project_id: string;
+  key: string;
+  value: string;
 }

@@ -1,0 +1,145 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { STORES, seedSalesforce, startPortico, type Portico } from './harness.ts';
+
+interface Page {
+  data: Array<{ userId: string; meta: Record<string, unknown>; active: boolean }>;
+  nextCursor: string | null;
+  total: number;
+  totalIsEstimate: boolean;
+}
+
+const PEOPLE: Array<[string, Record<string, unknown>]> = [
+  ['u-zoe', { Name: 'Zoë Saldaña', Email: 'zoe@example.com', Plan: 'pro', Seats: 5 }],
+  ['u-elodie', { Name: 'Élodie Martin', Email: 'ÉLODIE@exämple.com', Plan: 'pro', Seats: 12 }],
+  ['u-john', { Name: 'John Bookface', Email: 'john@bookface.io', Plan: 'basic', Seats: 5 }],
+  ['u-johanna', { Name: 'Johanna Berg', Email: 'johanna@bookface.io', Plan: 'pro' }],
+  ['u-anon', { Plan: 'basic' }],
+  ['BOOK-42', { Name: 'Robot', Email: 'robot@machines.dev', Beta: true }],
+];
+
+describe.each(STORES)('Admin API user search and user operations (%s)', (kind) => {
+  let portico: Portico;
+  beforeAll(async () => {
+    portico = await startPortico(kind, { plan: 'pro' });
+    for (const [sub, meta] of PEOPLE) {
+      const response = await portico.connect(sub, 'PATCH', '/sdk/me', { meta });
+      expect(response.statusCode, response.body).toBe(200);
+    }
+    await seedSalesforce(portico, 'u-john');
+    await portico.admin('POST', '/users/u-zoe/credentials', { integration: 'salesforce', accessToken: 'revoked-token', status: 'INVALID' });
+  });
+  afterAll(() => portico.close());
+
+  const search = async (query: string): Promise<Page> => {
+    const response = await portico.admin('GET', `/users?${query}`);
+    expect(response.statusCode, response.body).toBe(200);
+    return response.json() as Page;
+  };
+  const ids = async (query: string) => (await search(query)).data.map((user) => user.userId).sort();
+
+  it('finds a user by email, exactly and ignoring case and Unicode form', async () => {
+    expect(await ids('email=john@bookface.io')).toEqual(['u-john']);
+    expect(await ids(`email=${encodeURIComponent('élodie@EXÄMPLE.com')}`)).toEqual(['u-elodie']);
+    // The same address with "é" decomposed into "e" and a combining accent.
+    expect(await ids(`email=${encodeURIComponent('e\u0301lodie@exa\u0308mple.com')}`)).toEqual(['u-elodie']);
+    expect(await ids('email=john@bookface')).toEqual([]);
+    const page = await search('email=john@bookface.io');
+    expect(page).toMatchObject({ total: 1, totalIsEstimate: false, nextCursor: null });
+    expect(page.data[0]).toMatchObject({ userId: 'u-john', active: true, meta: { Name: 'John Bookface' } });
+    expect(JSON.stringify(page)).not.toContain('sf-access-token-SECRET-1');
+  });
+
+  it('finds by name prefix and by free text over name, email and user id', async () => {
+    expect(await ids('name=jo')).toEqual(['u-johanna', 'u-john']);
+    expect(await ids(`name=${encodeURIComponent('ZOË')}`)).toEqual(['u-zoe']);
+    expect(await ids('name=ohn')).toEqual([]);
+    expect(await ids(`q=${encodeURIComponent('ldañ')}`)).toEqual(['u-zoe']);
+    expect(await ids('q=bookface')).toEqual(['u-johanna', 'u-john']);
+    expect(await ids('q=BOOK-4')).toEqual(['BOOK-42']);
+    expect(await ids(`q=${encodeURIComponent('100%')}`)).toEqual([]);
+  });
+
+  it('matches metadata values exactly, several keys together', async () => {
+    expect(await ids('meta.Plan=pro')).toEqual(['u-elodie', 'u-johanna', 'u-zoe']);
+    expect(await ids('meta.Plan=pro&meta.Seats=5')).toEqual(['u-zoe']);
+    expect(await ids('meta.Beta=true')).toEqual(['BOOK-42']);
+    expect(await ids('meta.Plan=PRO')).toEqual([]);
+    // A later metadata change moves the user between results.
+    await portico.connect('u-johanna', 'PATCH', '/sdk/me', { meta: { Plan: 'basic' } });
+    expect(await ids('meta.Plan=pro')).toEqual(['u-elodie', 'u-zoe']);
+    await portico.connect('u-johanna', 'PATCH', '/sdk/me', { meta: { Plan: 'pro' } });
+  });
+
+  it('filters by credential status and integration', async () => {
+    expect(await ids('status=account_errors')).toEqual(['u-zoe']);
+    expect(await ids('status=connected')).toEqual(['u-john']);
+    expect(await ids('integration=salesforce')).toEqual(['u-john', 'u-zoe']);
+    expect(await ids('integration=salesforce&status=connected&meta.Plan=basic')).toEqual(['u-john']);
+  });
+
+  it('pages through every user once, in a stable order, for each sort', async () => {
+    for (const sort of ['-created', 'created', '-lastActive', 'lastActive', 'name']) {
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      let pages = 0;
+      do {
+        const page: Page = await search(`sort=${sort}&limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+        expect(page.data.length).toBeLessThanOrEqual(2);
+        seen.push(...page.data.map((user) => user.userId));
+        cursor = page.nextCursor;
+        pages++;
+      } while (cursor && pages < 10);
+      const expected = sort === 'name' ? PEOPLE.filter(([, meta]) => meta.Name).length : PEOPLE.length;
+      expect(new Set(seen).size, sort).toBe(seen.length);
+      expect(seen, sort).toHaveLength(expected);
+      // By code point of the normalized name, the same on both stores: "élodie" after "zoë".
+      if (sort === 'name') expect(seen).toEqual(['u-johanna', 'u-john', 'BOOK-42', 'u-zoe', 'u-elodie']);
+    }
+    const all = await search('limit=200');
+    expect(all.total).toBe(PEOPLE.length);
+  });
+
+  it('filters by creation and activity dates', async () => {
+    const future = new Date(Date.now() + 60_000).toISOString();
+    const past = new Date(Date.now() - 3_600_000).toISOString();
+    expect(await ids(`createdAfter=${future}`)).toEqual([]);
+    expect((await ids(`createdAfter=${past}&createdBefore=${future}`)).length).toBe(PEOPLE.length);
+    expect((await ids(`activeAfter=${past}`)).length).toBe(PEOPLE.length);
+  });
+
+  it('refuses unknown parameters, bad limits and foreign cursors with 400', async () => {
+    for (const query of ['emial=x', 'limit=0', 'limit=201', 'sort=size', 'status=broken', 'cursor=abc', 'meta.=x', 'createdAfter=yesterday']) {
+      const response = await portico.admin('GET', `/users?${query}`);
+      expect(response.statusCode, query).toBe(400);
+      expect(response.json().code, query).toBe('VALIDATION_FAILED');
+    }
+    const first = await search('sort=created&limit=1');
+    const mixed = await portico.admin('GET', `/users?sort=name&cursor=${first.nextCursor}`);
+    expect(mixed.statusCode).toBe(400);
+  });
+
+  it('disables a user (Connect API answers 403 USER_DISABLED), finds them with active=false, and enables them as they were', async () => {
+    const before = (await portico.connect('u-john', 'GET', '/sdk/me')).json();
+    const disabled = await portico.admin('PATCH', '/users/u-john', { active: false });
+    expect(disabled.statusCode, disabled.body).toBe(200);
+    expect(disabled.json().active).toBe(false);
+    const refused = await portico.connect('u-john', 'GET', '/sdk/me');
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json().code).toBe('USER_DISABLED');
+    expect((await portico.connect('u-john', 'PATCH', '/sdk/me', { meta: { x: 1 } })).json().code).toBe('USER_DISABLED');
+    expect(await ids('active=false')).toEqual(['u-john']);
+    expect(await ids('active=true')).not.toContain('u-john');
+
+    expect((await portico.admin('PATCH', '/users/u-john', { active: true })).json().active).toBe(true);
+    expect((await portico.connect('u-john', 'GET', '/sdk/me')).json()).toEqual(before);
+  });
+
+  it('patches metadata through the Admin API with the Connect API merge rules, and 404s an unknown user', async () => {
+    const patched = await portico.admin('PATCH', '/users/u-anon', { meta: { Name: 'Anna Nonymous', Plan: null } });
+    expect(patched.statusCode, patched.body).toBe(200);
+    expect(patched.json().meta).toEqual({ Name: 'Anna Nonymous' });
+    expect(await ids('name=anna')).toEqual(['u-anon']);
+    expect((await portico.admin('PATCH', '/users/nobody', { active: false })).json().code).toBe('USER_NOT_FOUND');
+    expect((await portico.admin('PATCH', '/users/u-anon', {})).statusCode).toBe(400);
+  });
+});
