@@ -7,6 +7,8 @@ export interface LoadSpec {
   /** Fixed headers, or a function called for every request (a fresh token, a random user). */
   headers: Record<string, string> | (() => Record<string, string>);
   body?: string | (() => string);
+  /** A path (and query) per request, replacing the URL's; for requests that differ by query. */
+  path?: () => string;
   connections: number;
   durationSeconds: number;
   warmupSeconds: number;
@@ -32,11 +34,12 @@ function percentile(sorted: Float64Array, p: number): number {
 
 function request(spec: LoadSpec): AutocannonRequest {
   const method = spec.method ?? 'GET';
-  const { headers, body } = spec;
-  if (typeof headers !== 'function' && typeof body !== 'function') return { method, headers, ...(body === undefined ? {} : { body }) };
+  const { headers, body, path } = spec;
+  if (typeof headers !== 'function' && typeof body !== 'function' && path === undefined) return { method, headers, ...(body === undefined ? {} : { body }) };
   return {
     method,
     setupRequest(req) {
+      if (path) req.path = path();
       req.headers = typeof headers === 'function' ? headers() : headers;
       if (body !== undefined) req.body = typeof body === 'function' ? body() : body;
       return req;

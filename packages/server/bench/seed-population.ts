@@ -5,7 +5,8 @@ import type { AppStore as Store } from '../src/domain/database.ts';
 import type { SecretBox } from '../src/platform/crypto/secret-box.ts';
 import type { CredentialConfigTable, CredentialTable } from '../src/domain/connections/credentials.table.ts';
 import { secretsBinding } from '../src/domain/connections/index.ts';
-import type { ConnectedUserTable } from '../src/domain/users/users.table.ts';
+import type { ConnectedUserTable, UserMetaValueTable } from '../src/domain/users/users.table.ts';
+import { indexedMetaValues, searchColumns } from '../src/domain/users/search-keys.ts';
 import type { WorkflowStateTable } from '../src/domain/workflows/workflows.table.ts';
 import { ProgressBar } from './progress.ts';
 import type { BenchProject } from './seed-project.ts';
@@ -23,6 +24,7 @@ interface Rows {
   credentials: CredentialTable[];
   configs: CredentialConfigTable[];
   states: WorkflowStateTable[];
+  metaValues: UserMetaValueTable[];
 }
 
 /**
@@ -36,11 +38,14 @@ function addUser(rows: Rows, project: BenchProject, index: number, seal: (creden
   const userId = randomUUID();
   const credentialId = randomUUID();
   const configId = randomUUID();
-  const meta = JSON.stringify({ Name: `Population User ${index}`, Email: `pop${index}@example.com`, plan: index % 3 === 0 ? 'pro' : 'basic', seats: index % 100 });
+  const values = { Name: `Population User ${index}`, Email: `pop${index}@example.com`, plan: index % 3 === 0 ? 'pro' : 'basic', seats: index % 100 };
+  const meta = JSON.stringify(values);
   rows.users.push({
     id: userId, project_id: project.projectId, external_id: populationUserId(index), meta,
     disabled_at: null, created_at: created, updated_at: created, last_active_at: lastActive,
+    ...searchColumns(values),
   });
+  for (const [key, value] of indexedMetaValues(values)) rows.metaValues.push({ user_id: userId, project_id: project.projectId, key, value });
   rows.credentials.push({
     id: credentialId, project_id: project.projectId, user_id: userId, integration_id: integration.id, status: 'VALID',
     provider_id: `account-${index}`, provider_data: JSON.stringify({ accountName: `Account ${index}` }), secrets: seal(credentialId),
@@ -94,13 +99,14 @@ export async function seedPopulation(store: Store, secrets: SecretBox, project: 
   let totalRows = 0;
   for (let start = 0; start < count; start += USERS_PER_TRANSACTION) {
     const end = Math.min(count, start + USERS_PER_TRANSACTION);
-    const rows: Rows = { users: [], credentials: [], configs: [], states: [] };
+    const rows: Rows = { users: [], credentials: [], configs: [], states: [], metaValues: [] };
     for (let index = start; index < end; index++) addUser(rows, project, index, seal, now);
     await store.db.transaction().execute(async (trx) => {
       await insertChunked(trx, 'connected_users', rows.users, maxParameters);
       await insertChunked(trx, 'credentials', rows.credentials, maxParameters);
       await insertChunked(trx, 'credential_configs', rows.configs, maxParameters);
       await insertChunked(trx, 'workflow_states', rows.states, maxParameters);
+      await insertChunked(trx, 'user_meta_values', rows.metaValues, maxParameters);
     });
     totalRows += rows.users.length + rows.credentials.length + rows.configs.length + rows.states.length;
     bar.tick(end - start);

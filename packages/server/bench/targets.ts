@@ -19,6 +19,15 @@ export const TARGETS: readonly Target[] = [
   { label: 'PATCH /sdk/me >= 5,000/s, durable commits (SQLite)', store: 'sqlite', scenarios: ['me-patch'], metric: 'perSecond', op: '>=', threshold: 5000 },
   { label: 'Server peak RSS < 250 MB serving the population (SQLite)', store: 'sqlite', scenarios: ['population-me', 'population-patch'], metric: 'peakRssMb', op: '<', threshold: 250 },
   { label: 'Server peak RSS < 250 MB serving the population (PostgreSQL)', store: 'postgres', scenarios: ['population-me', 'population-patch'], metric: 'peakRssMb', op: '<', threshold: 250 },
+  // Foundations issue.
+  { label: 'GET /sdk/me warm >= 0.7x baseline (PostgreSQL)', store: 'postgres', scenarios: ['me-warm'], metric: 'ratio', op: '>=', threshold: 0.7 },
+  { label: 'GET /sdk/integrations >= 0.5x baseline (SQLite)', store: 'sqlite', scenarios: ['integrations'], metric: 'ratio', op: '>=', threshold: 0.5 },
+  { label: 'GET /sdk/integrations >= 0.5x baseline (PostgreSQL)', store: 'postgres', scenarios: ['integrations'], metric: 'ratio', op: '>=', threshold: 0.5 },
+  { label: 'GET /sdk/me random users >= 0.25x baseline (PostgreSQL)', store: 'postgres', scenarios: ['population-me'], metric: 'ratio', op: '>=', threshold: 0.25 },
+  { label: 'PATCH /sdk/me >= 2,000/s (PostgreSQL)', store: 'postgres', scenarios: ['me-patch'], metric: 'perSecond', op: '>=', threshold: 2000 },
+  // Support and operations API: user search at the seeded population (1,000,000 users by default).
+  { label: 'User search p99 < 50 ms: email, name prefix, metadata (SQLite)', store: 'sqlite', scenarios: ['search-email', 'search-prefix', 'search-meta'], metric: 'p99Ms', op: '<', threshold: 50 },
+  { label: 'User search p99 < 50 ms: email, name prefix, metadata (PostgreSQL)', store: 'postgres', scenarios: ['search-email', 'search-prefix', 'search-meta'], metric: 'p99Ms', op: '<', threshold: 50 },
 ];
 
 export interface TargetOutcome {

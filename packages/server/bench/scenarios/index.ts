@@ -2,6 +2,7 @@ import { baseline } from './baseline.ts';
 import { populationMe, populationPatch } from './population.ts';
 import { integrations, meCold, mePatch, meWarm } from './single-user.ts';
 import { tokenVerify } from './token-verify.ts';
+import { searchEmail, searchMeta, searchPrefix } from './user-search.ts';
 import { UsageError } from '../options.ts';
 import type { Scenario } from './types.ts';
 
@@ -19,6 +20,9 @@ export const SCENARIOS: readonly Scenario[] = [
   tokenVerify,
   populationMe,
   populationPatch,
+  searchEmail,
+  searchPrefix,
+  searchMeta,
 ];
 
 export function selectScenarios(names: readonly string[]): Scenario[] {
