@@ -83,17 +83,17 @@ export function findCredentialForUpdate(trx: Db, dialect: DialectName, userId: s
 }
 
 export interface AccountChange {
-  status: CredentialTable['status'];
   secrets: string;
   provider_id: string | null;
   provider_data: string;
   expires_at: string | null;
   refreshed_at: string | null;
+  token_issued_at: string | null;
   refresh_failure_count: number;
   updated_at: string;
 }
 
-/** Replaces the connected account of a credential, keeping its id, configurations and workflow states. */
+/** Replaces the connected account of a credential, keeping its id, configurations and workflow states (its status changes through transitionCredential). */
 export function replaceAccount(db: Db, credentialId: string, change: AccountChange) {
   return db.updateTable('credentials').set(change).where('id', '=', credentialId).execute();
 }
@@ -176,4 +176,12 @@ export interface StatusChange {
 
 export function setCredentialStatus(db: Db, credentialId: string, change: StatusChange) {
   return db.updateTable('credentials').set(change).where('id', '=', credentialId).execute();
+}
+
+/** VALID credentials whose access token expires before `before` (or has expired), soonest first. */
+export function listExpiringCredentials(db: Db, before: string, limit: number) {
+  return db.selectFrom('credentials')
+    .select(['id', 'expires_at', 'token_issued_at', 'refreshed_at', 'created_at'])
+    .where('status', '=', 'VALID').where('expires_at', 'is not', null).where('expires_at', '<=', before)
+    .orderBy('expires_at').limit(limit).execute();
 }

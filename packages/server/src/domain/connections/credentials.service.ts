@@ -13,6 +13,8 @@ import { loadConnections, toCredentials } from './credential-view.ts';
 import type { Credential, CredentialStatus, SettingsPatch, UninstalledIntegration } from './credential.schema.ts';
 import type { IntegrationAccount } from './integration-account.schema.ts';
 import * as repo from './credentials.repository.ts';
+import { usableSecrets } from './credential-access.ts';
+import { scheduleRenewal } from './renewal-schedule.ts';
 import { sealCredentialSecrets, secretsBinding } from './secrets-at-rest.ts';
 
 /** What a credential keeps sealed (`credentials.secrets`). */
@@ -96,6 +98,7 @@ export async function insertCredential(trx: Transaction<Database>, ctx: AppConte
     created_at: now,
     updated_at: now,
   });
+  await scheduleRenewal(trx, ctx, credentialId, input.issuedAt ?? now, input.expiresAt ?? null);
   await repo.insertConfig(trx, {
     id: configId, credential_id: credentialId, user_id: user.id, is_default: 1, external_id: null,
     shared_settings: '{}', config_meta: '{}', created_at: now, updated_at: now,
@@ -271,10 +274,23 @@ export async function integrationAccount(
     providerData: credential.providerData,
   };
   if (options.includeAccountAuth) {
-    const secrets = await readSecrets(ctx, credential.id);
+    const secrets = credential.status === 'VALID' ? await freshOrStoredSecrets(ctx, credential.id) : await readSecrets(ctx, credential.id);
     account.accountAuth = secrets?.accessToken ? { OAUTH_ACCESS_TOKEN: secrets.accessToken } : {};
   }
   return account;
+}
+
+/**
+ * The access token to hand out, renewed first when it is due. A renewal that fails leaves the stored
+ * token: this route answers the account's state, and a 401 here would log the SDK user out.
+ */
+async function freshOrStoredSecrets(ctx: AppContext, credentialId: string): Promise<CredentialSecrets | undefined> {
+  try {
+    return await usableSecrets(ctx, credentialId);
+  } catch (error) {
+    if (error instanceof AppError) return readSecrets(ctx, credentialId);
+    throw error;
+  }
 }
 
 /** Decrypted tokens of a credential, for the code that calls the provider. */

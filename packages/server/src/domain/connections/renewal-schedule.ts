@@ -23,6 +23,7 @@ export async function scheduleRenewal(trx: Kysely<any>, ctx: Pick<AppContext, 'j
     trx,
     key: `credential-refresh:${credentialId}:${expiry}`,
     runAt,
-    maxAttempts: 8,
+    // Backoff doubles from 1 s: 12 attempts span about an hour of provider outage.
+    maxAttempts: 12,
   });
 }
