@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
+import http, { type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { sql } from 'kysely';
 import type { MutableResponse } from 'oauth2-mock-server';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -233,5 +234,55 @@ describe.each(STORES)('credential health (%s)', (kind) => {
     const renewed = await usableSecrets(s.portico.ctx, id, { rejectedAccessToken: before.accessToken! });
     expect(renewed.accessToken).not.toBe(before.accessToken);
     expect(await credential('uma', id)).toMatchObject({ status: 'VALID', refreshFailureCount: 0 });
+  });
+  it('revokes the grant at the provider after an uninstall, with the token sealed in the job and never blocking the delete', async () => {
+    const seen: Array<{ form: Record<string, string>; authorization: string | undefined }> = [];
+    let answer = 200;
+    const sink = http.createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      request.on('end', () => {
+        seen.push({ form: Object.fromEntries(new URLSearchParams(body)), authorization: request.headers.authorization });
+        response.writeHead(answer).end();
+      });
+    });
+    await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve));
+    try {
+      const revokeUrl = `http://127.0.0.1:${(sink.address() as AddressInfo).port}/revoke`;
+      const revoking = (await s.portico.admin('POST', '/integrations', {
+        type: 'custom', name: 'Revoking CRM', clientId: 'rev-client', clientSecret: 'REV-CLIENT-SECRET',
+        auth: { scheme: 'oauth2', ...provider.endpoints(), revokeUrl },
+      })).json();
+      const flow = await startFlow('vera', revoking);
+      await callback(flow.callbackUrl, flow.cookie);
+      const id = (await session(flow)).connectCredentialId as string;
+      const secrets = (await readSecrets(s.portico.ctx, id))!;
+
+      const deleted = await connectApi('vera', 'DELETE', `/integrations/${revoking.id}`);
+      expect(deleted.status).toBe(200);
+      await waitFor('the revocation', () => seen.length > 0 || undefined, 10_000);
+      expect(seen).toEqual([{ form: { token: secrets.refreshToken, token_type_hint: 'refresh_token', client_id: 'rev-client', client_secret: 'REV-CLIENT-SECRET' }, authorization: undefined }]);
+      const { rows } = await sql<{ payload: string | object }>`select payload from jobs where name = 'portico.credentials.revoke'`.execute(s.portico.store.db);
+      expect(rows.length).toBeGreaterThan(0);
+      for (const row of rows) {
+        const text = typeof row.payload === 'string' ? row.payload : JSON.stringify(row.payload);
+        expect(text).not.toContain(secrets.refreshToken);
+        expect(text).not.toContain(secrets.accessToken);
+      }
+
+      // A provider that refuses, or cannot be reached, changes nothing for the uninstall.
+      answer = 400;
+      const again = await startFlow('vera', revoking);
+      await callback(again.callbackUrl, again.cookie);
+      expect((await connectApi('vera', 'DELETE', `/integrations/${revoking.id}`)).status).toBe(200);
+      await waitFor('the refused revocation', () => seen.length > 1 || undefined, 10_000);
+      sink.close();
+      const third = await startFlow('vera', revoking);
+      await callback(third.callbackUrl, third.cookie);
+      expect((await connectApi('vera', 'DELETE', `/integrations/${revoking.id}`)).status).toBe(200);
+      expect((await connectApi('vera', 'GET', '/me')).json.integrations[revoking.type]).toMatchObject({ enabled: false, allCredentials: [] });
+    } finally {
+      sink.close();
+    }
   });
 });

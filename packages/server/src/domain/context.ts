@@ -9,7 +9,7 @@ import type { AppStore as Store, Database } from './database.ts';
 import type { DomainEvents, PorticoEvents } from './events.ts';
 import { ApiKeyCache, ProjectCache } from './projects/index.ts';
 import { UserTokenVerifier } from './user-tokens/index.ts';
-import { registerCredentialRefresher, registerOAuthFlowPruning } from './connections/index.ts';
+import { registerCredentialRefresher, registerCredentialRevocation, registerOAuthFlowPruning } from './connections/index.ts';
 import { SdkMeCache } from './users/index.ts';
 
 /** The services every module receives; built once per process by `createContext`. */
@@ -97,6 +97,7 @@ export function createContext(config: Config, store: Store, secrets: SecretBox, 
     },
   };
   registerCredentialRefresher(context);
+  registerCredentialRevocation(context);
   return context;
 }
 

@@ -14,6 +14,7 @@ import type { Credential, CredentialStatus, SettingsPatch, UninstalledIntegratio
 import type { IntegrationAccount } from './integration-account.schema.ts';
 import * as repo from './credentials.repository.ts';
 import { usableSecrets } from './credential-access.ts';
+import { scheduleRevocation } from './credential-revocation.ts';
 import { scheduleRenewal } from './renewal-schedule.ts';
 import { sealCredentialSecrets, secretsBinding } from './secrets-at-rest.ts';
 
@@ -188,6 +189,18 @@ export async function uninstallIntegration(
   }
   const ids = doomed.map((c) => c.id);
   await ctx.events.transaction(async (trx) => {
+    // The provider is told after the commit, by a job: revoking never holds up or fails the delete.
+    for (const credential of doomed) {
+      const sealed = await repo.findSecrets(trx, credential.id);
+      if (!sealed) continue;
+      let secrets: CredentialSecrets;
+      try {
+        secrets = JSON.parse(ctx.secrets.open(sealed.secrets, secretsBinding(credential.id))) as CredentialSecrets;
+      } catch {
+        continue; // unreadable with the configured keys: nothing to revoke with, and the delete goes on
+      }
+      await scheduleRevocation(trx, ctx, integration, { id: credential.id, projectId: state.project.id, secrets, providerData: credential.providerData });
+    }
     await repo.deleteCredentials(trx, user.id, ids);
     await ctx.events.emit(trx, 'integration.uninstalled', {
       projectId: state.project.id,
