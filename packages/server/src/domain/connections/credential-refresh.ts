@@ -40,7 +40,7 @@ type Step =
   | { kind: 'status'; status: 'INVALID' | 'PENDING'; reason: string | null }
   | { kind: 'use'; secrets: CredentialSecrets }
   | { kind: 'invalid'; row: CredentialState; integration: Integration; reason: string }
-  | { kind: 'call'; row: CredentialState; integration: Integration; oauth: OAuthSettings; secrets: CredentialSecrets; refreshToken: string };
+  | { kind: 'call'; row: CredentialState; integration: Integration; oauth: OAuthSettings; clientSecret: string | undefined; secrets: CredentialSecrets; refreshToken: string };
 
 type CallResult = { ok: true; tokens: TokenSet; receivedAt: number } | { ok: false; error: TokenEndpointError };
 
@@ -53,9 +53,25 @@ export function issuedAtOf(row: Pick<CredentialState, 'token_issued_at' | 'refre
   return Date.parse(row.token_issued_at ?? row.refreshed_at ?? row.created_at);
 }
 
+/** What renewing a credential needs besides its row, read before any transaction opens (no query may wait for a second connection inside it). */
+interface RenewalContext {
+  integration: Integration;
+  oauth?: OAuthSettings | undefined;
+  clientSecret?: string | undefined;
+}
+
+async function renewalContext(ctx: AppContext, row: CredentialState | undefined): Promise<RenewalContext | undefined> {
+  if (!row) return undefined;
+  const integration = (await ctx.projects.get(row.project_id))?.integrationsById.get(row.integration_id);
+  if (!integration) return undefined;
+  const method = connectionMethod(integration);
+  if (method.scheme !== 'oauth2') return { integration };
+  return { integration, oauth: method.oauth, clientSecret: await readClientSecret(ctx, integration.id) };
+}
+
 /** What to do with a credential read (locked, on PostgreSQL) for a renewal `trigger` asked after seeing `seenAccessToken`. */
-async function decide(ctx: AppContext, row: CredentialState | undefined, seenAccessToken: string | undefined, trigger: RenewalTrigger): Promise<Step> {
-  if (!row) return { kind: 'gone' };
+function decide(ctx: AppContext, row: CredentialState | undefined, about: RenewalContext | undefined, seenAccessToken: string | undefined, trigger: RenewalTrigger): Step {
+  if (!row || !about) return { kind: 'gone' };
   if (row.status !== 'VALID') return { kind: 'status', status: row.status, reason: row.status_reason };
   const secrets = openSecrets(ctx, row);
   // Someone renewed (or reconnected) it since the caller looked: that token is the answer.
@@ -67,9 +83,7 @@ async function decide(ctx: AppContext, row: CredentialState | undefined, seenAcc
   } else if (expiresAt === undefined || now + (trigger.slackMs ?? 0) < renewalTime(issuedAtOf(row), expiresAt)) {
     return { kind: 'use', secrets };
   }
-  const state = await ctx.projects.get(row.project_id);
-  const integration = state?.integrationsById.get(row.integration_id);
-  if (!integration) return { kind: 'gone' };
+  const { integration } = about;
   if (!secrets.refreshToken) {
     if (trigger.kind === 'rejected') {
       return { kind: 'invalid', row, integration, reason: `${integration.name} refused the access token (HTTP 401) and issued no refresh token to renew it.` };
@@ -79,18 +93,16 @@ async function decide(ctx: AppContext, row: CredentialState | undefined, seenAcc
     }
     return { kind: 'use', secrets };
   }
-  const method = connectionMethod(integration);
-  if (method.scheme !== 'oauth2') return { kind: 'use', secrets };
-  return { kind: 'call', row, integration, oauth: method.oauth, secrets, refreshToken: secrets.refreshToken };
+  if (!about.oauth) return { kind: 'use', secrets };
+  return { kind: 'call', row, integration, oauth: about.oauth, clientSecret: about.clientSecret, secrets, refreshToken: secrets.refreshToken };
 }
 
 async function callTokenEndpoint(ctx: AppContext, step: Extract<Step, { kind: 'call' }>): Promise<CallResult> {
   try {
-    const clientSecret = await readClientSecret(ctx, step.integration.id);
     const endpoint = {
       tokenUrl: fillTemplate(step.oauth.tokenUrl, step.secrets.inputs ?? {}),
       clientId: step.oauth.clientId,
-      clientSecret,
+      clientSecret: step.clientSecret,
       clientAuth: step.oauth.clientAuth,
       bodyEncoding: step.oauth.tokenBodyEncoding,
     };
@@ -164,19 +176,21 @@ async function settle(trx: Transaction<Database>, ctx: AppContext, step: Step, r
 }
 
 async function renewOnce(ctx: AppContext, credentialId: string, seenAccessToken: string | undefined, trigger: RenewalTrigger): Promise<RenewalOutcome> {
+  const about = await renewalContext(ctx, await repo.findCredentialState(ctx.store.db, credentialId));
+  if (!about) return { kind: 'gone' };
   if (ctx.store.dialect === 'postgres') {
     // The row stays locked while the provider is asked: another node's renewal waits, then re-reads and finds the new token.
     return ctx.events.transaction(async (trx) => {
-      const step = await decide(ctx, await repo.lockCredentialState(trx, 'postgres', credentialId), seenAccessToken, trigger);
+      const step = decide(ctx, await repo.lockCredentialState(trx, 'postgres', credentialId), about, seenAccessToken, trigger);
       return settle(trx, ctx, step, step.kind === 'call' ? await callTokenEndpoint(ctx, step) : undefined);
     });
   }
   // SQLite has one writer: no transaction stays open across the HTTP call. The decision is taken again
   // inside the writing transaction, which no other write interleaves with.
-  const first = await decide(ctx, await repo.findCredentialState(ctx.store.db, credentialId), seenAccessToken, trigger);
+  const first = decide(ctx, await repo.findCredentialState(ctx.store.db, credentialId), about, seenAccessToken, trigger);
   const result = first.kind === 'call' ? await callTokenEndpoint(ctx, first) : undefined;
   return ctx.events.transaction(async (trx) => {
-    const step = await decide(ctx, await repo.findCredentialState(trx, credentialId), seenAccessToken, trigger);
+    const step = decide(ctx, await repo.findCredentialState(trx, credentialId), about, seenAccessToken, trigger);
     if (step.kind === 'call' && !result) return { kind: 'usable', secrets: step.secrets, refreshed: false } satisfies RenewalOutcome;
     return settle(trx, ctx, step, result);
   });
