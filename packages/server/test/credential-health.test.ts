@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { sql } from 'kysely';
 import type { MutableResponse } from 'oauth2-mock-server';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { readSecrets, usableSecrets } from '../src/domain/connections/index.ts';
+import { readSecrets, sweepExpiringCredentials, usableSecrets } from '../src/domain/connections/index.ts';
 import { isAppError } from '../src/platform/errors.ts';
 import { STORES } from './harness.ts';
 import { waitFor } from './support/jobs.ts';
@@ -285,4 +285,22 @@ describe.each(STORES)('credential health (%s)', (kind) => {
       sink.close();
     }
   });
+  it('sweeps credentials stored without a renewal job (before the refresher existed) onto the queue', async () => {
+    const id = await connect('sami');
+    const before = (await readSecrets(s.portico.ctx, id))!;
+    // As an older Portico left it: an expiry, no issue time, no job.
+    const expiresAt = new Date(Date.now() + 3000).toISOString();
+    await s.portico.store.db.updateTable('credentials').set({ expires_at: expiresAt, token_issued_at: null }).where('id', '=', id).execute();
+    await sql`delete from jobs where name = 'portico.credentials.refresh' and state = 'queued'`.execute(s.portico.store.db);
+
+    expect(await sweepExpiringCredentials(s.portico.ctx)).toBeGreaterThanOrEqual(1);
+    const queued = (await s.portico.ctx.jobs.list({ name: 'portico.credentials.refresh', state: 'queued', limit: 500 }))
+      .filter((job) => (job.payload as { credentialId: string }).credentialId === id);
+    expect(queued).toHaveLength(1);
+    // Sweeping again adds nothing: one job per credential and expiry.
+    await sweepExpiringCredentials(s.portico.ctx);
+    expect((await s.portico.ctx.jobs.list({ name: 'portico.credentials.refresh', limit: 500 })).filter((job) => (job.payload as { credentialId: string }).credentialId === id && job.state !== 'succeeded')).toHaveLength(1);
+    await waitFor('the swept renewal', async () => (await readSecrets(s.portico.ctx, id))!.accessToken !== before.accessToken, 10_000);
+    expect(hitsOf(before.refreshToken!)).toBe(1);
+  }, 20_000);
 });
