@@ -303,4 +303,20 @@ describe.each(STORES)('credential health (%s)', (kind) => {
     await waitFor('the swept renewal', async () => (await readSecrets(s.portico.ctx, id))!.accessToken !== before.accessToken, 10_000);
     expect(hitsOf(before.refreshToken!)).toBe(1);
   }, 20_000);
+  it('marks a token without refresh token INVALID when it expires, with the reason', async () => {
+    const imported = await s.portico.admin('POST', '/users/edna/credentials', {
+      integration: s.custom.type, accessToken: 'edna-access-SECRET', expiresAt: new Date(Date.now() + 2000).toISOString(),
+    });
+    const id = imported.json().id as string;
+    const invalid = await waitFor('the expiry', async () => {
+      const current = await credential('edna', id);
+      return current.status === 'INVALID' ? current : undefined;
+    }, 10_000);
+    expect(invalid.statusReason).toMatch(/expired.*no refresh token/);
+    expect(await eventsOf('credential.invalid', id)).toHaveLength(1);
+    const jobs = (await s.portico.ctx.jobs.list({ name: 'portico.credentials.refresh', limit: 500 })).filter((job) => (job.payload as { credentialId: string }).credentialId === id);
+    // The renewal job finds nothing to renew with and comes back at the expiry (one job if it ran late): no failed attempts.
+    expect(jobs.length).toBeGreaterThanOrEqual(1);
+    for (const job of jobs) expect([job.state, job.attempts]).toEqual(['succeeded', 1]);
+  }, 15_000);
 });

@@ -25,6 +25,12 @@ async function runRenewalJob(ctx: AppContext, payload: RenewalJob, log: (message
   // Another renewal (or a reconnect) stored a token with another expiry and scheduled its own job.
   if (row.expires_at === null || Date.parse(row.expires_at) !== Date.parse(payload.expiresAt)) return;
   const secrets = openSecrets(ctx, row);
+  const expiresAt = Date.parse(row.expires_at);
+  if (!secrets.refreshToken && ctx.clock.now() < expiresAt) {
+    // Nothing can renew it: come back when it expires, to mark it INVALID then.
+    await ctx.jobs.enqueue<RenewalJob>(CREDENTIAL_REFRESH_JOB, payload, { key: `credential-refresh:${row.id}:${expiresAt}:expiry`, runAt: new Date(expiresAt), maxAttempts: 3 });
+    return;
+  }
   const outcome = await renewCredential(ctx, row.id, secrets.accessToken, { kind: 'due', slackMs: EARLY_SLACK_MS });
   switch (outcome.kind) {
     case 'usable':
