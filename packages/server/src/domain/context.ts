@@ -9,7 +9,7 @@ import type { AppStore as Store, Database } from './database.ts';
 import type { DomainEvents, PorticoEvents } from './events.ts';
 import { ApiKeyCache, ProjectCache } from './projects/index.ts';
 import { UserTokenVerifier } from './user-tokens/index.ts';
-import { registerOAuthFlowPruning } from './connections/index.ts';
+import { registerCredentialRefresher, registerCredentialRevocation, registerOAuthFlowPruning } from './connections/index.ts';
 import { SdkMeCache, UserMetaWrites } from './users/index.ts';
 
 /** The services every module receives; built once per process by `createContext`. */
@@ -79,7 +79,7 @@ export function createContext(config: Config, store: Store, secrets: SecretBox, 
     apiKeys.clear();
     sdkMeCache.clear();
   });
-  return {
+  const context: AppContext = {
     config,
     store,
     secrets,
@@ -99,6 +99,9 @@ export function createContext(config: Config, store: Store, secrets: SecretBox, 
       await store.close();
     },
   };
+  registerCredentialRefresher(context);
+  registerCredentialRevocation(context);
+  return context;
 }
 
 /** The node's job queue as configured; the CLI's `jobs` commands use it without the rest of the context. */

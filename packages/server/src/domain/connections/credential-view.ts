@@ -77,6 +77,8 @@ export function toCredentials(connections: UserConnections): Credential[] {
       dateDeleted: null,
       refreshFailureCount: row.refresh_failure_count,
       isRefreshing: false,
+      statusReason: row.status_reason,
+      dateStatusChanged: row.status_changed_at,
     };
     if (row.external_id !== null) wire.externalId = row.external_id;
     return wire;

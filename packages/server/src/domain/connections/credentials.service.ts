@@ -13,6 +13,9 @@ import { loadConnections, toCredentials } from './credential-view.ts';
 import type { Credential, CredentialStatus, SettingsPatch, UninstalledIntegration } from './credential.schema.ts';
 import type { IntegrationAccount } from './integration-account.schema.ts';
 import * as repo from './credentials.repository.ts';
+import { usableSecrets } from './credential-access.ts';
+import { scheduleRevocation } from './credential-revocation.ts';
+import { scheduleRenewal } from './renewal-schedule.ts';
 import { sealCredentialSecrets, secretsBinding } from './secrets-at-rest.ts';
 
 /** What a credential keeps sealed (`credentials.secrets`). */
@@ -36,6 +39,8 @@ export interface NewCredential {
   providerId?: string | undefined;
   providerData?: JsonObject | undefined;
   expiresAt?: string | undefined;
+  /** When the access token was issued (its lifetime decides when it is renewed). @default now */
+  issuedAt?: string | undefined;
   externalId?: string | undefined;
 }
 
@@ -90,9 +95,11 @@ export async function insertCredential(trx: Transaction<Database>, ctx: AppConte
     expires_at: input.expiresAt ?? null,
     refresh_failure_count: 0,
     refreshed_at: null,
+    token_issued_at: input.expiresAt ? (input.issuedAt ?? now) : null,
     created_at: now,
     updated_at: now,
   });
+  await scheduleRenewal(trx, ctx, credentialId, input.issuedAt ?? now, input.expiresAt ?? null);
   await repo.insertConfig(trx, {
     id: configId, credential_id: credentialId, user_id: user.id, is_default: 1, external_id: null,
     shared_settings: '{}', config_meta: '{}', created_at: now, updated_at: now,
@@ -182,6 +189,18 @@ export async function uninstallIntegration(
   }
   const ids = doomed.map((c) => c.id);
   await ctx.events.transaction(async (trx) => {
+    // The provider is told after the commit, by a job: revoking never holds up or fails the delete.
+    for (const credential of doomed) {
+      const sealed = await repo.findSecrets(trx, credential.id);
+      if (!sealed) continue;
+      let secrets: CredentialSecrets;
+      try {
+        secrets = JSON.parse(ctx.secrets.open(sealed.secrets, secretsBinding(credential.id))) as CredentialSecrets;
+      } catch {
+        continue; // unreadable with the configured keys: nothing to revoke with, and the delete goes on
+      }
+      await scheduleRevocation(trx, ctx, integration, { id: credential.id, projectId: state.project.id, secrets, providerData: credential.providerData });
+    }
     await repo.deleteCredentials(trx, user.id, ids);
     await ctx.events.emit(trx, 'integration.uninstalled', {
       projectId: state.project.id,
@@ -268,10 +287,23 @@ export async function integrationAccount(
     providerData: credential.providerData,
   };
   if (options.includeAccountAuth) {
-    const secrets = await readSecrets(ctx, credential.id);
+    const secrets = credential.status === 'VALID' ? await freshOrStoredSecrets(ctx, credential.id) : await readSecrets(ctx, credential.id);
     account.accountAuth = secrets?.accessToken ? { OAUTH_ACCESS_TOKEN: secrets.accessToken } : {};
   }
   return account;
+}
+
+/**
+ * The access token to hand out, renewed first when it is due. A renewal that fails leaves the stored
+ * token: this route answers the account's state, and a 401 here would log the SDK user out.
+ */
+async function freshOrStoredSecrets(ctx: AppContext, credentialId: string): Promise<CredentialSecrets | undefined> {
+  try {
+    return await usableSecrets(ctx, credentialId);
+  } catch (error) {
+    if (error instanceof AppError) return readSecrets(ctx, credentialId);
+    throw error;
+  }
 }
 
 /** Decrypted tokens of a credential, for the code that calls the provider. */

@@ -10,6 +10,14 @@ export {
   uninstallIntegration, updateUserSettings, userCredentials,
 } from './credentials.service.ts';
 export type { CredentialSecrets } from './credentials.service.ts';
+export { usableSecrets } from './credential-access.ts';
+export { transitionCredential } from './credential-health.ts';
+export type { StatusTransition, TransitionSubject } from './credential-health.ts';
+export { CREDENTIAL_REFRESH_SWEEP_JOB, registerCredentialRefresher, sweepExpiringCredentials } from './credential-refresher.ts';
+export { CREDENTIAL_REFRESH_JOB } from './renewal-schedule.ts';
+export { CREDENTIAL_REVOKE_JOB, registerCredentialRevocation } from './credential-revocation.ts';
+export type { RenewalJob } from './renewal-schedule.ts';
+export { RENEWAL_LEAD_CAP_MS, renewalTime } from './renewal-rule.ts';
 export { checkInputs } from './connect-inputs.ts';
 export { completeSetup, installTarget, installWithInputs, oauthIntegration, parseInstallOptions } from './install.service.ts';
 export type { InstallOptions, InstallTarget } from './install.service.ts';

@@ -15,6 +15,8 @@ import * as repo from './credentials.repository.ts';
 import {
   findCredential, insertCredential, integrationOf, readBack, userCredentials, type CredentialSecrets,
 } from './credentials.service.ts';
+import { transitionCredential } from './credential-health.ts';
+import { scheduleRenewal } from './renewal-schedule.ts';
 import { sealCredentialSecrets, secretsBinding } from './secrets-at-rest.ts';
 
 /** The SDK's `installOptions` that decide which credential an install makes or replaces. */
@@ -67,6 +69,8 @@ export interface ConnectedAccount {
   providerId: string | null;
   providerData: JsonObject;
   expiresAt?: string | undefined;
+  /** When the access token was issued. @default now */
+  issuedAt?: string | undefined;
   /** The inputs the credential carries (post-OAuth or API-key): the credential is PENDING until the required ones have values. */
   inputs: readonly ConnectInput[];
 }
@@ -106,6 +110,7 @@ export async function storeConnection(
       providerId: account.providerId ?? undefined,
       providerData: { ...publicInputValues(account.inputs, account.secrets.inputs ?? {}), ...account.providerData },
       expiresAt: account.expiresAt,
+      issuedAt: account.issuedAt,
       externalId: target.externalId,
     }, actor);
     return { credentialId, reconnected: false, status };
@@ -116,15 +121,20 @@ export async function storeConnection(
   const status: CredentialStatus = inputsComplete(account.inputs, inputs) ? 'VALID' : 'PENDING';
   const now = nowIso();
   await repo.replaceAccount(trx, existing.id, {
-    status,
     secrets: await sealCredentialSecrets(trx, ctx.secrets, existing.id, JSON.stringify(secrets)),
     provider_id: account.providerId,
     provider_data: JSON.stringify({ ...publicInputValues(account.inputs, inputs), ...account.providerData }),
     expires_at: account.expiresAt ?? null,
     refreshed_at: now,
+    token_issued_at: account.expiresAt ? (account.issuedAt ?? now) : null,
     refresh_failure_count: 0,
     updated_at: now,
   });
+  await transitionCredential(trx, ctx, {
+    credentialId: existing.id, projectId: state.project.id, userSub: user.userId,
+    integrationId: integration.id, integrationType: integration.type, from: existing.status,
+  }, { to: status, reason: `The user reconnected the ${integration.name} account.`, at: now, actor });
+  await scheduleRenewal(trx, ctx, existing.id, account.issuedAt ?? now, account.expiresAt ?? null);
   await ctx.events.emit(trx, 'credential.reconnected', {
     projectId: state.project.id,
     userId: user.userId,

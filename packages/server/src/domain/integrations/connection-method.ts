@@ -1,7 +1,7 @@
 import { AppError } from '../../platform/errors.ts';
 import type { ConnectInput, IntegrationAuthConfig, TokenClientAuth } from './auth-config.ts';
 import { findProvider } from './catalog.ts';
-import type { AccountSpec, ApiAuthorization, Provider, ProviderInput } from './providers/provider.schema.ts';
+import type { AccountSpec, ApiAuthorization, Provider, ProviderInput, RevokeSpec } from './providers/provider.schema.ts';
 
 /** How the connected account's identity (`providerId`, `providerData`) is found after connecting. */
 export type AccountLookup =
@@ -38,6 +38,8 @@ export interface OAuthSettings {
   defaultExpiresInSeconds?: number | undefined;
   apiBaseUrl?: string | undefined;
   revokeUrl?: string | undefined;
+  /** How uninstall revokes the grant at the provider; absent when the provider has no revocation endpoint. */
+  revoke?: RevokeSpec | undefined;
 }
 
 export type ConnectionMethod =
@@ -103,8 +105,14 @@ function customMethod(integration: ConnectableIntegration): ConnectionMethod {
       account: auth.accountUrl ? { kind: 'userinfo', url: auth.accountUrl, idField: auth.accountIdField } : { kind: 'id_token' },
       apiBaseUrl: config.apiBaseUrl,
       revokeUrl: auth.revokeUrl,
+      revoke: auth.revokeUrl ? rfc7009Revoke(auth.revokeUrl, auth.clientAuth ?? 'body') : undefined,
     },
   };
+}
+
+/** An RFC 7009 revocation endpoint: the refresh token (the whole grant) as a form post, the client authenticated as at the token endpoint. */
+function rfc7009Revoke(url: string, clientAuth: TokenClientAuth): RevokeSpec {
+  return { url, method: 'POST', token: 'refresh_token', tokenPlacement: 'form', clientAuth: clientAuth === 'basic' ? 'client_secret_basic' : 'client_secret_post' };
 }
 
 function builtInMethod(integration: ConnectableIntegration, provider: Readonly<Provider>): ConnectionMethod {
@@ -134,6 +142,9 @@ function builtInMethod(integration: ConnectableIntegration, provider: Readonly<P
       defaultExpiresInSeconds: auth.refresh.defaultExpiresInSeconds,
       apiBaseUrl: overrides.apiBaseUrl ?? provider.apiBaseUrl,
       revokeUrl: overrides.revokeUrl ?? auth.revoke?.url,
+      revoke: auth.revoke
+        ? { ...auth.revoke, url: overrides.revokeUrl ?? auth.revoke.url }
+        : overrides.revokeUrl ? rfc7009Revoke(overrides.revokeUrl, auth.tokenAuthMethod === 'client_secret_basic' ? 'basic' : 'body') : undefined,
     },
   };
 }

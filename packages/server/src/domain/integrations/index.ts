@@ -10,7 +10,7 @@ export type { AccountLookup, ConnectionMethod, OAuthSettings } from './connectio
 export { CreateIntegrationBody, ProjectIntegration, UpdateIntegrationBody } from './integration.schema.ts';
 export { toProjectIntegration, toSdkIntegration } from './integration-view.ts';
 export { createIntegration, listIntegrations, updateIntegration } from './integrations.service.ts';
-export type { AccountSpec, ApiAuthorization, Provider } from './providers/provider.schema.ts';
+export type { AccountSpec, ApiAuthorization, Provider, RevokeSpec } from './providers/provider.schema.ts';
 export { fillTemplate, placeholders } from './providers/template.ts';
 export type { Integration } from './integrations.service.ts';
 export { SdkIntegration } from './sdk-integration.schema.ts';

@@ -8,6 +8,7 @@ import { keyLifecycle } from '../projects/migrations/0004-key-lifecycle.ts';
 import { encryptionKeys } from '../secrets/migrations/0005-encryption-keys.ts';
 import { integrationAuth } from '../integrations/migrations/0010-integration-auth.ts';
 import { oauthFlows } from '../connections/migrations/0011-oauth-flows.ts';
+import { credentialHealth } from '../connections/migrations/0012-credential-health.ts';
 import { apiKeyUsage } from '../projects/migrations/0030-api-key-usage.ts';
 import { userSearch } from '../users/migrations/0031-user-search.ts';
 
@@ -21,6 +22,7 @@ export const MIGRATIONS: MigrationList = {
   '0006_events_sequence_order': eventsSequenceOrderMigration,
   '0010_integration_auth': integrationAuth,
   '0011_oauth_flows': oauthFlows,
+  '0012_credential_health': credentialHealth,
   '0030_api_key_usage': apiKeyUsage,
   '0031_user_search': userSearch,
 };

@@ -265,6 +265,7 @@ export async function completeOAuthFlow(ctx: AppContext, request: CallbackReques
       providerId: identity.providerId,
       providerData: identity.providerData,
       expiresAt: expiresAtOf(tokens.expiresIn === undefined ? { ...tokens, expiresIn: oauth.defaultExpiresInSeconds } : tokens, receivedAt),
+      issuedAt: new Date(receivedAt).toISOString(),
       inputs: oauth.postOAuthInputs,
     }, userActor(user.userId));
     await repo.finishFlow(trx, flow.id, { status: 'connected', credential_id: result.credentialId, error: null });
