@@ -24,23 +24,19 @@ const ProxyOutput = Type.Object(
 
 const integrationError = (description: string) => Type.Ref('ErrorBody', { description });
 
-/** The target of a call: X-Paragon-Proxy-Url, else the raw path after the integration (query included, encoding kept). */
-function targetOf(request: FastifyRequest, legacyCustom: boolean): { integrationRef: string | undefined; target: ApiTarget } {
+/**
+ * The target of a call: X-Paragon-Proxy-Url, else the raw path after the integration segment
+ * (`skip` segments after /sdk/proxy/), query included, percent-encoding kept as sent.
+ */
+function targetOf(request: FastifyRequest, skip: number): ApiTarget {
   const header = request.headers['x-paragon-proxy-url'];
+  if (typeof header === 'string' && header.trim() !== '') return { url: header };
   const url = request.url;
   const queryAt = url.indexOf('?');
   const path = queryAt === -1 ? url : url.slice(0, queryAt);
   let rest = path.slice(path.indexOf(MARKER) + MARKER.length);
-  rest = rest.includes('/') ? rest.slice(rest.indexOf('/') + 1) : '';
-  let integrationRef: string | undefined;
-  if (legacyCustom) {
-    // SDK 1.x: /sdk/proxy/custom/{integrationId}/{path}
-    const slash = rest.indexOf('/');
-    integrationRef = decodeURIComponent(slash === -1 ? rest : rest.slice(0, slash));
-    rest = slash === -1 ? '' : rest.slice(slash + 1);
-  }
-  if (typeof header === 'string' && header.trim() !== '') return { integrationRef, target: { url: header } };
-  return { integrationRef, target: { path: `/${rest}${queryAt === -1 ? '' : url.slice(queryAt)}` } };
+  for (let i = 0; i < skip; i++) rest = rest.includes('/') ? rest.slice(rest.indexOf('/') + 1) : '';
+  return { path: `/${rest}${queryAt === -1 ? '' : url.slice(queryAt)}` };
 }
 
 function wantsRaw(request: FastifyRequest): boolean {
@@ -94,18 +90,18 @@ export function proxyConnectRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
     app.removeAllContentTypeParsers();
     app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: ctx.config.proxyMaxRequestBytes }, (_request, body, done) => done(null, body));
 
-    const handle = (legacyCustom: boolean) => async (request: FastifyRequest<{ Params: { integrationType: string } }>, reply: FastifyReply) => {
+    // SDK 1.x's custom form, /sdk/proxy/custom/{integrationId}/{path}, names the integration one segment later.
+    const handle = (legacyCustom: boolean) => async (request: FastifyRequest<{ Params: { integrationType?: string; integrationId?: string } }>, reply: FastifyReply) => {
       const { state, user } = callerOf(request);
-      const { integrationRef, target } = targetOf(request, legacyCustom);
       const aborted = new AbortController();
       reply.raw.once('close', () => {
         if (!reply.raw.writableFinished) aborted.abort();
       });
       const response = await callIntegrationApi(ctx, state, user, {
-        integrationRef: integrationRef ?? request.params.integrationType,
+        integrationRef: (legacyCustom ? request.params.integrationId : request.params.integrationType) ?? '',
         credentialRef: request.headers['x-paragon-credential'] as string | undefined,
         method: request.method,
-        target,
+        target: targetOf(request, legacyCustom ? 2 : 1),
         headers: request.proxyContentType === undefined ? request.headers : { ...request.headers, 'content-type': request.proxyContentType },
         body: Buffer.isBuffer(request.body) && request.body.length > 0 ? request.body : undefined,
         signal: aborted.signal,

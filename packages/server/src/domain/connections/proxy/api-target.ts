@@ -33,7 +33,12 @@ export function resolveBaseUrl(access: ApiAccess, values: Readonly<Record<string
       throw AppError.from('CREDENTIAL_DATA_INVALID', `The credential's "${name}" ${value === undefined ? 'is missing' : 'does not have the expected form'}, so the API URL ${access.baseUrl} cannot be built; reconnect the account.`, { placeholder: name });
     }
   }
-  const base = new URL(fillTemplate(access.baseUrl, values));
+  let base: URL;
+  try {
+    base = new URL(fillTemplate(access.baseUrl, values));
+  } catch {
+    throw AppError.from('CREDENTIAL_DATA_INVALID', `The API URL ${access.baseUrl} filled with this credential's values is not a URL; reconnect the account.`);
+  }
   if (base.protocol !== 'https:' && base.protocol !== 'http:') throw AppError.from('CREDENTIAL_DATA_INVALID', `The API URL of this integration is not http(s): ${base.protocol}.`);
   base.search = '';
   base.hash = '';
@@ -75,7 +80,12 @@ function pathTarget(raw: string, base: URL): URL {
   }
   const basePath = base.pathname.replace(/\/+$/, '');
   const relative = pathPart.replace(/^\/+/, '');
-  const url = new URL(`${base.origin}${basePath}/${relative}${query}`);
+  let url: URL;
+  try {
+    url = new URL(`${base.origin}${basePath}/${relative}${query}`);
+  } catch {
+    throw AppError.from('INTEGRATION_API_PATH_INVALID', `The path "${pathPart.slice(0, 200)}" does not make a URL under ${base.href}.`);
+  }
   if (url.origin !== base.origin || (url.pathname !== basePath && !url.pathname.startsWith(`${basePath}/`))) {
     throw AppError.from('INTEGRATION_API_PATH_INVALID', `The path "${pathPart.slice(0, 200)}" leaves the API base URL ${base.href}.`);
   }

@@ -102,14 +102,14 @@ function credentialValues(row: CredentialRow, secrets: CredentialSecrets): Recor
   return { ...stringValues(row.provider_data), ...secrets.inputs, ...(secrets.accessToken === undefined ? {} : { accessToken: secrets.accessToken }) };
 }
 
-function outboundFailure(error: unknown, integration: Integration, url: URL, timeoutMs: number): AppError | unknown {
+function outboundFailure(error: unknown, integration: Integration, url: URL, timeoutMs: number): AppError {
   const meta = { integrationType: integration.type, host: url.host };
   if (error instanceof SsrfBlockedError) return AppError.from('OUTBOUND_REQUEST_BLOCKED', error.message, meta);
   if (error instanceof OutboundTimeoutError) return AppError.from('INTEGRATION_API_TIMEOUT', `${integration.name} did not answer within ${timeoutMs} ms.`, { ...meta, timeoutMs });
   if (error instanceof OutboundResponseTooLargeError) {
     return AppError.from('INTEGRATION_API_RESPONSE_TOO_LARGE', `${integration.name} answered more than ${error.limit} bytes.`, { ...meta, limit: error.limit });
   }
-  if ((error as Error).name === 'AbortError') return error;
+  if ((error as Error).name === 'AbortError') return AppError.from('INTEGRATION_API_UNREACHABLE', `The caller closed the connection before ${integration.name} answered.`, meta);
   return AppError.from('INTEGRATION_API_UNREACHABLE', `${integration.name}'s API at ${url.host} could not be reached: ${(error as Error).message}`, meta);
 }
 
