@@ -104,7 +104,11 @@ function credentialValues(row: CredentialRow, secrets: CredentialSecrets): Recor
 
 function outboundFailure(error: unknown, integration: Integration, url: URL, timeoutMs: number): AppError {
   const meta = { integrationType: integration.type, host: url.host };
-  if (error instanceof SsrfBlockedError) return AppError.from('OUTBOUND_REQUEST_BLOCKED', error.message, meta);
+  if (error instanceof SsrfBlockedError) {
+    // The guard also ends redirect chains that do not end; that is the provider misbehaving, not a blocked address.
+    if (/^Too many redirects/.test(error.message)) return AppError.from('INTEGRATION_API_UNREACHABLE', `${integration.name} redirected more than 3 times.`, meta);
+    return AppError.from('OUTBOUND_REQUEST_BLOCKED', error.message, meta);
+  }
   if (error instanceof OutboundTimeoutError) return AppError.from('INTEGRATION_API_TIMEOUT', `${integration.name} did not answer within ${timeoutMs} ms.`, { ...meta, timeoutMs });
   if (error instanceof OutboundResponseTooLargeError) {
     return AppError.from('INTEGRATION_API_RESPONSE_TOO_LARGE', `${integration.name} answered more than ${error.limit} bytes.`, { ...meta, limit: error.limit });
