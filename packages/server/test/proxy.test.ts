@@ -313,6 +313,13 @@ describe.each(STORES)('Connect proxy (%s)', (kind) => {
     expect(byId.json().output).toMatchObject({ path: '/acme/v2/contacts', token: 'ada-token' });
   });
 
+  it('keeps connections to the provider alive and reuses them', async () => {
+    await proxy('ada', 'GET', `${acme.type}/warm`);
+    const before = api.connections;
+    for (let i = 0; i < 5; i++) expect((await proxy('ada', 'GET', `${acme.type}/again/${i}`)).statusCode).toBe(200);
+    expect(api.connections).toBe(before);
+  });
+
   it('answers CORS preflights with any caller header, and counts calls in /metrics', async () => {
     const preflight = await portico.app.inject({
       method: 'OPTIONS',

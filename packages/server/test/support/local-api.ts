@@ -21,6 +21,8 @@ export class LocalApi {
   /** Tokens answered 200; `alsoAccept` is asked for any other. */
   readonly tokens = new Set<string>();
   alsoAccept: (token: string) => boolean = () => false;
+  /** TCP connections accepted so far. */
+  connections = 0;
   private server: http.Server | undefined;
 
   get url(): string {
@@ -33,6 +35,7 @@ export class LocalApi {
       request.on('data', (chunk: Buffer) => chunks.push(chunk));
       request.on('end', () => this.answer(request, Buffer.concat(chunks).toString('utf8'), response));
     });
+    this.server.on('connection', () => this.connections++);
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
   }
 
