@@ -44,9 +44,13 @@ function wantsRaw(request: FastifyRequest): boolean {
   return typeof value === 'string' && ['1', 'true'].includes(value.trim().toLowerCase());
 }
 
+/** The status answered: the provider's, unless HTTP has no such final status (600 and up), then 502. */
+const statusOf = (response: IntegrationApiResponse) => (response.status >= 200 && response.status <= 599 ? response.status : 502);
+
 function sendRaw(reply: FastifyReply, response: IntegrationApiResponse): FastifyReply {
-  void reply.status(response.status).headers(returnedHeaders(response.headers));
-  return reply.send(response.status === 204 || response.status === 304 ? undefined : response.body);
+  const status = statusOf(response);
+  void reply.status(status).headers(returnedHeaders(response.headers));
+  return reply.send(status === 204 || status === 304 ? undefined : response.body);
 }
 
 /**
@@ -54,15 +58,15 @@ function sendRaw(reply: FastifyReply, response: IntegrationApiResponse): Fastify
  * with `meta.isIntegrationError`, so the SDK neither logs the user out nor reloads /sdk/me for it.
  */
 function sendOutput(reply: FastifyReply, response: IntegrationApiResponse): FastifyReply {
-  const { status } = response;
+  const status = statusOf(response);
   void reply.status(status);
   if (status === 204 || status === 304) return reply.send();
   const output = outputJson(response.headers, response.body);
   void reply.type('application/json; charset=utf-8');
   if (status < 400) return reply.send(`{"output":${output}}`);
   const name = response.integration.name;
-  const meta = `{"isIntegrationError":true,"integrationType":${JSON.stringify(response.integration.type)},"status":${status}${output.length <= MAX_META_OUTPUT ? `,"output":${output}` : ',"outputTruncated":true'}}`;
-  const message = JSON.stringify(`${name} answered ${status}.`);
+  const meta = `{"isIntegrationError":true,"integrationType":${JSON.stringify(response.integration.type)},"status":${response.status}${output.length <= MAX_META_OUTPUT ? `,"output":${output}` : ',"outputTruncated":true'}}`;
+  const message = JSON.stringify(`${name} answered ${response.status}.`);
   return reply.send(`{"message":${message},"code":"INTEGRATION_API_ERROR","status":${status},"meta":${meta},"output":${output}}`);
 }
 
