@@ -67,10 +67,6 @@ export const ERROR_CODES = {
   INTEGRATION_NOT_FOUND: { status: 404, message: 'No integration with this id or type in this project.' },
   INTEGRATION_NOT_INSTALLED: { status: 404, message: 'The user has not connected this integration.' },
   CREDENTIAL_NOT_FOUND: { status: 404, message: 'No credential with this id for this user.' },
-  // TEMPORARY (wave4-health seam codes, dropped when it is merged)
-  CREDENTIAL_INVALID: { status: 401, message: 'The credential is INVALID.' },
-  CREDENTIAL_PENDING: { status: 409, message: 'The credential is PENDING.' },
-  PROVIDER_UNAVAILABLE: { status: 502, message: 'The provider is unavailable.' },
   CONFIGURATION_NOT_FOUND: { status: 404, message: 'No configuration with this id for this credential.' },
   WORKFLOW_NOT_FOUND: { status: 404, message: 'No workflow with this id in this project.' },
   JOB_NOT_FOUND: { status: 404, message: 'No job with this id.' },
