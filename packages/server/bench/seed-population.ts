@@ -44,7 +44,8 @@ function addUser(rows: Rows, project: BenchProject, index: number, seal: (creden
   rows.credentials.push({
     id: credentialId, project_id: project.projectId, user_id: userId, integration_id: integration.id, status: 'VALID',
     provider_id: `account-${index}`, provider_data: JSON.stringify({ accountName: `Account ${index}` }), secrets: seal(credentialId),
-    external_id: null, expires_at: null, refresh_failure_count: 0, refreshed_at: null, created_at: created, updated_at: created,
+    external_id: null, expires_at: null, refresh_failure_count: 0, refreshed_at: null, status_reason: null, status_changed_at: null, token_issued_at: null,
+    created_at: created, updated_at: created,
   });
   rows.configs.push({
     id: configId, credential_id: credentialId, user_id: userId, is_default: 1, external_id: null,

@@ -19,6 +19,14 @@ export interface PorticoEvents {
    * existing credential): same id, configurations, settings and workflow states, new tokens.
    */
   'credential.reconnected': { integrationId: string; integrationType: string; credentialId: string; previousStatus: string; status: string };
+  /**
+   * A credential stopped working: the provider refused its refresh (invalid_grant, a revoked token,
+   * invalid_client), or it expired without a refresh token. Workflows and the proxy fail fast until
+   * the user reconnects. `reason` says why, in words (never a token).
+   */
+  'credential.invalid': { integrationId: string; integrationType: string; credentialId: string; reason: string };
+  /** An INVALID credential works again: reconnected in place, or refreshed successfully. */
+  'credential.recovered': { integrationId: string; integrationType: string; credentialId: string; reason: string };
   /** A PENDING credential got its post-OAuth inputs (`status` is VALID once every required one is given). */
   'credential.setup.completed': { integrationId: string; integrationType: string; credentialId: string; status: string };
   /** A user's settings of a credential configuration (shared and/or workflow settings) were replaced. */

@@ -18,6 +18,7 @@ export const ERROR_CODES = {
   PROJECT_SIGNING_KEY_MISSING: { status: 401, message: 'This project has no signing key; generate one with `portico keys rotate`.' },
   API_KEY_INVALID: { status: 401, message: 'The API key is unknown, revoked, or belongs to another project.' },
   API_KEY_SCOPE_MISSING: { status: 403, message: 'The API key lacks the scope this route needs.' },
+  CREDENTIAL_INVALID: { status: 401, message: 'The connected account no longer works (the provider refused its tokens): the user must reconnect it.' },
   USER_DISABLED: { status: 403, message: 'This Connected User has been disabled by the project.' },
   FEATURE_NOT_IN_PLAN: { status: 403, message: "This project's plan does not include this feature." },
 
@@ -76,12 +77,14 @@ export const ERROR_CODES = {
   CREDENTIAL_NOT_VALID: { status: 409, message: 'Valid credential not found: the user must (re)connect this integration first.' },
   INTEGRATION_NOT_CONFIGURED: { status: 409, message: 'The integration lacks what connecting needs (client id, endpoints or inputs; meta.missing lists them): configure it through the Admin API.' },
   INTEGRATION_INACTIVE: { status: 409, message: 'The integration is not active in this project.' },
+  CREDENTIAL_PENDING: { status: 409, message: 'The connected account is not set up yet (PENDING): the user must finish connecting it (complete-setup).' },
   CREDENTIAL_NOT_PENDING: { status: 409, message: 'Only a PENDING credential can complete its setup; this one is VALID or INVALID.' },
   JOB_NOT_DEAD: { status: 409, message: 'Only dead jobs can be retried; this one is queued, running or succeeded.' },
 
   // Other servers (the OAuth provider)
   OAUTH_PROVIDER_ERROR: { status: 502, message: 'The provider ended the authorization with an error (meta.error); nothing was connected.' },
   OAUTH_TOKEN_EXCHANGE_FAILED: { status: 502, message: "The provider's token endpoint did not exchange the authorization code (meta.error says why); nothing was connected." },
+  PROVIDER_UNAVAILABLE: { status: 502, message: "The provider's token endpoint could not renew the access token right now (network, timeout, 5xx or 429); retry later (meta.retryable)." },
   ACCOUNT_LOOKUP_FAILED: { status: 502, message: "The provider's account endpoint did not say who the account is; nothing was connected." },
 
   // Server side

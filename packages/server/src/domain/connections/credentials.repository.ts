@@ -5,12 +5,17 @@ import type { CredentialConfigTable, CredentialTable } from './credentials.table
 /** Every column but the encrypted secrets, which only the code that uses a token reads. */
 const PUBLIC_COLUMNS = [
   'id', 'project_id', 'user_id', 'integration_id', 'status', 'provider_id', 'provider_data', 'external_id',
-  'expires_at', 'refresh_failure_count', 'refreshed_at', 'created_at', 'updated_at',
+  'expires_at', 'refresh_failure_count', 'refreshed_at', 'status_reason', 'status_changed_at', 'token_issued_at',
+  'created_at', 'updated_at',
 ] as const;
 
 export type CredentialRow = Omit<CredentialTable, 'secrets'>;
 
-export function insertCredential(db: Db, row: CredentialTable) {
+/** A new credential row; the health columns start empty unless given. */
+export type NewCredentialRow = Omit<CredentialTable, 'status_reason' | 'status_changed_at' | 'token_issued_at'>
+  & Partial<Pick<CredentialTable, 'status_reason' | 'status_changed_at' | 'token_issued_at'>>;
+
+export function insertCredential(db: Db, row: NewCredentialRow) {
   return db.insertInto('credentials').values(row).execute();
 }
 
@@ -97,4 +102,78 @@ export function replaceAccount(db: Db, credentialId: string, change: AccountChan
 export async function connectedIntegrationIds(db: Db, userId: string): Promise<string[]> {
   const rows = await db.selectFrom('credentials').select('integration_id').distinct().where('user_id', '=', userId).execute();
   return rows.map((row) => row.integration_id);
+}
+
+/** What the refresher and `usableSecrets` read of a credential: its row with the sealed secrets, and its owner's external id (the `sub` events carry). */
+export interface CredentialState {
+  id: string;
+  project_id: string;
+  integration_id: string;
+  status: CredentialTable['status'];
+  status_reason: string | null;
+  secrets: string;
+  expires_at: string | null;
+  token_issued_at: string | null;
+  refreshed_at: string | null;
+  refresh_failure_count: number;
+  provider_data: string;
+  created_at: string;
+  /** connected_users.external_id of the owner. */
+  user_sub: string;
+}
+
+function credentialStateQuery(db: Db, credentialId: string) {
+  // The owner's external id comes along: events name users by it (joined here rather than asking the users room, which depends on this one).
+  return db.selectFrom('credentials')
+    .innerJoin('connected_users', 'connected_users.id', 'credentials.user_id')
+    .select([
+      'credentials.id', 'credentials.project_id', 'credentials.integration_id', 'credentials.status', 'credentials.status_reason', 'credentials.secrets',
+      'credentials.expires_at', 'credentials.token_issued_at', 'credentials.refreshed_at', 'credentials.refresh_failure_count',
+      'credentials.provider_data', 'credentials.created_at', 'connected_users.external_id as user_sub',
+    ])
+    .where('credentials.id', '=', credentialId);
+}
+
+export function findCredentialState(db: Db, credentialId: string): Promise<CredentialState | undefined> {
+  return credentialStateQuery(db, credentialId).executeTakeFirst();
+}
+
+/** `findCredentialState`, the credential row locked until the transaction ends (PostgreSQL; SQLite transactions are serial). */
+export function lockCredentialState(trx: Db, dialect: DialectName, credentialId: string): Promise<CredentialState | undefined> {
+  const query = credentialStateQuery(trx, credentialId);
+  return (dialect === 'postgres' ? query.forUpdate('credentials') : query).executeTakeFirst();
+}
+
+export interface TokenChange {
+  secrets: string;
+  expires_at: string | null;
+  token_issued_at: string;
+  refreshed_at: string;
+  updated_at: string;
+}
+
+/** Stores renewed tokens (the failure count starts over). */
+export function storeRefreshedTokens(db: Db, credentialId: string, change: TokenChange) {
+  return db.updateTable('credentials').set({ ...change, refresh_failure_count: 0 }).where('id', '=', credentialId).execute();
+}
+
+/** Counts a failed refresh; the new count. */
+export async function countRefreshFailure(db: Db, credentialId: string, at: string): Promise<number> {
+  await db.updateTable('credentials')
+    .set((eb) => ({ refresh_failure_count: eb('refresh_failure_count', '+', 1), updated_at: at }))
+    .where('id', '=', credentialId).execute();
+  const row = await db.selectFrom('credentials').select('refresh_failure_count').where('id', '=', credentialId).executeTakeFirst();
+  return row?.refresh_failure_count ?? 0;
+}
+
+export interface StatusChange {
+  status: CredentialTable['status'];
+  status_reason: string | null;
+  status_changed_at: string;
+  refresh_failure_count?: number;
+  updated_at: string;
+}
+
+export function setCredentialStatus(db: Db, credentialId: string, change: StatusChange) {
+  return db.updateTable('credentials').set(change).where('id', '=', credentialId).execute();
 }

@@ -36,6 +36,8 @@ export interface NewCredential {
   providerId?: string | undefined;
   providerData?: JsonObject | undefined;
   expiresAt?: string | undefined;
+  /** When the access token was issued (its lifetime decides when it is renewed). @default now */
+  issuedAt?: string | undefined;
   externalId?: string | undefined;
 }
 
@@ -90,6 +92,7 @@ export async function insertCredential(trx: Transaction<Database>, ctx: AppConte
     expires_at: input.expiresAt ?? null,
     refresh_failure_count: 0,
     refreshed_at: null,
+    token_issued_at: input.expiresAt ? (input.issuedAt ?? now) : null,
     created_at: now,
     updated_at: now,
   });

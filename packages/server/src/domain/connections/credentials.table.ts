@@ -15,6 +15,11 @@ export interface CredentialTable {
   expires_at: string | null;
   refresh_failure_count: number;
   refreshed_at: string | null;
+  /** Why the status last changed between VALID and INVALID (e.g. the provider's invalid_grant). */
+  status_reason: string | null;
+  status_changed_at: string | null;
+  /** When the stored access token was issued: with expires_at, its lifetime. */
+  token_issued_at: string | null;
   created_at: string;
   updated_at: string;
 }

@@ -10,6 +10,7 @@ export {
   uninstallIntegration, updateUserSettings, userCredentials,
 } from './credentials.service.ts';
 export type { CredentialSecrets } from './credentials.service.ts';
+export { usableSecrets } from './credential-access.ts';
 export { checkInputs } from './connect-inputs.ts';
 export { completeSetup, installTarget, installWithInputs, oauthIntegration, parseInstallOptions } from './install.service.ts';
 export type { InstallOptions, InstallTarget } from './install.service.ts';

@@ -8,6 +8,7 @@ import { keyLifecycle } from '../projects/migrations/0004-key-lifecycle.ts';
 import { encryptionKeys } from '../secrets/migrations/0005-encryption-keys.ts';
 import { integrationAuth } from '../integrations/migrations/0010-integration-auth.ts';
 import { oauthFlows } from '../connections/migrations/0011-oauth-flows.ts';
+import { credentialHealth } from '../connections/migrations/0012-credential-health.ts';
 
 /** Every migration, by the name it is recorded under; each file belongs to the room (or platform part) whose tables it makes. */
 export const MIGRATIONS: MigrationList = {
@@ -19,6 +20,7 @@ export const MIGRATIONS: MigrationList = {
   '0006_events_sequence_order': eventsSequenceOrderMigration,
   '0010_integration_auth': integrationAuth,
   '0011_oauth_flows': oauthFlows,
+  '0012_credential_health': credentialHealth,
 };
 
 /** Brings the schema of `store` up to date. */
