@@ -173,8 +173,7 @@ describe.each(STORES)('Connect proxy (%s)', (kind) => {
     expect(api.since(mark)).toEqual([]);
   });
 
-  // TODO(wave4-health seam): these two run once usableSecrets (credential-access.ts) refreshes; the stand-in does not.
-  it.skip('on a provider 401 refreshes the token once at the OAuth server and sends the request again', async () => {
+  it('on a provider 401 refreshes the token once at the OAuth server and sends the request again', async () => {
     const credentialId = await importCredential('dave', acme.type, 'dave-stale-token', { refreshToken: 'dave-refresh-1' });
     api.tokens.delete('dave-stale-token'); // the provider no longer accepts it
     const mark = api.seen.length;
@@ -192,7 +191,25 @@ describe.each(STORES)('Connect proxy (%s)', (kind) => {
     expect(again.json().output.token).toBe(fresh);
   });
 
-  it.skip("answers the provider's 401 as an integration error when the token is refused again after the refresh", async () => {
+  it('answers 401 CREDENTIAL_INVALID when the refresh after a provider 401 is refused for good, and the credential is INVALID from then on', async () => {
+    const credentialId = await importCredential('hank', acme.type, 'hank-stale-token', { refreshToken: 'hank-revoked-refresh' });
+    api.tokens.delete('hank-stale-token');
+    provider.nextTokenAnswer = (answer) => {
+      answer.statusCode = 400;
+      answer.body = { error: 'invalid_grant', error_description: 'refresh token revoked' };
+    };
+    const response = await proxy('hank', 'GET', `${acme.type}/contacts`);
+    expect(response.statusCode, response.body).toBe(401);
+    expect(response.json()).toMatchObject({ code: 'CREDENTIAL_INVALID', meta: { credentialId } });
+    expect(response.json().meta.isIntegrationError).toBeUndefined();
+    const user = (await portico.admin('GET', '/users/hank')).json();
+    expect(user.integrations[acme.type]).toMatchObject({ credentialStatus: 'INVALID', enabled: false });
+    const mark = api.seen.length;
+    expect((await proxy('hank', 'GET', `${acme.type}/contacts`)).json().code).toBe('CREDENTIAL_INVALID');
+    expect(api.since(mark)).toEqual([]);
+  });
+
+  it("answers the provider's 401 as an integration error when the token is refused again after the refresh", async () => {
     await importCredential('erin', acme.type, 'erin-stale-token', { refreshToken: 'erin-refresh-1' });
     api.tokens.delete('erin-stale-token');
     const accept = api.alsoAccept;

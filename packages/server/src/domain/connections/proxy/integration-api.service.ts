@@ -132,7 +132,11 @@ export async function callIntegrationApi(ctx: AppContext, state: ProjectState, u
     const response = await callWithCredential(ctx, user, integration, call);
     metrics.observe(integration.type, String(response.status), started);
     return response;
-  } catch (error) {
+  } catch (caught) {
+    // The caller went away while a refresh it waited for went on: nobody reads the answer.
+    const error = (caught as Error).name === 'AbortError'
+      ? AppError.from('INTEGRATION_API_UNREACHABLE', `The caller closed the connection before ${integration.name} answered.`, { integrationType: integration.type })
+      : caught;
     metrics.observe(integration.type, error instanceof AppError ? error.code : 'ERROR', started);
     throw error;
   }
