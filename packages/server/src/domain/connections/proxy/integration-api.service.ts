@@ -155,7 +155,20 @@ async function callWithCredential(ctx: AppContext, user: ConnectedUser, integrat
   if (row.status === 'INVALID') throw AppError.from('CREDENTIAL_INVALID', `The ${integration.name} credential ${row.id} is INVALID; the user must reconnect it.`, meta);
   if (row.status === 'PENDING') throw AppError.from('CREDENTIAL_PENDING', `The ${integration.name} credential ${row.id} is PENDING: its setup is not complete.`, meta);
 
-  let secrets = await usableSecrets(ctx, row.id, call.signal ? { signal: call.signal } : {});
+  // A refresh this call waits for counts against its deadline too (the refresh itself goes on for others).
+  const secretsBefore = async (rejectedAccessToken?: string) => {
+    const timeout = AbortSignal.timeout(Math.max(1, deadline - Date.now()));
+    const signal = call.signal ? AbortSignal.any([call.signal, timeout]) : timeout;
+    try {
+      return await usableSecrets(ctx, row.id, rejectedAccessToken === undefined ? { signal } : { rejectedAccessToken, signal });
+    } catch (error) {
+      if (timeout.aborted && !call.signal?.aborted) {
+        throw AppError.from('INTEGRATION_API_TIMEOUT', `${integration.name}'s token could not be renewed within ${ctx.config.proxyTimeoutMs} ms.`, { integrationType: integration.type, timeoutMs: ctx.config.proxyTimeoutMs });
+      }
+      throw error;
+    }
+  };
+  let secrets = await secretsBefore();
   const body = bodyBytes(call.body);
   const send = async (current: CredentialSecrets) => {
     const values = credentialValues(row, current);
@@ -184,7 +197,7 @@ async function callWithCredential(ctx: AppContext, user: ConnectedUser, integrat
   if (response.status === 401 && rejected !== undefined && secrets.refreshToken !== undefined) {
     // The provider refused the token before it was due: refresh once (or wait for the refresh
     // another request started) and send again; a second 401 is the provider's answer.
-    secrets = await usableSecrets(ctx, row.id, { rejectedAccessToken: rejected, ...(call.signal ? { signal: call.signal } : {}) });
+    secrets = await secretsBefore(rejected);
     if (secrets.accessToken !== rejected) {
       response = await send(secrets);
       retried = true;
