@@ -150,6 +150,31 @@ describe.each(STORES)('Connect proxy (%s)', (kind) => {
     expect(first).not.toBe(second);
   });
 
+  it("sends a custom API-key integration's key as its auth.apiAuthorization says (default: bearer)", async () => {
+    const inputs = [{ id: 'apiKey', title: 'API key', type: 'password' }, { id: 'region', title: 'Region' }];
+    const refused = await portico.admin('POST', '/integrations', {
+      type: 'custom', name: 'Keyed Bad', auth: { scheme: 'api_key', inputs, apiAuthorization: { style: 'header', name: 'X-API-Key', format: '{secret}' } }, apiBaseUrl: `${api.url}/keyed`,
+    });
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json()).toMatchObject({ code: 'VALIDATION_FAILED', meta: { errors: [{ path: '/auth/apiAuthorization' }] } });
+
+    for (const [name, apiAuthorization] of [['Keyed Header', { style: 'header', name: 'X-API-Key', format: '{apiKey}' }], ['Keyed Default', undefined]] as const) {
+      const created = await portico.admin('POST', '/integrations', { type: 'custom', name, auth: { scheme: 'api_key', inputs, ...(apiAuthorization ? { apiAuthorization } : {}) }, apiBaseUrl: `${api.url}/keyed` });
+      expect(created.statusCode, created.body).toBe(201);
+      const type = created.json().type as string;
+      const key = `key-of-${type}`;
+      api.tokens.add(key);
+      const connected = await portico.connect('ivy', 'POST', '/sdk/credentials', { integrationId: type, payload: { apiKey: key, region: 'eu' } });
+      expect(connected.statusCode, connected.body).toBe(201);
+      const mark = api.seen.length;
+      const response = await proxy('ivy', 'GET', `${type}/things`);
+      expect(response.json().output, name).toMatchObject({ path: '/keyed/things', token: key });
+      const seen = api.since(mark)[0]!;
+      if (apiAuthorization) expect([seen.headers['x-api-key'], seen.headers.authorization]).toEqual([key, undefined]);
+      else expect(seen.headers.authorization).toBe(`Bearer ${key}`);
+    }
+  });
+
   it('fails fast with 404 when the user has not connected the integration, or names an unknown credential or integration', async () => {
     const mark = api.seen.length;
     const notConnected = await proxy('nobody', 'GET', `${acme.type}/contacts`);

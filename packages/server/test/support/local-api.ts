@@ -14,7 +14,8 @@ export interface SeenRequest {
  * answers a JSON echo of the request, except a few that answer otherwise:
  * `/…/text` (text/plain with a cookie and a rate-limit header), `/…/missing` (404 JSON),
  * `/…/empty` (204), `/…/big?bytes=N` (N bytes of JSON), `/…/slow?ms=N` (answers after N ms).
- * A request without an accepted token gets 401 `{ error: "invalid_token" }`.
+ * The token comes as `Authorization: Bearer` or `X-API-Key`; without an accepted one the answer is
+ * 401 `{ error: "invalid_token" }`.
  */
 export class LocalApi {
   readonly seen: SeenRequest[] = [];
@@ -57,7 +58,8 @@ export class LocalApi {
       response.writeHead(status, { 'content-type': 'application/json', ...headers });
       response.end(JSON.stringify(value));
     };
-    const token = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
+    const apiKey = request.headers['x-api-key'];
+    const token = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1] ?? (typeof apiKey === 'string' ? apiKey : undefined);
     if (!token || !(this.tokens.has(token) || this.alsoAccept(token))) {
       json(401, { error: 'invalid_token' }, { 'www-authenticate': 'Bearer error="invalid_token"' });
       return;

@@ -18,8 +18,8 @@ export interface ApiAccess {
 }
 
 /**
- * A custom API-key integration declares inputs, not how they authenticate: the key goes as a bearer
- * token. The input used is the one with id `apiKey`, else the only password input, else the only input.
+ * A custom API-key integration that does not say how its inputs authenticate (`auth.apiAuthorization`)
+ * sends the key as a bearer token: the input `apiKey`, else the only password input, else the only input.
  */
 function customKeyAuthorization(integration: ConnectableIntegration): ApiAuthorization | undefined {
   const inputs = integration.config.auth?.inputs ?? [];
@@ -36,7 +36,7 @@ export function apiAccessOf(integration: ConnectableIntegration): ApiAccess | un
   const { config } = integration;
   if (integration.type.startsWith('custom.')) {
     if (!config.apiBaseUrl) return undefined;
-    const authorization = config.auth?.scheme === 'api_key' ? customKeyAuthorization(integration) : BEARER_TOKEN;
+    const authorization = config.auth?.scheme === 'api_key' ? (config.auth.apiAuthorization ?? customKeyAuthorization(integration)) : BEARER_TOKEN;
     if (!authorization) return undefined;
     return { baseUrl: config.apiBaseUrl, placeholderPatterns: {}, authorization, headers: {}, extraOrigins: [] };
   }
