@@ -6,6 +6,7 @@ import { ProcessMeter } from './machine.ts';
 const SERVER_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const PORTICO_BIN = path.join(SERVER_DIR, 'bin/portico.js');
 const BASELINE_ENTRY = path.join(SERVER_DIR, 'bench/baseline-server.ts');
+const API_ENTRY = path.join(SERVER_DIR, 'bench/api-server.ts');
 
 /** A process under test, with its own pid so its memory and CPU can be measured. */
 export interface Service {
@@ -74,6 +75,8 @@ export function startPortico(launch: ServerLaunch): Promise<Service> {
     LOG_LEVEL: 'warn',
     PORTICO_ENCRYPTION_KEYS: launch.encryptionKeys,
     PORTICO_SQLITE_SYNCHRONOUS: 'full',
+    // The proxy scenario's provider API runs on loopback.
+    PORTICO_OUTBOUND_ALLOW_HOSTS: '127.0.0.1',
   };
   delete env.DATABASE_URL;
   if (launch.databaseUrl) env.DATABASE_URL = launch.databaseUrl;
@@ -85,4 +88,9 @@ export function startPortico(launch: ServerLaunch): Promise<Service> {
 /** The bare Fastify route every ratio is relative to, answering `bodyFile`'s JSON object. */
 export function startBaseline(bodyFile: string): Promise<Service> {
   return startService('baseline', ['--import', 'tsx', BASELINE_ENTRY, bodyFile], { ...process.env }, /listening at (http:\/\/\S+)/);
+}
+
+/** The proxy scenario's provider API, accepting `token` as its bearer token. */
+export function startLocalApi(token: string): Promise<Service> {
+  return startService('api', ['--import', 'tsx', API_ENTRY, token], { ...process.env }, /listening at (http:\/\/\S+)/);
 }

@@ -37,6 +37,8 @@ describe.each(STORES)('fuzzing every route (%s)', (kind) => {
     const seeded = await seedSalesforce(portico, 'alice', { externalId: 'alice-sf' });
     await portico.admin('POST', '/integrations', { type: 'hubspot' });
     await portico.admin('POST', '/integrations', { type: 'custom', name: 'Task Lab' });
+    // The proxy routes must not leave the machine: a loopback API, which the SSRF guard refuses (403) without an allow-list.
+    await portico.admin('PATCH', '/integrations/salesforce', { overrides: { apiBaseUrl: 'http://127.0.0.1:9/services/data/v60.0' } });
     const bob = (await portico.admin('POST', '/users/bob/credentials', { integration: 'salesforce', accessToken: 'bob-token', status: 'INVALID' })).json();
     for (const sub of SUBS) {
       tokens.set(sub, await portico.token(sub));

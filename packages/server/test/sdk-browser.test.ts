@@ -4,6 +4,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { STORES, seedSalesforce, startPortico, type Portico } from './harness.ts';
 import { requireChromium } from './support/chromium.ts';
+import { LocalApi } from './support/local-api.ts';
 import { startSdkPageServer } from './support/sdk-page.ts';
 
 /**
@@ -33,7 +34,8 @@ describe.skipIf(!CHROMIUM).each(STORES)('official Connect SDK in Chromium (%s)',
   let log: string[];
 
   beforeAll(async () => {
-    portico = await startPortico(kind);
+    // The proxy test's local API is on loopback.
+    portico = await startPortico(kind, { config: { PORTICO_OUTBOUND_ALLOW_HOSTS: '127.0.0.1' } });
     porticoUrl = await portico.app.listen({ port: 0, host: '127.0.0.1' });
     pageServer = await startSdkPageServer();
     pageUrl = `http://127.0.0.1:${(pageServer.address() as AddressInfo).port}/`;
@@ -194,6 +196,44 @@ describe.skipIf(!CHROMIUM).each(STORES)('official Connect SDK in Chromium (%s)',
     // A fresh authenticate reads the server again: still disconnected.
     const after = await authenticate('ken');
     expect(after.integrations?.salesforce).toMatchObject({ enabled: false, allCredentials: [] });
+  });
+
+  it('request() calls the integration API through the proxy and returns the unwrapped output; errors reject, INVALID re-reads /sdk/me', async () => {
+    const api = new LocalApi();
+    await api.start();
+    try {
+      const created = await portico.admin('POST', '/integrations', {
+        type: 'custom', name: 'Notes API', clientId: 'notes-client',
+        auth: { scheme: 'oauth2', authorizationUrl: `${api.url}/authorize`, tokenUrl: `${api.url}/token` }, apiBaseUrl: `${api.url}/v1`,
+      });
+      expect(created.statusCode, created.body).toBe(201);
+      const type = created.json().type as string;
+      api.tokens.add('ruth-token');
+      expect((await portico.admin('POST', '/users/ruth/credentials', { integration: type, accessToken: 'ruth-token' })).statusCode).toBe(201);
+      await authenticate('ruth');
+
+      const output = await inPage(({ type }) => window.paragon.request(type, '/notes?limit=1', { method: 'POST', body: { title: 'Hi' } }), { type });
+      expect(output, diagnostics()).toMatchObject({ method: 'POST', path: '/v1/notes', query: { limit: '1' }, contentType: 'application/json', body: '{"title":"Hi"}', token: 'ruth-token' });
+      expect(api.seen.at(-1)?.headers.authorization).toBe('Bearer ruth-token');
+
+      // A provider error rejects with the SDK's ProxyRequestError, whose message is the JSON of meta.
+      const failure = await inPage(({ type }) => window.paragon.request(type, '/missing', { method: 'GET' }).then(() => null, (e: Error) => e.message), { type });
+      expect(JSON.parse(failure!), diagnostics()).toMatchObject({ isIntegrationError: true, integrationType: type, status: 404 });
+
+      // An INVALID credential: 401 without a provider call, and the SDK re-reads /sdk/me.
+      expect((await portico.admin('POST', '/users/sam/credentials', { integration: type, accessToken: 'sam-token', status: 'INVALID' })).statusCode).toBe(201);
+      await authenticate('sam');
+      const meReads: string[] = [];
+      page.on('request', (r) => { if (r.url().endsWith('/sdk/me')) meReads.push(r.url()); });
+      const seenBefore = api.seen.length;
+      const invalid = await inPage(({ type }) => window.paragon.request(type, '/notes', { method: 'GET' }).then(() => null, (e: Error) => e.message), { type });
+      expect(invalid, diagnostics()).toMatch(/INVALID/);
+      expect(api.seen.length).toBe(seenBefore);
+      expect(meReads.length, diagnostics()).toBeGreaterThanOrEqual(1);
+      expect((await getUser()).authenticated).toBe(true);
+    } finally {
+      await api.stop();
+    }
   });
 
   it('authenticate rejects an expired token and a token Portico does not trust, leaving the user logged out', async () => {

@@ -1,5 +1,6 @@
 import { baseline } from './baseline.ts';
 import { populationMe, populationPatch } from './population.ts';
+import { proxy } from './proxy.ts';
 import { integrations, meCold, mePatch, meWarm } from './single-user.ts';
 import { tokenVerify } from './token-verify.ts';
 import { searchEmail, searchMeta, searchPrefix } from './user-search.ts';
@@ -18,6 +19,7 @@ export const SCENARIOS: readonly Scenario[] = [
   mePatch,
   integrations,
   tokenVerify,
+  proxy,
   populationMe,
   populationPatch,
   searchEmail,

@@ -65,6 +65,7 @@ export function createContext(config: Config, store: Store, secrets: SecretBox, 
   const sdkMeCache = new SdkMeCache(store);
   const clock = options.clock ?? systemClock;
   const jobs = createJobQueue(config, store, metrics, options.notifier);
+  const outbound = createOutboundClient({ allowHosts: config.outboundAllowHosts });
   registerOAuthFlowPruning(jobs, store, clock);
   // Every node drops what a change made stale, whichever node made it.
   events.subscribe('project.changed', (notice) => {
@@ -89,11 +90,12 @@ export function createContext(config: Config, store: Store, secrets: SecretBox, 
     tokens: new UserTokenVerifier(config.clockSkewSeconds, config.tokenCacheSize),
     sdkMeCache,
     userMetaWrites: new UserMetaWrites({ store, events }),
-    outbound: createOutboundClient({ allowHosts: config.outboundAllowHosts }),
+    outbound,
     metrics,
     jobs,
     clock,
     async close() {
+      outbound.close();
       await events.close();
       await options.notifier?.stop();
       await store.close();

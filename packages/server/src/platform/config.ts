@@ -58,6 +58,15 @@ export interface Config {
    * loopback or private address: host names, IPs or CIDR ranges, comma-separated. @default [] @example "127.0.0.1,crm.internal"
    */
   readonly outboundAllowHosts: readonly string[];
+  /** Largest request body the Connect proxy passes on to an integration's API, in bytes; larger ones are answered 413. @default 10485760 */
+  readonly proxyMaxRequestBytes: number;
+  /** Largest answer the Connect proxy reads from an integration's API, in bytes; larger ones are answered 502. @default 10485760 */
+  readonly proxyMaxResponseBytes: number;
+  /**
+   * Time the Connect proxy waits for an integration's complete answer, per attempt, in ms; then 504.
+   * At most `requestTimeoutMs` (an idle client connection is closed a little after that). @default 25000
+   */
+  readonly proxyTimeoutMs: number;
   /**
    * Requests with a JSON body over 16 KiB that one Connected User may have in progress at once;
    * more are answered 429 before their body is parsed, so one user cannot fill the event loop with
@@ -177,6 +186,9 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
     outboundAllowHosts: (env.PORTICO_OUTBOUND_ALLOW_HOSTS || '').split(',').map((h) => h.trim()).filter(Boolean),
     userLargeBodiesInFlight: integer(env, 'PORTICO_USER_LARGE_BODIES_IN_FLIGHT', 4, 1, 10_000),
     userLargeBodiesPerSecond: integer(env, 'PORTICO_USER_LARGE_BODIES_PER_SECOND', 10, 1, 1_000_000),
+    proxyMaxRequestBytes: integer(env, 'PORTICO_PROXY_MAX_REQUEST_BYTES', 10 * 1_048_576, 1024, 256 * 1_048_576),
+    proxyMaxResponseBytes: integer(env, 'PORTICO_PROXY_MAX_RESPONSE_BYTES', 10 * 1_048_576, 1024, 256 * 1_048_576),
+    proxyTimeoutMs: integer(env, 'PORTICO_PROXY_TIMEOUT_MS', 25_000, 100, 600_000),
     oauthFlowTtlSeconds: integer(env, 'PORTICO_OAUTH_FLOW_TTL_SECONDS', 600, 60, 3600),
     nodeId: env.PORTICO_NODE_ID || `${os.hostname()}-${process.pid}`,
     worker: overrides.worker ?? boolean(env, 'PORTICO_WORKER', true),
@@ -190,6 +202,11 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
   if (config.headersTimeoutMs > config.requestTimeoutMs) {
     throw new ConfigError(
       `PORTICO_HEADERS_TIMEOUT_MS (${config.headersTimeoutMs}) must not exceed PORTICO_REQUEST_TIMEOUT_MS (${config.requestTimeoutMs}); lower the first or raise the second.`,
+    );
+  }
+  if (config.proxyTimeoutMs > config.requestTimeoutMs) {
+    throw new ConfigError(
+      `PORTICO_PROXY_TIMEOUT_MS (${config.proxyTimeoutMs}) must not exceed PORTICO_REQUEST_TIMEOUT_MS (${config.requestTimeoutMs}): the client's idle connection would be closed before the integration answers. Lower the first or raise the second.`,
     );
   }
   const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];

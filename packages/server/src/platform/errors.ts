@@ -94,6 +94,15 @@ export const ERROR_CODES = {
   TOO_MANY_LARGE_REQUESTS: { status: 429, message: 'This user already has the most large requests in progress that Portico allows; retry after one has finished (Retry-After).' },
   SERVICE_UNAVAILABLE: { status: 503, message: 'The server is shutting down; retry on another node.' },
   INTERNAL_ERROR: { status: 500, message: 'Something went wrong on our side; the error was logged.' },
+
+  // Calls to an integration's API (the Connect proxy, workflow request steps)
+  INTEGRATION_API_URL_NOT_ALLOWED: { status: 400, message: "The proxy only calls the integration's API: a path under its base URL, or an absolute URL on the same origin (scheme, host and port)." },
+  INTEGRATION_API_PATH_INVALID: { status: 400, message: 'The proxied path may not climb out of the API base URL ("." or ".." segments, plain or percent-encoded).' },
+  CREDENTIAL_DATA_INVALID: { status: 409, message: "The credential's inputs or provider data cannot fill the integration's API URL (missing, or not of the expected form); reconnect the account." },
+  INTEGRATION_API_ERROR: { status: 502, message: "The integration's API answered with an error; the answer has the provider's status, its body in output, and meta.isIntegrationError." },
+  INTEGRATION_API_UNREACHABLE: { status: 502, message: "The integration's API could not be reached (connection refused, reset, or its name does not resolve)." },
+  INTEGRATION_API_RESPONSE_TOO_LARGE: { status: 502, message: "The integration's answer is larger than PORTICO_PROXY_MAX_RESPONSE_BYTES (meta.limit)." },
+  INTEGRATION_API_TIMEOUT: { status: 504, message: "The integration's API did not answer within PORTICO_PROXY_TIMEOUT_MS (meta.timeoutMs)." },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

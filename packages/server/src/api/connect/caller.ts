@@ -124,6 +124,8 @@ class LargeBodyGate {
 }
 
 function isLargeJsonBody(request: FastifyRequest): boolean {
+  // The proxy forwards bodies unparsed, within its own limits (PORTICO_PROXY_MAX_REQUEST_BYTES).
+  if (request.url.includes('/sdk/proxy/')) return false;
   const type = request.headers['content-type'];
   if (type === undefined || !/json/i.test(type)) return false;
   if (request.headers['transfer-encoding'] !== undefined) return true;

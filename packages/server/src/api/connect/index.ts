@@ -6,6 +6,7 @@ import { integrationsConnectRoutes } from './integrations.routes.ts';
 import { legacyProjectRoute, usersConnectRoutes } from './me.routes.ts';
 import { metadataConnectRoutes } from './metadata.routes.ts';
 import { buildOAuthRoute, oauthSessionRoutes } from './oauth.routes.ts';
+import { proxyConnectRoutes } from './proxy.routes.ts';
 import { workflowsConnectRoutes } from './workflows.routes.ts';
 
 /** The Connect API (Paragon wire, User Token): one auth scope, one pair of hooks. */
@@ -25,6 +26,7 @@ export function connectApi(ctx: AppContext) {
     await scope.register(workflowsConnectRoutes(ctx), sdk);
     await scope.register(credentialsConnectRoutes(ctx), sdk);
     await scope.register(oauthSessionRoutes(ctx), sdk);
+    await scope.register(proxyConnectRoutes(ctx), sdk);
     await scope.register(buildOAuthRoute(ctx), { prefix: '/v2/projects/:projectId/sdk' });
     await scope.register(legacyProjectRoute(ctx), { prefix: '/sdk/projects/:projectId' });
   };

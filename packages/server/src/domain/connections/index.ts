@@ -27,3 +27,4 @@ export { newestSealedCredential, resealCredentialSecrets, secretsBinding } from 
 export type { ResealReport } from './secrets-at-rest.ts';
 export { SETTINGS_LIMITS, checkSettings } from './settings-limits.ts';
 export { connectedIntegrationIds } from './credentials.repository.ts';
+export * from './proxy/index.ts';

@@ -34,7 +34,12 @@ export interface CustomAuth {
   postOAuthInputs?: ConnectInput[];
   /** api_key: the inputs that make the credential. */
   inputs?: ConnectInput[];
+  /** api_key: how the inputs authenticate API calls (templates over input ids). @default Authorization: Bearer {apiKey} */
+  apiAuthorization?: CustomApiAuthorization;
 }
+
+/** A header template, or HTTP Basic from two templates; `{inputId}` placeholders. */
+export type CustomApiAuthorization = { style: 'header'; name: string; format: string } | { style: 'basic'; username: string; password: string };
 
 export interface EndpointOverrides {
   authorizationUrl?: string;
@@ -83,6 +88,11 @@ export interface AuthConfigChange {
 }
 
 const OAUTH_ONLY_FIELDS = ['authorizationUrl', 'tokenUrl', 'scopes', 'pkce', 'accountUrl', 'accountIdField', 'revokeUrl', 'clientAuth', 'postOAuthInputs'] as const;
+const PLACEHOLDER = /\{([A-Za-z][A-Za-z0-9_]*)\}/g;
+
+function authorizationTemplates(authorization: CustomApiAuthorization): string[] {
+  return authorization.style === 'header' ? [authorization.format] : [authorization.username, authorization.password];
+}
 const URL_FIELDS = ['authorizationUrl', 'tokenUrl', 'accountUrl', 'revokeUrl'] as const;
 const OVERRIDE_FIELDS = ['authorizationUrl', 'tokenUrl', 'accountUrl', 'apiBaseUrl', 'revokeUrl'] as const;
 
@@ -165,9 +175,17 @@ function applyCustomAuth(current: CustomAuth | undefined, change: CustomAuthChan
     if (!next.authorizationUrl) problems.add('/auth/authorizationUrl', 'is required for scheme "oauth2"');
     if (!next.tokenUrl) problems.add('/auth/tokenUrl', 'is required for scheme "oauth2"');
     if (next.inputs) problems.add('/auth/inputs', 'belongs to scheme "api_key"; an OAuth integration asks for postOAuthInputs after OAuth');
+    if (next.apiAuthorization) problems.add('/auth/apiAuthorization', 'belongs to scheme "api_key"; an OAuth integration sends its access token as a bearer token');
   } else {
     if (!next.inputs || next.inputs.length === 0) problems.add('/auth/inputs', 'is required for scheme "api_key": the inputs users fill in, such as [{"id": "apiKey", "title": "API key", "type": "password"}]');
     for (const key of OAUTH_ONLY_FIELDS) if (next[key] !== undefined) problems.add(`/auth/${key}`, 'belongs to scheme "oauth2"');
+    if (next.apiAuthorization) {
+      const ids = new Set((next.inputs ?? []).map((input) => input.id));
+      const named = authorizationTemplates(next.apiAuthorization).flatMap((template) => Array.from(template.matchAll(PLACEHOLDER), (m) => m[1]!));
+      const unknown = named.filter((name) => !ids.has(name));
+      if (unknown.length > 0) problems.add('/auth/apiAuthorization', `names {${unknown.join('}, {')}}, which ${unknown.length === 1 ? 'is not an input' : 'are not inputs'} of this integration`);
+      else if (named.length === 0) problems.add('/auth/apiAuthorization', 'must send at least one input, e.g. "{apiKey}"');
+    }
   }
   return next;
 }

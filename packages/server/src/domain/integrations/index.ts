@@ -1,4 +1,6 @@
 /** The integrations room's facade: what other rooms and the API may use. */
+export { apiAccessOf } from './api-access.ts';
+export type { ApiAccess } from './api-access.ts';
 export type { ConnectInput, IntegrationAuthConfig } from './auth-config.ts';
 export { canonicalType, findProvider, listProviders } from './catalog.ts';
 export { integrationMetadata } from './catalog-view.ts';

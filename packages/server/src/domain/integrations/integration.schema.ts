@@ -22,6 +22,20 @@ const Inputs = (description: string) => Type.Array(ConnectInputSchema, { minItem
 const Scopes = (description: string) => Type.Array(Type.String({ minLength: 1, maxLength: 256 }), { maxItems: 100, description });
 const ClientAuth = StringEnum(['body', 'basic'], { description: 'How the client authenticates at the token endpoint: client_id/client_secret in the body, or HTTP Basic. @default "body"' });
 
+const HeaderTemplate = Type.String({ minLength: 1, maxLength: 500, pattern: '^[\\x20-\\x7e]+$', description: 'Template; {inputId} placeholders name the inputs' });
+
+/** How a custom API-key integration's inputs authenticate its API calls (the Connect proxy). */
+export const ApiAuthorizationBody = Type.Union([
+  Type.Object(
+    { style: Type.Literal('header'), name: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9-]+$', description: 'Header name, e.g. X-API-Key' }), format: HeaderTemplate },
+    { additionalProperties: false, description: 'One header: {"style": "header", "name": "X-API-Key", "format": "{apiKey}"}' },
+  ),
+  Type.Object(
+    { style: Type.Literal('basic'), username: HeaderTemplate, password: Type.String({ maxLength: 500, pattern: '^[\\x20-\\x7e]*$' }) },
+    { additionalProperties: false, description: 'HTTP Basic: {"style": "basic", "username": "{apiKey}", "password": ""}' },
+  ),
+], { description: 'api_key: how the inputs authenticate API calls made through the proxy. @default Authorization: Bearer {apiKey} (else the only password input, else the only input)' });
+
 /** A custom integration's provider definition, as the Admin API takes it (null removes a field). */
 export const CustomAuthBody = Type.Object(
   {
@@ -36,6 +50,7 @@ export const CustomAuthBody = Type.Object(
     clientAuth: Type.Optional(Nullable(ClientAuth)),
     postOAuthInputs: Type.Optional(Nullable(Inputs('oauth2: inputs asked after OAuth; the credential is PENDING until POST /sdk/credentials/{id}/complete-setup gives them'))),
     inputs: Type.Optional(Nullable(Inputs('api_key: the inputs that make the credential, e.g. [{"id": "apiKey", "title": "API key", "type": "password"}]'))),
+    apiAuthorization: Type.Optional(Type.Union([ApiAuthorizationBody, Type.Null()], { description: 'api_key: how the inputs authenticate API calls; null removes it' })),
   },
   { additionalProperties: false, description: 'Custom integrations: the provider definition' },
 );
@@ -128,6 +143,7 @@ export const ProjectIntegration = Type.Object(
       clientAuth: Type.Optional(StringEnum(['body', 'basic'])),
       postOAuthInputs: Type.Optional(Type.Array(InputView)),
       inputs: Type.Optional(Type.Array(InputView)),
+      apiAuthorization: Type.Optional(ApiAuthorizationBody),
     }, { description: 'Custom integrations: the provider definition' })),
     apiBaseUrl: Type.Optional(Type.String({ description: "Custom integrations: base URL of the provider's API" })),
   },

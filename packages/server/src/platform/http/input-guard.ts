@@ -11,6 +11,8 @@ export function registerInputGuard(app: FastifyInstance): void {
   // Callback style: this runs on every request, and an async hook costs a promise each time.
   app.addHook('preHandler', (request, _reply, done) => {
     for (const [where, value] of [['params', request.params], ['querystring', request.query], ['body', request.body]] as const) {
+      // Raw bodies (the proxy's) are bytes passed on untouched, not JSON to store.
+      if (Buffer.isBuffer(value)) continue;
       const problem = findJsonProblem(value);
       if (!problem) continue;
       if (problem.kind === 'depth') {

@@ -1,4 +1,4 @@
-import { guardedRequest, type GuardedRequest, type GuardedResponse, type SsrfPolicy } from './ssrf-guard.ts';
+import { createGuardedAgents, guardedRequest, type GuardedRequest, type GuardedResponse, type SsrfPolicy } from './ssrf-guard.ts';
 
 /**
  * The one way Portico calls other servers (token exchange, refresh, account lookup, revoke, the
@@ -7,6 +7,8 @@ import { guardedRequest, type GuardedRequest, type GuardedResponse, type SsrfPol
  */
 export interface OutboundClient {
   request(url: string | URL, init?: GuardedRequest): Promise<GuardedResponse>;
+  /** Closes the pooled keep-alive connections. */
+  close(): void;
   /** The hosts, IPs and CIDR ranges that may be reached on private addresses. */
   readonly allowHosts: readonly string[];
 }
@@ -20,8 +22,14 @@ export interface OutboundOptions {
 
 export function createOutboundClient(options: OutboundOptions = {}): OutboundClient {
   const policy: SsrfPolicy = { allowHosts: options.allowHosts ?? [], ...(options.resolve ? { resolve: options.resolve } : {}) };
+  // Pooled keep-alive connections: a proxied call then costs no TCP (or TLS) handshake.
+  const agents = createGuardedAgents(policy);
   return {
     allowHosts: policy.allowHosts ?? [],
-    request: (url, init = {}) => guardedRequest(url, init, policy),
+    request: (url, init = {}) => guardedRequest(url, init, policy, agents),
+    close() {
+      agents.http.destroy();
+      agents.https.destroy();
+    },
   };
 }

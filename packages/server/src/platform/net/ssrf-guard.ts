@@ -130,10 +130,12 @@ export interface GuardedRequest {
   body?: string | Buffer;
   /** @default 5 */
   maxRedirects?: number;
-  /** Whole exchange, per hop. @default 30000 */
+  /** Deadline of the whole exchange (connect, send, answer, body), per hop. @default 30000 */
   timeoutMs?: number;
   /** Largest response body read. @default 10485760 */
   maxResponseBytes?: number;
+  /** Aborts the exchange (the caller went away). */
+  signal?: AbortSignal | undefined;
 }
 
 export interface GuardedResponse {
@@ -144,43 +146,87 @@ export interface GuardedResponse {
   url: string;
 }
 
-function exchange(url: URL, init: GuardedRequest, policy: SsrfPolicy): Promise<GuardedResponse> {
+/** The answer was larger than `maxResponseBytes`; the connection was cut. */
+export class OutboundResponseTooLargeError extends Error {
+  override name = 'OutboundResponseTooLargeError';
+  constructor(readonly host: string, readonly limit: number) {
+    super(`The response from ${host} is larger than ${limit} bytes.`);
+  }
+}
+
+/** No complete answer within `timeoutMs`; the connection was cut. */
+export class OutboundTimeoutError extends Error {
+  override name = 'OutboundTimeoutError';
+  constructor(readonly host: string, readonly timeoutMs: number) {
+    super(`${host} did not answer within ${timeoutMs} ms.`);
+  }
+}
+
+/** Keep-alive agents whose every new connection resolves through the guard (reused sockets stay pinned to a checked address). */
+export interface GuardedAgents {
+  http: http.Agent;
+  https: https.Agent;
+}
+
+/**
+ * Connection pools for one policy. Idle sockets are closed after 4 s, before the 5 s keep-alive
+ * timeout common to servers (Node's default), so a request rarely lands on a socket the server is closing.
+ */
+export function createGuardedAgents(policy: SsrfPolicy): GuardedAgents {
+  const options = { keepAlive: true, keepAliveMsecs: 1000, maxSockets: 256, maxFreeSockets: 64, timeout: 4000, scheduling: 'lifo' as const, lookup: guardedLookup(policy) };
+  return { http: new http.Agent(options), https: new https.Agent(options) };
+}
+
+function exchange(url: URL, init: GuardedRequest, policy: SsrfPolicy, agents: GuardedAgents | undefined): Promise<GuardedResponse> {
   return new Promise((resolve, reject) => {
-    const request = (url.protocol === 'https:' ? https : http).request(url, {
+    const timeoutMs = init.timeoutMs ?? 30_000;
+    const secure = url.protocol === 'https:';
+    const request = (secure ? https : http).request(url, {
       method: init.method ?? 'GET',
       headers: init.headers,
       lookup: guardedLookup(policy),
-      agent: false,
-      timeout: init.timeoutMs ?? 30_000,
+      agent: agents ? (secure ? agents.https : agents.http) : false,
+      signal: init.signal,
     }, (response) => {
       const chunks: Buffer[] = [];
       let size = 0;
       const limit = init.maxResponseBytes ?? 10 * 1024 * 1024;
+      const declared = Number(response.headers['content-length']);
+      if (declared > limit) {
+        request.destroy(new OutboundResponseTooLargeError(url.host, limit));
+        return;
+      }
       response.on('data', (chunk: Buffer) => {
         size += chunk.length;
         if (size > limit) {
-          request.destroy(new Error(`The response from ${url.host} is larger than ${limit} bytes.`));
+          request.destroy(new OutboundResponseTooLargeError(url.host, limit));
           return;
         }
         chunks.push(chunk);
       });
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks), url: url.href }));
+      response.on('end', () => {
+        clearTimeout(deadline);
+        resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks), url: url.href });
+      });
       response.on('error', reject);
     });
-    request.on('timeout', () => request.destroy(new Error(`${url.host} did not answer within ${init.timeoutMs ?? 30_000} ms.`)));
-    request.on('error', reject);
+    const deadline = setTimeout(() => request.destroy(new OutboundTimeoutError(url.host, timeoutMs)), timeoutMs);
+    request.on('error', (error) => {
+      clearTimeout(deadline);
+      reject(error);
+    });
     request.end(init.body);
   });
 }
 
 /** An HTTP request whose every hop (redirects included) passes the SSRF checks. */
-export async function guardedRequest(input: string | URL, init: GuardedRequest = {}, policy: SsrfPolicy = {}): Promise<GuardedResponse> {
+export async function guardedRequest(input: string | URL, init: GuardedRequest = {}, policy: SsrfPolicy = {}, agents?: GuardedAgents): Promise<GuardedResponse> {
   let url = parseOutboundUrl(input);
   let current: GuardedRequest = { ...init };
   for (let hop = 0; ; hop++) {
     // IP literals never reach the lookup; check them here (host names are checked inside the lookup).
     if (net.isIP(normalizeHost(url.hostname))) await resolveAllowed(url.hostname, policy);
-    const response = await exchange(url, current, policy);
+    const response = await exchange(url, current, policy, agents);
     const location = response.headers.location;
     if (![301, 302, 303, 307, 308].includes(response.status) || !location) return response;
     if (hop >= (init.maxRedirects ?? 5)) throw new SsrfBlockedError(`Too many redirects (more than ${init.maxRedirects ?? 5}).`, url.href);

@@ -25,6 +25,15 @@ export function googleAuth(productScopes: readonly string[]): OAuth2Auth {
   };
 }
 
+/**
+ * Google APIs a Google credential may reach through the proxy with a full URL, whatever the
+ * product's base URL: one OAuth grant covers every API its scopes allow.
+ */
+export const GOOGLE_API_ORIGINS: readonly string[] = [
+  'https://www.googleapis.com', 'https://gmail.googleapis.com', 'https://sheets.googleapis.com', 'https://docs.googleapis.com',
+  'https://slides.googleapis.com', 'https://people.googleapis.com', 'https://forms.googleapis.com', 'https://content.googleapis.com',
+];
+
 /** The OpenID Connect userinfo of the signed-in Google account. */
 export const GOOGLE_ACCOUNT: AccountSpec = {
   request: { method: 'GET', url: 'https://openidconnect.googleapis.com/v1/userinfo' },

@@ -1,5 +1,5 @@
 import { defineProvider } from './define-provider.ts';
-import { GOOGLE_ACCOUNT, GOOGLE_NOTES, googleAuth } from './google.shared.ts';
+import { GOOGLE_ACCOUNT, GOOGLE_API_ORIGINS, GOOGLE_NOTES, googleAuth } from './google.shared.ts';
 
 /** https://developers.google.com/calendar/api/v3/reference */
 export const googlecalendar = defineProvider({
@@ -11,6 +11,7 @@ export const googlecalendar = defineProvider({
   inputs: [],
   account: GOOGLE_ACCOUNT,
   apiBaseUrl: 'https://www.googleapis.com/calendar/v3',
+  apiOrigins: [...GOOGLE_API_ORIGINS],
   docsUrl: 'https://developers.google.com/calendar/api/v3/reference',
   notes: [...GOOGLE_NOTES],
 });

@@ -1,5 +1,5 @@
 import { defineProvider } from './define-provider.ts';
-import { GOOGLE_ACCOUNT, GOOGLE_NOTES, googleAuth } from './google.shared.ts';
+import { GOOGLE_ACCOUNT, GOOGLE_API_ORIGINS, GOOGLE_NOTES, googleAuth } from './google.shared.ts';
 
 /** https://developers.google.com/drive/api/reference/rest/v3 */
 export const googledrive = defineProvider({
@@ -11,6 +11,7 @@ export const googledrive = defineProvider({
   inputs: [],
   account: GOOGLE_ACCOUNT,
   apiBaseUrl: 'https://www.googleapis.com/drive/v3',
+  apiOrigins: [...GOOGLE_API_ORIGINS],
   docsUrl: 'https://developers.google.com/drive/api/reference/rest/v3',
   notes: [...GOOGLE_NOTES, 'The default scope drive.file only reaches files the app created or the user picked (file picker); full-drive access needs the restricted `drive` scope.'],
 });

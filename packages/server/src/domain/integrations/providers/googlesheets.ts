@@ -1,5 +1,5 @@
 import { defineProvider } from './define-provider.ts';
-import { GOOGLE_ACCOUNT, GOOGLE_NOTES, googleAuth } from './google.shared.ts';
+import { GOOGLE_ACCOUNT, GOOGLE_API_ORIGINS, GOOGLE_NOTES, googleAuth } from './google.shared.ts';
 
 /** https://developers.google.com/sheets/api/reference/rest */
 export const googlesheets = defineProvider({
@@ -11,6 +11,7 @@ export const googlesheets = defineProvider({
   inputs: [],
   account: GOOGLE_ACCOUNT,
   apiBaseUrl: 'https://sheets.googleapis.com/v4',
+  apiOrigins: [...GOOGLE_API_ORIGINS],
   docsUrl: 'https://developers.google.com/sheets/api/reference/rest',
   notes: [...GOOGLE_NOTES],
 });

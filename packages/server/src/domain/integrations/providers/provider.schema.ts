@@ -244,6 +244,12 @@ export const ProviderSchema = Type.Object(
      * (`paragon.request('salesforce', '/sobjects/Account')`).
      */
     apiBaseUrl: Template,
+    /**
+     * Other origins the proxy may call with this credential when the caller gives a full URL
+     * (Paragon's proxy accepts e.g. a Sheets URL on the Google Drive integration). Only used while
+     * `apiBaseUrl` is not overridden. @example ["https://sheets.googleapis.com"]
+     */
+    apiOrigins: Type.Optional(Type.Array(Type.String({ pattern: '^https://[a-z0-9-]+(\\.[a-z0-9-]+)+$' }))),
     /** Headers sent on every API request, e.g. `Notion-Version`. */
     apiHeaders: Type.Optional(Type.Record(Type.String({ pattern: '^[A-Za-z0-9-]+$' }), Template)),
     /** The provider's API reference. */

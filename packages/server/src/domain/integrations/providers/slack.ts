@@ -29,6 +29,8 @@ export const slack = defineProvider({
     },
   },
   apiBaseUrl: 'https://slack.com/api',
+  // File downloads (url_private) are on files.slack.com and take the same bearer token.
+  apiOrigins: ['https://files.slack.com'],
   docsUrl: 'https://api.slack.com/methods',
   notes: [
     'defaultScopes are bot scopes (the `scope` parameter); user-token scopes go in `user_scope` and are not modelled.',
