@@ -136,6 +136,16 @@ function refusal(integration: Integration, error: TokenEndpointError): string {
   return `${integration.name} refused to renew the access token: ${what}${error.description ? ` (${error.description})` : ''}${why}.`;
 }
 
+/** OAuth error codes that mean "later", whatever status they come with (RFC 6749 §5.2, §4.1.2.1; RFC 8628 slow_down). */
+const TRANSIENT_OAUTH_ERRORS = new Set(['temporarily_unavailable', 'server_error', 'slow_down']);
+
+/** A refusal asking again cannot change: invalid_grant (revoked or expired grant), invalid_client, unauthorized_client and other 4xx. */
+function permanent(error: TokenEndpointError): boolean {
+  if (error.kind !== 'rejected') return false;
+  if (error.oauthError !== undefined && TRANSIENT_OAUTH_ERRORS.has(error.oauthError)) return false;
+  return error.status !== 408 && error.status !== 425;
+}
+
 /** Stores the outcome of a step in `trx`: the one transaction that also holds the row lock on PostgreSQL. */
 async function settle(trx: Transaction<Database>, ctx: AppContext, step: Step, result?: CallResult): Promise<RenewalOutcome> {
   if (step.kind === 'gone' || step.kind === 'status') return step;
@@ -166,7 +176,7 @@ async function settle(trx: Transaction<Database>, ctx: AppContext, step: Step, r
     return { kind: 'usable', secrets, refreshed: true };
   }
   const { error } = result;
-  if (error.kind === 'rejected') {
+  if (permanent(error)) {
     const reason = refusal(step.integration, error);
     await transitionCredential(trx, ctx, subject, { to: 'INVALID', reason, at, countFailure: true });
     return { kind: 'status', status: 'INVALID', reason };
