@@ -3,14 +3,20 @@ import { sql } from 'kysely';
 import type { AppStore as Store } from '../../src/domain/database.ts';
 
 /** Columns that record activity rather than state; reads may move them. */
-const VOLATILE_COLUMNS = new Set(['last_active_at']);
+const VOLATILE_COLUMNS = new Set(['last_active_at', 'last_used_at']);
+/**
+ * Tables of bookkeeping rather than state: durable consumers (the workflows one runs in every
+ * node) move their cursors in the background as they catch up with earlier events, and the
+ * scheduler enqueues its cron ticks (the credential sweep runs every minute) whatever a request does.
+ */
+const VOLATILE_TABLES = new Set(['event_cursors', 'jobs', 'job_schedules']);
 
 async function tableNames(store: Store): Promise<string[]> {
   const query = store.dialect === 'sqlite'
     ? sql<{ name: string }>`select name from sqlite_master where type = 'table' and name not like 'sqlite_%'`
     : sql<{ name: string }>`select table_name as name from information_schema.tables where table_schema = current_schema() and table_type = 'BASE TABLE'`;
   const { rows } = await query.execute(store.db);
-  return rows.map((r) => r.name).filter((name) => !name.startsWith('portico_migrations')).sort();
+  return rows.map((r) => r.name).filter((name) => !name.startsWith('portico_migrations') && !VOLATILE_TABLES.has(name)).sort();
 }
 
 export interface Fingerprint {
