@@ -188,7 +188,8 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
     userLargeBodiesPerSecond: integer(env, 'PORTICO_USER_LARGE_BODIES_PER_SECOND', 10, 1, 1_000_000),
     proxyMaxRequestBytes: integer(env, 'PORTICO_PROXY_MAX_REQUEST_BYTES', 10 * 1_048_576, 1024, 256 * 1_048_576),
     proxyMaxResponseBytes: integer(env, 'PORTICO_PROXY_MAX_RESPONSE_BYTES', 10 * 1_048_576, 1024, 256 * 1_048_576),
-    proxyTimeoutMs: integer(env, 'PORTICO_PROXY_TIMEOUT_MS', 25_000, 100, 600_000),
+    // By default just inside the request timeout, so a server configured for short requests still starts.
+    proxyTimeoutMs: integer(env, 'PORTICO_PROXY_TIMEOUT_MS', Math.min(25_000, integer(env, 'PORTICO_REQUEST_TIMEOUT_MS', 30_000, 1000, 600_000)), 100, 600_000),
     oauthFlowTtlSeconds: integer(env, 'PORTICO_OAUTH_FLOW_TTL_SECONDS', 600, 60, 3600),
     nodeId: env.PORTICO_NODE_ID || `${os.hostname()}-${process.pid}`,
     worker: overrides.worker ?? boolean(env, 'PORTICO_WORKER', true),
