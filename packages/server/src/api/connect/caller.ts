@@ -97,6 +97,8 @@ class LargeBodyGate {
       const left = (this.inFlight.get(key) ?? 1) - 1;
       if (left > 0) this.inFlight.set(key, left);
       else this.inFlight.delete(key);
+      // A body refused for its size was never parsed: it costs the user nothing of their rate.
+      if (reply.raw.statusCode === 413) this.refundToken(key);
     });
   }
 
@@ -111,6 +113,11 @@ class LargeBodyGate {
     this.buckets.delete(key);
     this.buckets.set(key, { tokens: tokens - 1, at: now });
     if (this.buckets.size > MAX_TRACKED_USERS) this.buckets.delete(this.buckets.keys().next().value!);
+  }
+
+  private refundToken(key: string): void {
+    const bucket = this.buckets.get(key);
+    if (bucket) bucket.tokens = Math.min(this.perSecond, bucket.tokens + 1);
   }
 
   private refusal(reply: FastifyReply, retryAfterSeconds: number, message: string): AppError {
@@ -129,5 +136,7 @@ function isLargeJsonBody(request: FastifyRequest): boolean {
   const type = request.headers['content-type'];
   if (type === undefined || !/json/i.test(type)) return false;
   if (request.headers['transfer-encoding'] !== undefined) return true;
-  return Number(request.headers['content-length'] ?? 0) > LARGE_BODY_BYTES;
+  const length = Number(request.headers['content-length'] ?? 0);
+  // Over the route's limit it is refused unread (413), which costs nothing to count.
+  return length > LARGE_BODY_BYTES && length <= request.routeOptions.bodyLimit;
 }
