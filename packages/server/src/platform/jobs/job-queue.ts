@@ -145,7 +145,9 @@ export class JobQueue {
     if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error(`concurrency of "${name}" must be a positive integer.`);
     if (!Number.isInteger(leaseMs) || leaseMs < 300) throw new Error(`leaseMs of "${name}" must be at least 300.`);
     if (options.timeoutMs !== undefined && !(options.timeoutMs > 0)) throw new Error(`timeoutMs of "${name}" must be positive.`);
-    this.tasks.set(name, { name, handler: handler as JobHandler<any>, concurrency, leaseMs, timeoutMs: options.timeoutMs, running: 0 });
+    const backoff = options.backoff ? { ...this.settings.backoff, ...options.backoff } : undefined;
+    if (backoff && !(backoff.baseMs > 0 && backoff.maxMs >= backoff.baseMs)) throw new Error(`backoff of "${name}" needs 0 < baseMs <= maxMs.`);
+    this.tasks.set(name, { name, handler: handler as JobHandler<any>, concurrency, leaseMs, timeoutMs: options.timeoutMs, backoff, running: 0 });
   }
 
   /**
