@@ -12,6 +12,8 @@ export interface PorticoEvents {
   'user.metadata.updated': { keys: string[] };
   'user.disabled': Record<string, never>;
   'user.enabled': Record<string, never>;
+  /** Everything Portico held about the user was deleted (GDPR erasure); the event keeps only the id. */
+  'user.erased': Record<string, never>;
   'integration.installed': { integrationId: string; integrationType: string; credentialId: string };
   'integration.uninstalled': { integrationId: string; integrationType: string; credentialIds: string[] };
   /**
@@ -23,8 +25,14 @@ export interface PorticoEvents {
   'credential.setup.completed': { integrationId: string; integrationType: string; credentialId: string; status: string };
   /** A user's settings of a credential configuration (shared and/or workflow settings) were replaced. */
   'credential.settings.updated': { credentialId: string; configurationId: string; shared: boolean; workflows: boolean };
+  /** A credential stopped working (refresh refused, provider revoked it): `reason` is a code, never a provider's token or body. */
+  'credential.invalid': { integrationId: string; integrationType: string; credentialId: string; previousStatus: string; reason: string };
+  /** An INVALID credential works again (a refresh succeeded, the user reconnected). */
+  'credential.recovered': { integrationId: string; integrationType: string; credentialId: string; previousStatus: string; reason: string };
   'workflow.enabled': { workflowId: string; credentialId: string; configurationId: string };
   'workflow.disabled': { workflowId: string; credentialId: string; configurationId: string };
+  /** A workflow run ended in failure: ids and the error's code only, never step inputs or outputs. */
+  'execution.failed': { executionId: string; workflowId: string; error: string };
   /** Project configuration every node caches: plan, signing keys, API keys, integrations, workflows. */
   'project.changed': { what: 'project' | 'plan' | 'signing-keys' | 'api-keys' | 'integrations' | 'workflows' };
 }

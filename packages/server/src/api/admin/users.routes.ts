@@ -9,7 +9,7 @@ import { adminActor, adminCallerOf } from './caller.ts';
 import { Credential, CredentialStatus, importCredential, integrationOf } from '../../domain/connections/index.ts';
 import { ConnectedUserDetails, connectedUserDetails, ensureUserIn, findUser } from '../../domain/users/index.ts';
 
-const UserParams = Type.Intersect([ProjectParams, Type.Object({ userId: Type.String({ minLength: 1, maxLength: 255, pattern: '^[^\\u0000-\\u001f\\u007f]+$', description: "The app's user id (token sub)" }) })]);
+export const UserParams = Type.Intersect([ProjectParams, Type.Object({ userId: Type.String({ minLength: 1, maxLength: 255, pattern: '^[^\\u0000-\\u001f\\u007f]+$', description: "The app's user id (token sub)" }) })]);
 
 export function usersAdminRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
   return async (app) => {

@@ -8,6 +8,8 @@ import { keyLifecycle } from '../projects/migrations/0004-key-lifecycle.ts';
 import { encryptionKeys } from '../secrets/migrations/0005-encryption-keys.ts';
 import { integrationAuth } from '../integrations/migrations/0010-integration-auth.ts';
 import { oauthFlows } from '../connections/migrations/0011-oauth-flows.ts';
+import { webhooks } from '../webhooks/migrations/0020-webhooks.ts';
+import { auditTimeline } from '../audit/migrations/0021-audit-timeline.ts';
 
 /** Every migration, by the name it is recorded under; each file belongs to the room (or platform part) whose tables it makes. */
 export const MIGRATIONS: MigrationList = {
@@ -19,6 +21,8 @@ export const MIGRATIONS: MigrationList = {
   '0006_events_sequence_order': eventsSequenceOrderMigration,
   '0010_integration_auth': integrationAuth,
   '0011_oauth_flows': oauthFlows,
+  '0020_webhooks': webhooks,
+  '0021_audit_timeline': auditTimeline,
 };
 
 /** Brings the schema of `store` up to date. */
