@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ManualClock, STORES, seedSalesforce, startPortico, type Portico } from './harness.ts';
+import { resealWebhookSecrets } from '../src/domain/webhooks/index.ts';
+import { SecretBox } from '../src/platform/crypto/secret-box.ts';
+import { ManualClock, STORES, TEST_ENCRYPTION_KEYS, seedSalesforce, startPortico, type Portico } from './harness.ts';
 import { waitFor } from './support/jobs.ts';
 import { WebhookReceiver, verifyStandardWebhook, type ReceivedWebhook } from './support/webhook-receiver.ts';
 
@@ -58,6 +60,21 @@ for (const kind of STORES) {
       expect(stored).not.toContain(hook.secret.slice(6));
       expect(stored).not.toContain(Buffer.from(hook.secret.slice(6), 'base64').toString('hex'));
       expect(rows.find((r) => r.id === hook.id)!.secret).toMatch(/^v1\.a1\./);
+    });
+
+    it('re-seals webhook secrets with a new encryption key (portico secrets reseal)', async () => {
+      const hook = await createWebhook(['user.created']);
+      const v2 = `v2:${Buffer.alloc(32, 9).toString('base64')}`;
+      const report = await resealWebhookSecrets(portico.store.db, new SecretBox(`${v2},${TEST_ENCRYPTION_KEYS}`));
+      expect(report.resealed).toBeGreaterThanOrEqual(1);
+      expect(report.unreadable).toEqual([]);
+      const row = await portico.store.db.selectFrom('webhooks').select('secret').where('id', '=', hook.id).executeTakeFirstOrThrow();
+      expect(row.secret).toMatch(/^v2\.a1\./);
+      expect(new SecretBox(v2).open(row.secret, { table: 'webhooks', field: 'secret', rowId: hook.id })).toBe(hook.secret);
+      const keys = await portico.store.db.selectFrom('encryption_keys').select('version').execute();
+      expect(keys.map((k) => k.version)).toContain('v2');
+      // This process only has v1: put every webhook back under it for the tests that follow.
+      expect((await resealWebhookSecrets(portico.store.db, new SecretBox(`${TEST_ENCRYPTION_KEYS},${v2}`))).unreadable).toEqual([]);
     });
 
     it('refuses URLs outside the SSRF policy and unknown event names, clearly', async () => {

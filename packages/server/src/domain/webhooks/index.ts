@@ -12,6 +12,8 @@ export { ALL_EVENTS, WEBHOOK_EVENT_TYPES, type WebhookEventType } from './webhoo
 export { Webhook, WebhookDelivery, WebhookEventName, WebhookWithSecret } from './webhook.schema.ts';
 export { createWebhook, deleteWebhook, getWebhook, listWebhooks, rotateWebhookSecret, updateWebhook } from './webhooks.service.ts';
 export type { WebhookInput } from './webhooks.service.ts';
+export { newestSealedWebhookSecret, resealWebhookSecrets } from './secrets-at-rest.ts';
+export type { WebhookSecretResealReport } from './secrets-at-rest.ts';
 export type { WebhookDeliveryTable, WebhookTable } from './webhooks.table.ts';
 
 /**

@@ -42,3 +42,14 @@ export function subscribersOf(db: Db, projectIds: readonly string[]) {
     .where('enabled', '=', 1)
     .execute();
 }
+
+/** Webhooks after `afterId` in id order, with their sealed secrets (for `portico secrets reseal`). */
+export function pageOfSecrets(db: Db, afterId: string, limit: number) {
+  return db.selectFrom('webhooks').select(['id', 'secret', 'previous_secret']).where('id', '>', afterId).orderBy('id').limit(limit).execute();
+}
+
+/** Replaces a sealed secret only if it is still `expected` (a rotation meanwhile wins); 1 if replaced. */
+export async function replaceSecret(db: Db, id: string, field: 'secret' | 'previous_secret', expected: string, sealed: string): Promise<number> {
+  const result = await db.updateTable('webhooks').set({ [field]: sealed }).where('id', '=', id).where(field, '=', expected).executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}

@@ -3,6 +3,7 @@ import type { SecretBinding } from '../../platform/crypto/secret-box.ts';
 import { AppError } from '../../platform/errors.ts';
 import { newId, nowIso } from '../../platform/ids.ts';
 import type { AppContext } from '../context.ts';
+import { sealSecret } from '../secrets/index.ts';
 import { DEFAULT_ROTATION_GRACE_SECONDS, MAX_WEBHOOKS_PER_PROJECT } from './delivery-policy.ts';
 import { newWebhookSecret } from './signature.ts';
 import { ALL_EVENTS, type WebhookEventType } from './webhook-events.ts';
@@ -91,13 +92,17 @@ export async function createWebhook(deps: WebhookDeps, projectId: string, input:
     events: JSON.stringify(normalizeEvents(input.events)),
     description: input.description ?? null,
     enabled: input.enabled === false ? 0 : 1,
-    secret: deps.secrets.seal(secret, secretBinding(id, 'secret')),
+    secret: '',
     previous_secret: null,
     previous_secret_expires_at: null,
     created_at: now,
     updated_at: now,
   };
-  await repo.insertWebhook(deps.store.db, row);
+  await deps.store.db.transaction().execute(async (trx) => {
+    // sealSecret records the sealing key, so a server missing it refuses to start.
+    row.secret = await sealSecret(trx, deps.secrets, secretBinding(id, 'secret'), secret);
+    await repo.insertWebhook(trx, row);
+  });
   return { ...toWebhook(row), secret };
 }
 
@@ -142,8 +147,8 @@ export async function rotateWebhookSecret(deps: WebhookDeps, projectId: string, 
     if (!current) throw notFound(id);
     const previous = graceSeconds > 0 ? deps.secrets.open(current.secret, secretBinding(id, 'secret')) : undefined;
     return repo.updateWebhook(trx, projectId, id, {
-      secret: deps.secrets.seal(secret, secretBinding(id, 'secret')),
-      previous_secret: previous === undefined ? null : deps.secrets.seal(previous, secretBinding(id, 'previous_secret')),
+      secret: await sealSecret(trx, deps.secrets, secretBinding(id, 'secret'), secret),
+      previous_secret: previous === undefined ? null : await sealSecret(trx, deps.secrets, secretBinding(id, 'previous_secret'), previous),
       previous_secret_expires_at: previous === undefined ? null : new Date(now + graceSeconds * 1000).toISOString(),
       updated_at: nowIso(),
     });
