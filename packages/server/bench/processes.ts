@@ -74,6 +74,8 @@ export function startPortico(launch: ServerLaunch): Promise<Service> {
     LOG_LEVEL: 'warn',
     PORTICO_ENCRYPTION_KEYS: launch.encryptionKeys,
     PORTICO_SQLITE_SYNCHRONOUS: 'full',
+    // The webhook-fan-out scenario's sink listens on loopback.
+    PORTICO_OUTBOUND_ALLOW_HOSTS: '127.0.0.1',
   };
   delete env.DATABASE_URL;
   if (launch.databaseUrl) env.DATABASE_URL = launch.databaseUrl;

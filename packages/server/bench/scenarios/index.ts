@@ -2,6 +2,7 @@ import { baseline } from './baseline.ts';
 import { populationMe, populationPatch } from './population.ts';
 import { integrations, meCold, mePatch, meWarm } from './single-user.ts';
 import { tokenVerify } from './token-verify.ts';
+import { webhookFanOut } from './webhook-fan-out.ts';
 import { UsageError } from '../options.ts';
 import type { Scenario } from './types.ts';
 
@@ -17,6 +18,7 @@ export const SCENARIOS: readonly Scenario[] = [
   mePatch,
   integrations,
   tokenVerify,
+  webhookFanOut,
   populationMe,
   populationPatch,
 ];

@@ -1,5 +1,3 @@
-import type { Transaction } from 'kysely';
-import type { Database } from '../database.ts';
 import { isAppError } from '../../platform/errors.ts';
 import type { JobHelpers, JobQueue } from '../../platform/jobs/index.ts';
 import type { AppContext } from '../context.ts';
@@ -24,10 +22,9 @@ interface Attempt {
 }
 
 /**
- * Sends one delivery, signed with every secret still signing. A 2xx ends it (recorded with the
- * job's success, once); anything else is recorded and thrown, so the queue retries it with the
- * delivery backoff; the attempt that finds 24 h of failures behind it records the delivery dead
- * and ends the job.
+ * Sends one delivery, signed with every secret still signing. A 2xx ends it; anything else is
+ * recorded and thrown, so the queue retries it with the delivery backoff; the attempt that finds
+ * 24 h of failures behind it records the delivery dead and ends the job.
  */
 export async function deliver(deps: DeliveryDeps, payload: DeliverPayload, helpers: JobHelpers): Promise<void> {
   const found = await findDeliveryToSend(deps.store.db, payload.deliveryId);
@@ -48,13 +45,15 @@ export async function deliver(deps: DeliveryDeps, payload: DeliverPayload, helpe
 
   const at = new Date(deps.clock.now()).toISOString();
   const outcome = { last_status_code: attempt.status, last_error: attempt.error, last_attempt_at: at, updated_at: at };
+  // A settled delivery is recorded before its job: a crash in between reruns the job, which finds
+  // the delivery settled and ends (plain writes, which SQLite group-commits, rather than a transaction).
   if (attempt.error === null) {
-    await helpers.complete((trx) => recordAttempt(trx as Transaction<Database>, found.id, payload.round, { ...outcome, status: 'succeeded', delivered_at: at }));
+    await recordAttempt(deps.store.db, found.id, payload.round, { ...outcome, status: 'succeeded', delivered_at: at });
     return;
   }
   const windowOver = Date.parse(at) - Date.parse(found.window_started_at) >= RETRY_WINDOW_MS;
   if (windowOver || helpers.attempt >= helpers.maxAttempts) {
-    await helpers.complete((trx) => recordAttempt(trx as Transaction<Database>, found.id, payload.round, { ...outcome, status: 'dead' }));
+    await recordAttempt(deps.store.db, found.id, payload.round, { ...outcome, status: 'dead' });
     helpers.log('webhook delivery is dead: it failed for 24 hours', { deliveryId: found.id, webhookId: found.webhook_id, error: attempt.error });
     return;
   }
