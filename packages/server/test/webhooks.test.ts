@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resealWebhookSecrets } from '../src/domain/webhooks/index.ts';
+import { PRUNE_JOB, resealWebhookSecrets } from '../src/domain/webhooks/index.ts';
 import { SecretBox } from '../src/platform/crypto/secret-box.ts';
 import { ManualClock, STORES, TEST_ENCRYPTION_KEYS, seedSalesforce, startPortico, type Portico } from './harness.ts';
 import { waitFor } from './support/jobs.ts';
@@ -108,6 +108,12 @@ for (const kind of STORES) {
       const patch = await portico.connect('retry-user', 'PATCH', '/sdk/me', { meta: { plan: 'secret-plan-VALUE', seats: 3 } });
       expect(patch.statusCode).toBe(200);
 
+      const retrying = await waitFor('a failed attempt recorded', async () => {
+        const [delivery] = (await deliveries(hook.id)).data;
+        return delivery && delivery.attempts === 1 ? delivery : undefined;
+      });
+      expect(retrying).toMatchObject({ status: 'pending', lastStatusCode: 500, lastError: 'HTTP 500' });
+      expect(Date.parse(retrying.nextAttemptAt as string) - Date.parse(retrying.lastAttemptAt as string)).toBeLessThanOrEqual(10_000);
       const got = await waitFor('three attempts', () => (receiver.at(hook.path).length >= 3 ? receiver.at(hook.path) : undefined), 40_000);
       expect(got.map((r) => r.answered)).toEqual([500, 500, 200]);
       const ids = new Set(got.map((r) => r.headers['webhook-id']));
@@ -133,6 +139,7 @@ for (const kind of STORES) {
       expect(log.data).toHaveLength(1);
       expect(log.data[0]).toMatchObject({ id: got[0]!.headers['webhook-id'], webhookId: hook.id, eventType: 'user.metadata.updated', userId: 'retry-user', attempts: 3, lastStatusCode: 200, lastError: null });
       expect(log.data[0]!.deliveredAt).toEqual(expect.any(String));
+      expect(log.data[0]!.nextAttemptAt).toBeNull();
       expect(log.nextCursor).toBeNull();
       receiver.respond = () => 200;
     }, 60_000);
@@ -242,6 +249,20 @@ for (const kind of STORES) {
       expect((await portico.admin('GET', `/webhooks/${hook.id}/deliveries`)).json().code).toBe('WEBHOOK_NOT_FOUND');
       const left = await portico.store.db.selectFrom('webhook_deliveries').select('id').where('webhook_id', '=', hook.id).execute();
       expect(left).toEqual([]);
+    });
+
+    it('deletes deliveries settled for 30 days, keeping the webhooks', async () => {
+      const hook = await createWebhook(['user.metadata.updated']);
+      await portico.connect('prune-user', 'PATCH', '/sdk/me', { meta: { z: 1 } });
+      await waitFor('the delivery to succeed', async () => (await deliveries(hook.id)).data[0]?.status === 'succeeded');
+      const before = await portico.store.db.selectFrom('webhook_deliveries').select('id').execute();
+      expect(before.length).toBeGreaterThan(5);
+      clock.advance(31 * 86_400_000);
+      const job = await portico.ctx.jobs.enqueue(PRUNE_JOB, {});
+      await waitFor('the prune job', async () => (await portico.ctx.jobs.get(job.id))?.state === 'succeeded');
+      const left = await portico.store.db.selectFrom('webhook_deliveries').select(['id', 'status']).execute();
+      expect(left.filter((d) => d.status !== 'pending')).toEqual([]);
+      expect((await portico.admin('GET', `/webhooks/${hook.id}`)).statusCode).toBe(200);
     });
 
     it('keeps webhooks to their project', async () => {

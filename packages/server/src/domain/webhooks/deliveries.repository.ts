@@ -1,5 +1,6 @@
 import type { Insertable, Updateable } from 'kysely';
 import type { Db } from '../database.ts';
+import { jobsDb } from '../../platform/jobs/index.ts';
 import type { WebhookDeliveryTable } from './webhooks.table.ts';
 
 /** Rows per INSERT: well under SQLite's limit of bound variables. */
@@ -77,4 +78,18 @@ export function restartDelivery(db: Db, webhookId: string, id: string, now: stri
 export async function deleteUserDeliveries(db: Db, projectId: string, userId: string): Promise<number> {
   const result = await db.deleteFrom('webhook_deliveries').where('project_id', '=', projectId).where('user_id', '=', userId).executeTakeFirst();
   return Number(result.numDeletedRows);
+}
+
+/** Deletes up to `limit` settled deliveries last changed before `before`; how many went. */
+export async function deleteSettledDeliveries(db: Db, before: string, limit: number): Promise<number> {
+  const ids = db.selectFrom('webhook_deliveries').select('id').where('updated_at', '<', before).where('status', '!=', 'pending').limit(limit);
+  const result = await db.deleteFrom('webhook_deliveries').where('id', 'in', ids).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
+/** When the jobs with these keys run next (queued or running), by key. */
+export async function nextRuns(db: Db, keys: readonly string[]): Promise<Map<string, string>> {
+  if (keys.length === 0) return new Map();
+  const rows = await jobsDb(db).selectFrom('jobs').select(['key', 'run_at']).where('key', 'in', [...keys]).where('state', 'in', ['queued', 'running']).execute();
+  return new Map(rows.map((row) => [row.key!, row.run_at]));
 }

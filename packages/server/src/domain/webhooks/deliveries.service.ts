@@ -3,7 +3,7 @@ import { AppError } from '../../platform/errors.ts';
 import { decodeCursor, encodeCursor } from '../../platform/http/pagination.ts';
 import type { AppContext } from '../context.ts';
 import * as deliveries from './deliveries.repository.ts';
-import { enqueueDelivery } from './fan-out.ts';
+import { deliveryJobKey, enqueueDelivery } from './fan-out.ts';
 import type { WebhookDelivery } from './webhook.schema.ts';
 import { findWebhook } from './webhooks.repository.ts';
 import type { WebhookDeliveryTable } from './webhooks.table.ts';
@@ -15,7 +15,7 @@ export interface DeliveryPage {
   nextCursor: string | null;
 }
 
-export function toDelivery(row: Selectable<WebhookDeliveryTable>): WebhookDelivery {
+export function toDelivery(row: Selectable<WebhookDeliveryTable>, nextAttemptAt: string | null = null): WebhookDelivery {
   return {
     id: row.id,
     webhookId: row.webhook_id,
@@ -30,6 +30,7 @@ export function toDelivery(row: Selectable<WebhookDeliveryTable>): WebhookDelive
     dateCreated: row.created_at,
     dateUpdated: row.updated_at,
     lastAttemptAt: row.last_attempt_at,
+    nextAttemptAt: row.status === 'pending' ? nextAttemptAt : null,
     deliveredAt: row.delivered_at,
   };
 }
@@ -43,8 +44,10 @@ export async function listDeliveries(deps: Deps, projectId: string, webhookId: s
   const rows = await deliveries.listDeliveries(deps.store.db, webhookId, options.limit + 1, before);
   const page = rows.slice(0, options.limit);
   const last = page.at(-1);
+  const keyOf = (row: (typeof page)[number]) => deliveryJobKey(row.id, Number(row.round));
+  const next = await deliveries.nextRuns(deps.store.db, page.filter((row) => row.status === 'pending').map(keyOf));
   return {
-    data: page.map(toDelivery),
+    data: page.map((row) => toDelivery(row, next.get(keyOf(row)) ?? null)),
     nextCursor: rows.length > options.limit && last ? encodeCursor([last.created_at, last.id]) : null,
   };
 }
@@ -61,7 +64,7 @@ export async function retryDelivery(deps: Deps, projectId: string, webhookId: st
     if (restarted) await enqueueDelivery(deps.jobs, trx, restarted.id, Number(restarted.round));
     return restarted;
   });
-  if (row) return toDelivery(row);
+  if (row) return toDelivery(row, now);
   const existing = await deliveries.findDelivery(deps.store.db, webhookId, deliveryId);
   if (!existing) throw AppError.from('WEBHOOK_DELIVERY_NOT_FOUND', `No delivery "${deliveryId.slice(0, 80)}" for this webhook.`);
   throw AppError.from('WEBHOOK_DELIVERY_PENDING', undefined, { attempts: Number(existing.attempts) });

@@ -27,6 +27,11 @@ export const MAX_RESPONSE_BYTES = 64 * 1024;
 /** Most characters of `last_error` kept. */
 export const MAX_ERROR_LENGTH = 300;
 
+/** Succeeded and dead deliveries (their payloads included) are deleted this long after their last change. */
+export const KEEP_SETTLED_DELIVERIES_MS = 30 * 86_400_000;
+/** The hourly job that deletes them. */
+export const PRUNE_JOB = 'portico.webhooks.prune';
+
 /** Webhooks per project: every one multiplies each event's deliveries. */
 export const MAX_WEBHOOKS_PER_PROJECT = 50;
 /** How long the previous secret keeps signing after a rotation, unless the caller says otherwise. */

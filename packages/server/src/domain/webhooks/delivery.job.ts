@@ -1,9 +1,10 @@
 import { isAppError } from '../../platform/errors.ts';
 import type { JobHelpers, JobQueue } from '../../platform/jobs/index.ts';
 import type { AppContext } from '../context.ts';
-import { findDeliveryToSend, recordAttempt } from './deliveries.repository.ts';
+import { deleteSettledDeliveries, findDeliveryToSend, recordAttempt } from './deliveries.repository.ts';
 import {
-  DELIVER_JOB, DELIVERY_BACKOFF, JOB_TIMEOUT_MS, MAX_ERROR_LENGTH, MAX_RESPONSE_BYTES, REQUEST_TIMEOUT_MS, RETRY_WINDOW_MS,
+  DELIVER_JOB, DELIVERY_BACKOFF, JOB_TIMEOUT_MS, KEEP_SETTLED_DELIVERIES_MS, MAX_ERROR_LENGTH, MAX_RESPONSE_BYTES, PRUNE_JOB, REQUEST_TIMEOUT_MS,
+  RETRY_WINDOW_MS,
 } from './delivery-policy.ts';
 import type { DeliverPayload } from './fan-out.ts';
 import { signatureHeaders } from './signature.ts';
@@ -95,4 +96,18 @@ export function registerDeliveryJob(jobs: JobQueue, deps: DeliveryDeps, concurre
     timeoutMs: JOB_TIMEOUT_MS,
     backoff: DELIVERY_BACKOFF,
   });
+}
+
+/** Deletes deliveries settled for 30 days, hourly: the log shows the recent past, not every event ever sent. */
+export function registerDeliveryPruning(jobs: JobQueue, deps: Pick<DeliveryDeps, 'store' | 'clock'>): void {
+  jobs.register(PRUNE_JOB, async (_payload, helpers) => {
+    const before = new Date(deps.clock.now() - KEEP_SETTLED_DELIVERIES_MS).toISOString();
+    let deleted = 0;
+    for (let batch = await deleteSettledDeliveries(deps.store.db, before, 1000); batch > 0; batch = await deleteSettledDeliveries(deps.store.db, before, 1000)) {
+      deleted += batch;
+      if (helpers.signal.aborted) break;
+    }
+    helpers.log('settled webhook deliveries deleted', { deleted });
+  }, { concurrency: 1 });
+  jobs.schedule(PRUNE_JOB, '17 * * * *');
 }

@@ -44,6 +44,7 @@ export const WebhookDelivery = Type.Object(
     dateCreated: Type.String({ format: 'date-time' }),
     dateUpdated: Type.String({ format: 'date-time' }),
     lastAttemptAt: Nullable(Type.String({ format: 'date-time' })),
+    nextAttemptAt: Nullable(Type.String({ format: 'date-time' }), { description: 'When a pending delivery is tried next (now or past: due, or being tried); null once settled' }),
     deliveredAt: Nullable(Type.String({ format: 'date-time' })),
   },
   { $id: 'WebhookDelivery', description: 'One event sent to one webhook' },

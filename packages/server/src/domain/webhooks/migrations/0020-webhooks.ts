@@ -49,6 +49,7 @@ export const webhooks: MigrationFactory = (dialect) => ({
       .execute();
     await db.schema.createIndex('webhook_deliveries_list').on('webhook_deliveries').columns(['webhook_id', 'created_at', 'id']).execute();
     await db.schema.createIndex('webhook_deliveries_user').on('webhook_deliveries').columns(['project_id', 'user_id']).execute();
+    await db.schema.createIndex('webhook_deliveries_updated').on('webhook_deliveries').column('updated_at').execute();
 
     const now = new Date().toISOString();
     // "where true": SQLite needs it to read ON CONFLICT after INSERT … SELECT.
