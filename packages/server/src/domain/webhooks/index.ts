@@ -18,8 +18,9 @@ export type { WebhookDeliveryTable, WebhookTable } from './webhooks.table.ts';
 
 /**
  * Starts the fan-out consumer (events -> delivery rows and jobs) and registers the delivery job and
- * the hourly prune of settled deliveries on this node. The consumer runs on every node; on PostgreSQL its cursor's row lock lets one node
- * at a time read a batch. Deliveries are sent wherever job workers run.
+ * the hourly prune of settled deliveries on this node. The consumer runs on every node; on
+ * PostgreSQL its cursor's row lock lets one node at a time read a batch. Deliveries are sent
+ * wherever job workers run.
  */
 export function registerWebhooks(ctx: Pick<AppContext, 'store' | 'events' | 'jobs' | 'secrets' | 'outbound' | 'clock'>, options: { concurrency: number }): void {
   registerDeliveryJob(ctx.jobs, ctx, options.concurrency);

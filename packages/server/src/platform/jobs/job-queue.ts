@@ -71,6 +71,8 @@ export class JobQueue {
   private readonly schedules = new Map<string, Schedule>();
   private readonly settings: Required<Omit<JobQueueOptions, 'store' | 'nodeId' | 'registry' | 'log' | 'backoff' | 'notifier'>> & { backoff: BackoffOptions };
   private readonly notifier: PgChangeNotifier | undefined;
+  /** Transactions that already carry a `jobs.ready` notification (a batch of enqueues sends one). */
+  private readonly notifiedIn = new WeakSet<Kysely<any>>();
   private detachNotifier: (() => void) | undefined;
   /** An announcement in flight, and whether another one is wanted after it. */
   private announcing: Promise<void> | undefined;
@@ -130,7 +132,13 @@ export class JobQueue {
     // Inside a transaction the job is invisible until commit; on SQLite the claim waits for it anyway.
     if (runAt <= now) {
       this.wake();
-      if (options.trx && this.store.dialect === 'postgres') await notifyChange(options.trx, JOBS_READY_KIND);
+      if (options.trx && this.store.dialect === 'postgres') {
+        // PostgreSQL folds identical notifications of a transaction into one: send it once per transaction.
+        if (!this.notifiedIn.has(options.trx)) {
+          this.notifiedIn.add(options.trx);
+          await notifyChange(options.trx, JOBS_READY_KIND);
+        }
+      }
       else this.announceReady();
     }
     return toJob<P>(row);
