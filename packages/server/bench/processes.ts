@@ -75,7 +75,7 @@ export function startPortico(launch: ServerLaunch): Promise<Service> {
     LOG_LEVEL: 'warn',
     PORTICO_ENCRYPTION_KEYS: launch.encryptionKeys,
     PORTICO_SQLITE_SYNCHRONOUS: 'full',
-    // The proxy scenario's provider API runs on loopback.
+    // The proxy scenario's provider API and the webhook-fan-out scenario's sink run on loopback.
     PORTICO_OUTBOUND_ALLOW_HOSTS: '127.0.0.1',
   };
   delete env.DATABASE_URL;

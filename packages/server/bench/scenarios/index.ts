@@ -4,6 +4,7 @@ import { proxy } from './proxy.ts';
 import { integrations, meCold, mePatch, meWarm } from './single-user.ts';
 import { tokenVerify } from './token-verify.ts';
 import { searchEmail, searchMeta, searchPrefix } from './user-search.ts';
+import { webhookFanOut } from './webhook-fan-out.ts';
 import { UsageError } from '../options.ts';
 import type { Scenario } from './types.ts';
 
@@ -20,6 +21,7 @@ export const SCENARIOS: readonly Scenario[] = [
   integrations,
   tokenVerify,
   proxy,
+  webhookFanOut,
   populationMe,
   populationPatch,
   searchEmail,

@@ -28,7 +28,7 @@ export interface ScenarioContext {
 export interface Measurement {
   /** Requests (or operations) per second. */
   perSecond: number;
-  unit: 'req/s' | 'verifies/s';
+  unit: 'req/s' | 'verifies/s' | 'deliveries/s';
   p50Ms?: number | undefined;
   p99Ms?: number | undefined;
   errors?: number | undefined;

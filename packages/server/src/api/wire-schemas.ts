@@ -3,6 +3,8 @@ import { Credential, CredentialConfiguration, CredentialStatus, IntegrationState
 import { ProjectIntegration, SdkIntegration } from '../domain/integrations/index.ts';
 import { ApiKeyInfo, NewApiKey, SdkProject } from '../domain/projects/index.ts';
 import { ProjectWorkflow, WorkflowStateChange } from '../domain/workflows/index.ts';
+import { AuditEvent } from '../domain/audit/index.ts';
+import { Webhook, WebhookDelivery } from '../domain/webhooks/index.ts';
 import { ErrorBody } from '../platform/http/schemas.ts';
 
 /**
@@ -23,4 +25,7 @@ export const SHARED_SCHEMAS: readonly TSchema[] = [
   ProjectWorkflow,
   NewApiKey,
   ApiKeyInfo,
+  Webhook,
+  WebhookDelivery,
+  AuditEvent,
 ];

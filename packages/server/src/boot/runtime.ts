@@ -8,6 +8,7 @@ import type { AppStore as Store } from '../domain/database.ts';
 import { newestSealedCredential } from '../domain/connections/index.ts';
 import { newestSealedClientSecret } from '../domain/integrations/index.ts';
 import { checkEncryptionKeys } from '../domain/secrets/index.ts';
+import { newestSealedWebhookSecret } from '../domain/webhooks/index.ts';
 import { PgChangeNotifier } from '../platform/events/index.ts';
 import { SecretBox } from '../platform/crypto/secret-box.ts';
 
@@ -74,7 +75,7 @@ export async function openRuntime(config: Config): Promise<AppContext> {
   const store = await openMigratedStore(config);
   const notifier = config.databaseUrl ? new PgChangeNotifier({ connectionString: config.databaseUrl, applicationName: 'portico-listener' }) : undefined;
   try {
-    const newestSealed = async () => (await newestSealedCredential(store.db)) ?? (await newestSealedClientSecret(store.db));
+    const newestSealed = async () => (await newestSealedCredential(store.db)) ?? (await newestSealedClientSecret(store.db)) ?? (await newestSealedWebhookSecret(store.db));
     await checkEncryptionKeys(store.db, keys.box, newestSealed, keys.source);
     keys.save?.();
     await notifier?.start();

@@ -7,6 +7,7 @@ import type { WorkflowStateTable, WorkflowTable } from './workflows/workflows.ta
 import type { CredentialConfigTable, CredentialTable } from './connections/credentials.table.ts';
 import type { EncryptionKeyTable } from './secrets/encryption-keys.table.ts';
 import type { OAuthFlowTable } from './connections/oauth/oauth-flows.table.ts';
+import type { WebhookDeliveryTable, WebhookTable } from './webhooks/index.ts';
 
 export interface Database {
   projects: ProjectTable;
@@ -21,6 +22,8 @@ export interface Database {
   credential_configs: CredentialConfigTable;
   encryption_keys: EncryptionKeyTable;
   oauth_flows: OAuthFlowTable;
+  webhooks: WebhookTable;
+  webhook_deliveries: WebhookDeliveryTable;
 }
 
 export type Db = Kysely<Database>;

@@ -12,6 +12,8 @@ export interface PorticoEvents {
   'user.metadata.updated': { keys: string[] };
   'user.disabled': Record<string, never>;
   'user.enabled': Record<string, never>;
+  /** Everything Portico held about the user was deleted (GDPR erasure); the event keeps only the id. */
+  'user.erased': Record<string, never>;
   'integration.installed': { integrationId: string; integrationType: string; credentialId: string };
   'integration.uninstalled': { integrationId: string; integrationType: string; credentialIds: string[] };
   /**
@@ -33,6 +35,8 @@ export interface PorticoEvents {
   'credential.settings.updated': { credentialId: string; configurationId: string; shared: boolean; workflows: boolean };
   'workflow.enabled': { workflowId: string; credentialId: string; configurationId: string };
   'workflow.disabled': { workflowId: string; credentialId: string; configurationId: string };
+  /** A workflow run ended in failure: ids and the error's code only, never step inputs or outputs. */
+  'execution.failed': { executionId: string; workflowId: string; error: string };
   /** Project configuration every node caches: plan, signing keys, API keys, integrations, workflows. */
   'project.changed': { what: 'project' | 'plan' | 'signing-keys' | 'api-keys' | 'integrations' | 'workflows' };
 }

@@ -57,6 +57,7 @@ export const ERROR_CODES = {
   OAUTH_NONCE_MISSING: { status: 400, message: 'The browser did not send the cookie Portico set when this connection started (cookies blocked, another browser, or a link opened from elsewhere); start connecting again from the app.' },
   OAUTH_NONCE_MISMATCH: { status: 400, message: 'The browser sent a connection cookie of another user, integration or connection attempt, or an expired one; start connecting again from the app.' },
   OAUTH_CODE_MISSING: { status: 400, message: 'The provider redirected back without an authorization code or an error.' },
+  WEBHOOK_URL_NOT_ALLOWED: { status: 400, message: 'Webhook URLs must be absolute http(s) URLs without credentials whose host resolves to a public address (or one PORTICO_OUTBOUND_ALLOW_HOSTS allows).' },
 
   OAUTH_ACCESS_DENIED: { status: 403, message: 'The account owner declined the authorization at the provider; nothing was connected.' },
   OUTBOUND_REQUEST_BLOCKED: { status: 403, message: 'The outbound request targets a loopback, private, link-local or metadata address; the project must allow that host explicitly.' },
@@ -72,6 +73,8 @@ export const ERROR_CODES = {
   WORKFLOW_NOT_FOUND: { status: 404, message: 'No workflow with this id in this project.' },
   JOB_NOT_FOUND: { status: 404, message: 'No job with this id.' },
   API_KEY_NOT_FOUND: { status: 404, message: 'No active API key with this id in this project.' },
+  WEBHOOK_NOT_FOUND: { status: 404, message: 'No webhook with this id in this project.' },
+  WEBHOOK_DELIVERY_NOT_FOUND: { status: 404, message: 'No delivery with this id for this webhook.' },
 
   // State conflicts
   INTEGRATION_ALREADY_EXISTS: { status: 409, message: 'This project already has an integration of this type.' },
@@ -82,6 +85,8 @@ export const ERROR_CODES = {
   CREDENTIAL_NOT_PENDING: { status: 409, message: 'Only a PENDING credential can complete its setup; this one is VALID or INVALID.' },
   JOB_NOT_DEAD: { status: 409, message: 'Only dead jobs can be retried; this one is queued, running or succeeded.' },
   LAST_ADMIN_API_KEY: { status: 409, message: "The project's only admin key cannot be deleted; create another admin key first, or rotate it." },
+  WEBHOOK_LIMIT_REACHED: { status: 409, message: 'This project has the most webhooks allowed (meta.limit); delete one first.' },
+  WEBHOOK_DELIVERY_PENDING: { status: 409, message: 'This delivery is still pending (retries are scheduled); only a succeeded or dead delivery can be sent again.' },
 
   // Other servers (the OAuth provider)
   OAUTH_PROVIDER_ERROR: { status: 502, message: 'The provider ended the authorization with an error (meta.error); nothing was connected.' },

@@ -2,9 +2,11 @@ import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../domain/context.ts';
 import { adminAuthHook, requiredScope } from './caller.ts';
 import { apiKeysAdminRoutes } from './api-keys.routes.ts';
+import { auditAdminRoutes } from './audit.routes.ts';
 import { integrationsAdminRoutes } from './integrations.routes.ts';
 import { projectsAdminRoutes } from './projects.routes.ts';
 import { usersAdminRoutes } from './users.routes.ts';
+import { webhooksAdminRoutes } from './webhooks.routes.ts';
 import { workflowsAdminRoutes } from './workflows.routes.ts';
 
 /** The Admin API (`/api/v1/projects/{projectId}`, project API key): one auth scope, one hook. */
@@ -22,5 +24,7 @@ export function adminApi(ctx: AppContext) {
     await scope.register(usersAdminRoutes(ctx));
     await scope.register(projectsAdminRoutes(ctx));
     await scope.register(apiKeysAdminRoutes(ctx));
+    await scope.register(webhooksAdminRoutes(ctx));
+    await scope.register(auditAdminRoutes(ctx));
   };
 }

@@ -11,7 +11,7 @@ import { ConnectedUserDetails, USER_SORTS, connectedUserDetails, ensureUserIn, f
 import type { JsonObject } from '../../platform/json/json.ts';
 import { StringEnum } from '../../platform/http/schemas.ts';
 
-const UserParams = Type.Intersect([ProjectParams, Type.Object({ userId: Type.String({ minLength: 1, maxLength: 255, pattern: '^[^\\u0000-\\u001f\\u007f]+$', description: "The app's user id (token sub)" }) })]);
+export const UserParams = Type.Intersect([ProjectParams, Type.Object({ userId: Type.String({ minLength: 1, maxLength: 255, pattern: '^[^\\u0000-\\u001f\\u007f]+$', description: "The app's user id (token sub)" }) })]);
 
 export function usersAdminRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
   return async (app) => {

@@ -11,6 +11,8 @@ import { oauthFlows } from '../connections/migrations/0011-oauth-flows.ts';
 import { credentialHealth } from '../connections/migrations/0012-credential-health.ts';
 import { apiKeyUsage } from '../projects/migrations/0030-api-key-usage.ts';
 import { userSearch } from '../users/migrations/0031-user-search.ts';
+import { webhooks } from '../webhooks/migrations/0020-webhooks.ts';
+import { auditTimeline } from '../audit/migrations/0021-audit-timeline.ts';
 
 /** Every migration, by the name it is recorded under; each file belongs to the room (or platform part) whose tables it makes. */
 export const MIGRATIONS: MigrationList = {
@@ -23,6 +25,8 @@ export const MIGRATIONS: MigrationList = {
   '0010_integration_auth': integrationAuth,
   '0011_oauth_flows': oauthFlows,
   '0012_credential_health': credentialHealth,
+  '0020_webhooks': webhooks,
+  '0021_audit_timeline': auditTimeline,
   '0030_api_key_usage': apiKeyUsage,
   '0031_user_search': userSearch,
 };

@@ -71,6 +71,8 @@ export class JobQueue {
   private readonly schedules = new Map<string, Schedule>();
   private readonly settings: Required<Omit<JobQueueOptions, 'store' | 'nodeId' | 'registry' | 'log' | 'backoff' | 'notifier'>> & { backoff: BackoffOptions };
   private readonly notifier: PgChangeNotifier | undefined;
+  /** Transactions that already carry a `jobs.ready` notification (a batch of enqueues sends one). */
+  private readonly notifiedIn = new WeakSet<Kysely<any>>();
   private detachNotifier: (() => void) | undefined;
   /** An announcement in flight, and whether another one is wanted after it. */
   private announcing: Promise<void> | undefined;
@@ -130,7 +132,13 @@ export class JobQueue {
     // Inside a transaction the job is invisible until commit; on SQLite the claim waits for it anyway.
     if (runAt <= now) {
       this.wake();
-      if (options.trx && this.store.dialect === 'postgres') await notifyChange(options.trx, JOBS_READY_KIND);
+      if (options.trx && this.store.dialect === 'postgres') {
+        // PostgreSQL folds identical notifications of a transaction into one: send it once per transaction.
+        if (!this.notifiedIn.has(options.trx)) {
+          this.notifiedIn.add(options.trx);
+          await notifyChange(options.trx, JOBS_READY_KIND);
+        }
+      }
       else this.announceReady();
     }
     return toJob<P>(row);
@@ -145,7 +153,9 @@ export class JobQueue {
     if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error(`concurrency of "${name}" must be a positive integer.`);
     if (!Number.isInteger(leaseMs) || leaseMs < 300) throw new Error(`leaseMs of "${name}" must be at least 300.`);
     if (options.timeoutMs !== undefined && !(options.timeoutMs > 0)) throw new Error(`timeoutMs of "${name}" must be positive.`);
-    this.tasks.set(name, { name, handler: handler as JobHandler<any>, concurrency, leaseMs, timeoutMs: options.timeoutMs, running: 0 });
+    const backoff = options.backoff ? { ...this.settings.backoff, ...options.backoff } : undefined;
+    if (backoff && !(backoff.baseMs > 0 && backoff.maxMs >= backoff.baseMs)) throw new Error(`backoff of "${name}" needs 0 < baseMs <= maxMs.`);
+    this.tasks.set(name, { name, handler: handler as JobHandler<any>, concurrency, leaseMs, timeoutMs: options.timeoutMs, backoff, running: 0 });
   }
 
   /**

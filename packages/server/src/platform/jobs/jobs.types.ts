@@ -1,4 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
+import type { BackoffOptions } from './backoff.ts';
 import type { JobState } from './jobs.table.ts';
 
 export type { JobState };
@@ -74,6 +75,12 @@ export interface RegisterOptions {
   leaseMs?: number;
   /** A run still going after this long is aborted and counted as a failed attempt. @default no limit */
   timeoutMs?: number;
+  /**
+   * This name's retry delays, when they differ from the queue's (a delivery retried within seconds,
+   * a nightly export within minutes). @default the queue's backoff
+   * @example { baseMs: 5000, maxMs: 3600000 }
+   */
+  backoff?: Partial<BackoffOptions>;
 }
 
 export interface ScheduleOptions {

@@ -24,6 +24,8 @@ export interface Task {
   concurrency: number;
   leaseMs: number;
   timeoutMs: number | undefined;
+  /** Retry delays of this name; undefined: the worker's. */
+  backoff: BackoffOptions | undefined;
   running: number;
 }
 
@@ -271,7 +273,7 @@ export class Worker {
       if (outcome === 'succeeded') return markSucceeded(this.options.db, ref, now.toISOString());
       const error = describeError(failure);
       if (outcome === 'dead') return markDead(this.options.db, ref, error, now.toISOString());
-      const runAt = new Date(now.getTime() + retryDelayMs(ref.attempt, this.options.backoff));
+      const runAt = new Date(now.getTime() + retryDelayMs(ref.attempt, task.backoff ?? this.options.backoff));
       return markRetry(this.options.db, ref, error, runAt.toISOString(), now.toISOString());
     };
     for (let attempt = 1; ; attempt++) {

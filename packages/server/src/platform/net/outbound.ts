@@ -1,4 +1,4 @@
-import { createGuardedAgents, guardedRequest, type GuardedRequest, type GuardedResponse, type SsrfPolicy } from './ssrf-guard.ts';
+import { createGuardedAgents, guardedRequest, parseOutboundUrl, resolveAllowed, type GuardedRequest, type GuardedResponse, type SsrfPolicy } from './ssrf-guard.ts';
 
 /**
  * The one way Portico calls other servers (token exchange, refresh, account lookup, revoke, the
@@ -9,6 +9,11 @@ export interface OutboundClient {
   request(url: string | URL, init?: GuardedRequest): Promise<GuardedResponse>;
   /** Closes the pooled keep-alive connections. */
   close(): void;
+  /**
+   * Whether a URL may be requested now, without requesting it (a URL stored to be called later):
+   * throws `SsrfBlockedError` as `request` would, or the resolver's error for an unknown host.
+   */
+  check(url: string | URL): Promise<void>;
   /** The hosts, IPs and CIDR ranges that may be reached on private addresses. */
   readonly allowHosts: readonly string[];
 }
@@ -27,6 +32,9 @@ export function createOutboundClient(options: OutboundOptions = {}): OutboundCli
   return {
     allowHosts: policy.allowHosts ?? [],
     request: (url, init = {}) => guardedRequest(url, init, policy, agents),
+    async check(url) {
+      await resolveAllowed(parseOutboundUrl(url).hostname, policy);
+    },
     close() {
       agents.http.destroy();
       agents.https.destroy();
