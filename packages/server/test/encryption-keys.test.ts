@@ -67,7 +67,7 @@ describe.each(STORES)('encryption keys at boot (%s)', (kind) => {
   let database: TestDatabase;
   const open: AppContext[] = [];
   afterEach(async () => {
-    for (const ctx of open.splice(0)) await ctx.store.close();
+    for (const ctx of open.splice(0)) await ctx.close();
     await database?.drop();
   });
 
@@ -79,7 +79,7 @@ describe.each(STORES)('encryption keys at boot (%s)', (kind) => {
   }
   async function stop(ctx: AppContext): Promise<void> {
     open.splice(open.indexOf(ctx), 1);
-    await ctx.store.close();
+    await ctx.close();
   }
   /** A project with one imported credential per user; the credential ids. */
   async function seed(ctx: AppContext, users: string[]): Promise<string[]> {
