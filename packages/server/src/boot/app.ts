@@ -10,6 +10,7 @@ import { registerInputGuard } from '../platform/http/input-guard.ts';
 import { registerJsonParser } from '../platform/http/json-parser.ts';
 import { adminApi } from '../api/admin/index.ts';
 import { connectApi } from '../api/connect/index.ts';
+import { dashboardApi } from '../api/dashboard/index.ts';
 import { oauthPages } from '../api/oauth/index.ts';
 import { opsApi } from '../api/ops/index.ts';
 import { SHARED_SCHEMAS } from '../api/wire-schemas.ts';
@@ -88,6 +89,7 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
   await app.register(opsApi(ctx));
   await app.register(connectApi(ctx));
   await app.register(oauthPages(ctx));
+  await app.register(dashboardApi(ctx));
   await app.register(adminApi(ctx), { prefix: '/api/v1/projects/:projectId' });
 
   return app;

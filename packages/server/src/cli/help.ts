@@ -18,6 +18,10 @@ SIGINT or SIGTERM (then drains the running jobs).`,
 again, "selftest" enqueues --count diagnostic jobs and reports whether every one ran exactly once.`,
   secrets: `"reseal" re-seals every stored secret with the newest encryption key (then older keys can be
 dropped); "forget-key --fingerprint F" gives up a lost key whose secrets can no longer be opened.`,
+  staff: `Manages dashboard accounts. "add EMAIL --role admin|viewer" reads the password from stdin
+(first line; at least 12 characters; typed without echo at a terminal) and stores only its scrypt
+hash; "list" shows who has access and who is locked out; "remove EMAIL" deletes the account and ends
+its sessions. Viewers can look at everything and change nothing.`,
   project: `Creates and lists projects. "create" prints the project id, its Admin API key and its
 private signing key once; Portico keeps only the key's hash and the public key.
 

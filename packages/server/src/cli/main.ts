@@ -22,6 +22,9 @@ Usage:
   portico secrets reseal [--data DIR] [--json]   (re-seal every secret with the newest encryption key)
   portico secrets forget-key --fingerprint F [--data DIR]   (give up a lost encryption key)
   portico token --project ID --user ID [--ttl 1h] [--private-key FILE] [--data DIR]
+  portico staff add EMAIL --role admin|viewer [--data DIR] [--json]   (password from stdin)
+  portico staff list [--data DIR] [--json]
+  portico staff remove EMAIL [--data DIR]
   portico migrate [--data DIR]
   portico bench [--store sqlite|postgres] [--scenario NAME] [--quick] [--help]   (needs a source checkout)
 
@@ -38,6 +41,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   keys: async () => (await import('./commands/keys.ts')).keys,
   secrets: async () => (await import('./commands/secrets.ts')).secrets,
   token: async () => (await import('./commands/token.ts')).token,
+  staff: async () => (await import('./commands/staff.ts')).staff,
   migrate: async () => (await import('./commands/migrate.ts')).migrate,
   bench: async () => (await import('./commands/bench.ts')).bench,
 };

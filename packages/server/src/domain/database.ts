@@ -8,6 +8,7 @@ import type { CredentialConfigTable, CredentialTable } from './connections/crede
 import type { EncryptionKeyTable } from './secrets/encryption-keys.table.ts';
 import type { OAuthFlowTable } from './connections/oauth/oauth-flows.table.ts';
 import type { WebhookDeliveryTable, WebhookTable } from './webhooks/index.ts';
+import type { StaffAccountTable, StaffSessionTable } from './staff/index.ts';
 
 export interface Database {
   projects: ProjectTable;
@@ -24,6 +25,8 @@ export interface Database {
   oauth_flows: OAuthFlowTable;
   webhooks: WebhookTable;
   webhook_deliveries: WebhookDeliveryTable;
+  staff_accounts: StaffAccountTable;
+  staff_sessions: StaffSessionTable;
 }
 
 export type Db = Kysely<Database>;

@@ -21,6 +21,9 @@ export const ERROR_CODES = {
   CREDENTIAL_INVALID: { status: 401, message: 'The connected account no longer works (the provider refused its tokens): the user must reconnect it.' },
   USER_DISABLED: { status: 403, message: 'This Connected User has been disabled by the project.' },
   FEATURE_NOT_IN_PLAN: { status: 403, message: "This project's plan does not include this feature." },
+  STAFF_SESSION_MISSING: { status: 401, message: 'Sign in to the dashboard first (/dashboard/login); the session has ended or never began.' },
+  STAFF_READ_ONLY: { status: 403, message: 'Viewers can look but not change anything; ask a dashboard admin.' },
+  CSRF_TOKEN_INVALID: { status: 403, message: 'A change made with a dashboard session must carry the session\'s CSRF token in the x-csrf-token header.' },
 
   // Bad input
   VALIDATION_FAILED: { status: 400, message: 'The request does not match the expected shape.' },

@@ -2,14 +2,26 @@ import type { FastifyRequest } from 'fastify';
 import type { AppContext } from '../../domain/context.ts';
 import type { Actor } from '../../domain/events.ts';
 import { ADMIN_SCOPE, grants, recordApiKeyUse, type ApiKeyScope, type ProjectState } from '../../domain/projects/index.ts';
+import { STAFF_SESSION_COOKIE, staffSessionOf, type StaffSession } from '../../domain/staff/index.ts';
 import { AppError } from '../../platform/errors.ts';
 import { bearerToken } from '../../platform/http/bearer.ts';
+import { readCookie } from '../../platform/http/cookies.ts';
 import { projectFromPath } from '../project-param.ts';
 
-/** Who calls the Admin API: an API key of the project in the path. */
+/** Who calls the Admin API: an API key of the project in the path, or a dashboard staff session. */
 export interface AdminCaller {
   state: ProjectState;
-  apiKeyId: string;
+  /** The API key's id; null for a staff session. */
+  apiKeyId: string | null;
+  /** The signed-in staff member when the dashboard calls; null for an API key. */
+  staff: StaffSession | null;
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** What a staff role may do: admins everything, viewers every `*:read` scope. */
+function staffGrants(session: StaffSession, required: ApiKeyScope): boolean {
+  return session.role === 'admin' || required.endsWith(':read');
 }
 
 declare module 'fastify' {
@@ -42,6 +54,10 @@ export function adminAuthHook(ctx: AppContext) {
   };
   return async (request: FastifyRequest): Promise<void> => {
     const state = await projectFromPath(ctx, request);
+    if (request.headers.authorization === undefined && readCookie(request.headers.cookie, STAFF_SESSION_COOKIE) !== undefined) {
+      request.adminCaller = { state, apiKeyId: null, staff: await staffCaller(request) };
+      return;
+    }
     const key = bearerToken(request.headers.authorization);
     if (!key.startsWith('prt_')) {
       throw /^eyJ[\w-]*\.[\w-]*\.[\w-]*$/.test(key)
@@ -58,13 +74,23 @@ export function adminAuthHook(ctx: AppContext) {
       });
     }
     recordUse(grant.apiKeyId);
-    request.adminCaller = { state, apiKeyId: grant.apiKeyId };
+    request.adminCaller = { state, apiKeyId: grant.apiKeyId, staff: null };
   };
+
+  /** A dashboard session: live, allowed by its role, and carrying its CSRF token on a change. */
+  async function staffCaller(request: FastifyRequest): Promise<StaffSession> {
+    const session = await staffSessionOf(ctx.store.db, readCookie(request.headers.cookie, STAFF_SESSION_COOKIE));
+    if (!session) throw AppError.from('STAFF_SESSION_MISSING');
+    if (!staffGrants(session, requiredScope(request.routeOptions.config))) throw AppError.from('STAFF_READ_ONLY', undefined, { role: session.role });
+    if (!SAFE_METHODS.has(request.method) && request.headers['x-csrf-token'] !== session.csrfToken) throw AppError.from('CSRF_TOKEN_INVALID');
+    return session;
+  }
 }
 
 /** Who made a change through the Admin API, for the events it records. */
 export function adminActor(request: FastifyRequest): Actor {
-  return { kind: 'api_key', name: adminCallerOf(request).apiKeyId };
+  const caller = adminCallerOf(request);
+  return caller.staff ? { kind: 'staff', name: caller.staff.email } : { kind: 'api_key', name: caller.apiKeyId ?? 'unknown' };
 }
 
 /** The authenticated caller of an Admin route. */

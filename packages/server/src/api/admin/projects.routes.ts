@@ -74,7 +74,7 @@ export function projectsAdminRoutes(ctx: AppContext): FastifyPluginAsyncTypebox 
     }, async (request, reply) => {
       const { state, apiKeyId } = adminCallerOf(request);
       const { publicKeyPem, graceSeconds } = request.body;
-      const rotated = await rotateSigningKey(ctx, state.project.id, { publicKeyPem, graceSeconds, createdByApiKeyId: apiKeyId }, adminActor(request));
+      const rotated = await rotateSigningKey(ctx, state.project.id, { publicKeyPem, graceSeconds, createdByApiKeyId: apiKeyId ?? undefined }, adminActor(request));
       return reply.status(201).send({
         id: rotated.keyId,
         ...(rotated.privateKeyPem ? { privateKeyPem: rotated.privateKeyPem } : {}),
