@@ -168,6 +168,39 @@ describe.skipIf(!CHROMIUM)('dashboard in Chromium (sqlite)', () => {
     await viewer.context().close();
   });
 
+  it('settings: a new signing key and a scoped API key are shown once and work; integrations show the redirect URI to register', async () => {
+    const page = await newPage();
+    await signIn(page, ADMIN, `${base}/dashboard/projects/${pid}/settings`);
+    await expect.poll(() => page.getByRole('heading', { name: 'Project settings' }).count()).toBe(1);
+    const integrations = page.getByRole('region', { name: 'Salesforce' });
+    await expect.poll(() => integrations.count()).toBe(1);
+    expect(await integrations.innerText()).toContain(`${portico.ctx.config.publicUrl}/oauth`);
+
+    page.once('dialog', (dialog) => dialog.accept());
+    await page.getByRole('button', { name: 'Generate a new signing key' }).click();
+    await expect.poll(() => page.getByText('BEGIN PRIVATE KEY').count()).toBe(1);
+    const pem = await page.locator('pre').filter({ hasText: 'BEGIN PRIVATE KEY' }).innerText();
+    const signed = await portico.token('john-42', { project: { ...portico.project, privateKeyPem: `${pem.trim()}\n` } });
+    expect((await portico.app.inject({ method: 'GET', url: `/projects/${pid}/sdk/me`, headers: { authorization: `Bearer ${signed}` } })).statusCode, 'the new key signs tokens Portico accepts').toBe(200);
+
+    await page.getByLabel('Key name').fill('support backend');
+    await page.getByRole('checkbox', { name: 'users:read' }).check();
+    await page.getByRole('button', { name: 'Create API key' }).click();
+    await expect.poll(() => page.locator('pre').filter({ hasText: /^prt_/ }).count()).toBe(1);
+    const key = (await page.locator('pre').filter({ hasText: /^prt_/ }).innerText()).trim();
+    const read = await portico.app.inject({ method: 'GET', url: `/api/v1/projects/${pid}/users?email=john@bookface.com`, headers: { authorization: `Bearer ${key}` } });
+    expect(read.statusCode).toBe(200);
+    expect(read.json().data[0].userId).toBe('john-42');
+    const write = await portico.app.inject({ method: 'PATCH', url: `/api/v1/projects/${pid}/users/john-42`, headers: { authorization: `Bearer ${key}` }, payload: { active: false } });
+    expect(write.json().code).toBe('API_KEY_SCOPE_MISSING');
+    expect(await page.getByRole('cell', { name: 'support backend' }).count()).toBe(1);
+
+    await page.getByRole('link', { name: 'Task history' }).click();
+    await expect.poll(() => page.getByRole('heading', { name: 'Task history' }).count()).toBe(1);
+    await expect.poll(() => page.getByRole('status').first().innerText()).not.toBe('Loading…');
+    await page.context().close();
+  });
+
   it('locks an account for 15 minutes after five wrong passwords, even against the right one', async () => {
     const dataDir = portico.database.dataDir;
     const victim = { email: 'lou@support.test', password: 'lou password 123' };
