@@ -178,8 +178,8 @@ describe.skipIf(!CHROMIUM)('dashboard in Chromium (sqlite)', () => {
 
     page.once('dialog', (dialog) => dialog.accept());
     await page.getByRole('button', { name: 'Generate a new signing key' }).click();
-    await expect.poll(() => page.getByText('BEGIN PRIVATE KEY').count()).toBe(1);
-    const pem = await page.locator('pre').filter({ hasText: 'BEGIN PRIVATE KEY' }).innerText();
+    await expect.poll(() => page.locator('pre').filter({ hasText: /BEGIN (RSA )?PRIVATE KEY/ }).count()).toBe(1);
+    const pem = await page.locator('pre').filter({ hasText: /BEGIN (RSA )?PRIVATE KEY/ }).innerText();
     const signed = await portico.token('john-42', { project: { ...portico.project, privateKeyPem: `${pem.trim()}\n` } });
     expect((await portico.app.inject({ method: 'GET', url: `/projects/${pid}/sdk/me`, headers: { authorization: `Bearer ${signed}` } })).statusCode, 'the new key signs tokens Portico accepts').toBe(200);
 
@@ -193,7 +193,7 @@ describe.skipIf(!CHROMIUM)('dashboard in Chromium (sqlite)', () => {
     expect(read.json().data[0].userId).toBe('john-42');
     const write = await portico.app.inject({ method: 'PATCH', url: `/api/v1/projects/${pid}/users/john-42`, headers: { authorization: `Bearer ${key}` }, payload: { active: false } });
     expect(write.json().code).toBe('API_KEY_SCOPE_MISSING');
-    expect(await page.getByRole('cell', { name: 'support backend' }).count()).toBe(1);
+    expect(await page.getByRole('cell', { name: 'support backend', exact: true }).count()).toBe(1);
 
     await page.getByRole('link', { name: 'Task history' }).click();
     await expect.poll(() => page.getByRole('heading', { name: 'Task history' }).count()).toBe(1);
