@@ -208,6 +208,11 @@ describe.each(STORES)('portico CLI (%s)', (kind) => {
     const served = await serveOnce(['--demo'], env);
     const demo = JSON.parse(fs.readFileSync(path.join(database.dataDir, 'demo-project.json'), 'utf8')) as { projectId: string };
     expect(served).toContain(`demo project: ${demo.projectId}`);
+    const { dashboard } = demo as { dashboard?: { email: string; password: string } };
+    expect(dashboard?.password.length, 'the demo file holds a dashboard admin for a store without staff').toBeGreaterThanOrEqual(12);
+    expect(served).toContain(`/dashboard (sign in as ${dashboard!.email}`);
+    expect(served, 'the password stays in the 0600 file, out of the logs').not.toContain(dashboard!.password);
+    expect(JSON.parse((await portico('staff', 'list', '--json')).stdout)).toMatchObject([{ email: dashboard!.email, role: 'admin' }]);
     expect((await portico('token', '--project', demo.projectId, '--user', 'demo-user', '--ttl', '90s')).stdout).toMatch(/^ey[\w-]+\.[\w-]+\.[\w-]+\n$/);
 
     const unknown = await failure(portico('token', '--project', '00000000-0000-4000-8000-000000000000', '--user', 'u'));
@@ -224,7 +229,7 @@ describe.each(STORES)('portico CLI (%s)', (kind) => {
     await portico('keys', 'rotate', '--project', other.projectId, '--grace', '0');
     const rotated = await failure(portico('token', '--project', other.projectId, '--user', 'u', '--private-key', keyFile));
     expect(rotated.stderr).toContain(`is not an active signing key of ${other.projectId}`);
-  });
+  }, 90_000);
 });
 
 describe.runIf(STORES.includes('postgres'))('portico serve --demo on a second store', () => {

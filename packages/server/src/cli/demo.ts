@@ -4,7 +4,9 @@ import type { AppContext } from '../domain/context.ts';
 import { systemActor } from '../domain/events.ts';
 import { createIntegration } from '../domain/integrations/index.ts';
 import { createProject, getProject } from '../domain/projects/index.ts';
+import { addStaff, listStaff } from '../domain/staff/index.ts';
 import { createWorkflow } from '../domain/workflows/index.ts';
+import { randomBytes } from 'node:crypto';
 import { CommandFailed } from './args.ts';
 
 export interface DemoProject {
@@ -12,6 +14,8 @@ export interface DemoProject {
   apiKey: string;
   privateKeyPath: string;
   created: boolean;
+  /** The dashboard account made for the demo, when it is in the demo file. */
+  dashboardEmail?: string;
 }
 
 const DEMO_FILE = 'demo-project.json';
@@ -31,6 +35,20 @@ interface DemoFile {
   privateKeyPath: string;
   /** `<dialect> <location>` of the store; absent in files written before it was recorded. */
   store?: string;
+  /** A dashboard admin made for the demo while the store had no staff at all. */
+  dashboard?: { email: string; password: string };
+}
+
+const DEMO_STAFF_EMAIL = 'admin@demo.portico.test';
+
+/** A dashboard admin for the demo, made only while the store has no staff account at all. */
+async function ensureDemoStaff(ctx: AppContext, file: string, saved: DemoFile): Promise<DemoFile> {
+  if (saved.dashboard || (await listStaff(ctx.store.db)).length > 0) return saved;
+  const password = randomBytes(15).toString('base64url');
+  await addStaff(ctx.store.db, { email: DEMO_STAFF_EMAIL, role: 'admin', password });
+  const updated = { ...saved, dashboard: { email: DEMO_STAFF_EMAIL, password } };
+  writeDemoFile(file, updated);
+  return updated;
 }
 
 const storeName = (ctx: AppContext) => `${ctx.store.dialect} ${ctx.store.location}`;
@@ -55,7 +73,8 @@ export async function ensureDemoProject(ctx: AppContext): Promise<DemoProject> {
   if (saved && (await getProject(ctx.store, saved.projectId))) {
     // Also when the recorded location differs (a moved data directory): the project is here.
     if (saved.store !== storeName(ctx)) writeDemoFile(file, { ...saved, store: storeName(ctx) });
-    return { projectId: saved.projectId, apiKey: saved.apiKey, privateKeyPath: saved.privateKeyPath, created: false };
+    const current = await ensureDemoStaff(ctx, file, { ...saved, store: storeName(ctx) });
+    return { projectId: saved.projectId, apiKey: saved.apiKey, privateKeyPath: saved.privateKeyPath, created: false, ...(current.dashboard ? { dashboardEmail: current.dashboard.email } : {}) };
   }
   if (saved && saved.store !== storeName(ctx)) {
     const shown = path.relative(process.cwd(), file) || file;
@@ -77,7 +96,8 @@ export async function ensureDemoProject(ctx: AppContext): Promise<DemoProject> {
   fs.writeFileSync(privateKeyPath, created.privateKeyPem, { mode: 0o600 });
   const demo = { projectId: created.projectId, apiKey: created.apiKey, privateKeyPath };
   writeDemoFile(file, { ...demo, store: storeName(ctx) });
-  return { ...demo, created: true };
+  const withStaff = await ensureDemoStaff(ctx, file, { ...demo, store: storeName(ctx) });
+  return { ...demo, created: true, ...(withStaff.dashboard ? { dashboardEmail: withStaff.dashboard.email } : {}) };
 }
 
 function writeDemoFile(file: string, demo: DemoFile): void {

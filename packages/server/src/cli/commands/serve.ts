@@ -32,6 +32,7 @@ export async function serve(args: string[]): Promise<void> {
       `  demo project: ${demo.projectId}${demo.created ? ' (created now)' : ''}`,
       `  private signing key: ${demo.privateKeyPath}`,
       `  Admin API key: in ${config.dataDir}/demo-project.json`,
+      ...(demo.dashboardEmail ? [`  dashboard:    ${server.url}/dashboard (sign in as ${demo.dashboardEmail}; the password is in ${config.dataDir}/demo-project.json)`] : []),
       '',
       'Mint a user token for the demo project:',
       `  npx portico token --project ${demo.projectId} --user demo-user --private-key ${demo.privateKeyPath}`,
