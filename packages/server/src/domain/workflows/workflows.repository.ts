@@ -5,6 +5,18 @@ export function insertWorkflow(db: Db, row: WorkflowTable) {
   return db.insertInto('workflows').values(row).execute();
 }
 
+export function findWorkflow(db: Db, projectId: string, workflowId: string) {
+  return db.selectFrom('workflows').selectAll().where('project_id', '=', projectId).where('id', '=', workflowId).executeTakeFirst();
+}
+
+export function updateWorkflow(db: Db, workflowId: string, changes: Partial<WorkflowTable>) {
+  return db.updateTable('workflows').set(changes).where('id', '=', workflowId).execute();
+}
+
+export function deleteWorkflow(db: Db, workflowId: string) {
+  return db.deleteFrom('workflows').where('id', '=', workflowId).execute();
+}
+
 export function listWorkflows(db: Db, projectId: string) {
   return db.selectFrom('workflows').selectAll().where('project_id', '=', projectId).orderBy('created_at').orderBy('id').execute();
 }
@@ -30,4 +42,9 @@ export function upsertWorkflowState(db: Db, row: WorkflowStateTable) {
 
 export function deleteWorkflowStatesOfConfig(db: Db, configId: string) {
   return db.deleteFrom('workflow_states').where('config_id', '=', configId).execute();
+}
+
+/** The users' enabled states of one workflow (schedules, App Event fan-out). */
+export function enabledStatesOfWorkflow(db: Db, workflowId: string) {
+  return db.selectFrom('workflow_states').selectAll().where('workflow_id', '=', workflowId).where('enabled', '=', 1).execute();
 }
