@@ -12,6 +12,7 @@ import { UserTokenVerifier } from './user-tokens/index.ts';
 import { registerCredentialRefresher, registerCredentialRevocation, registerOAuthFlowPruning } from './connections/index.ts';
 import { SdkMeCache, UserMetaWrites } from './users/index.ts';
 import { registerWebhooks } from './webhooks/index.ts';
+import { registerWorkflows } from './runs/index.ts';
 
 /** The services every module receives; built once per process by `createContext`. */
 export interface AppContext {
@@ -105,6 +106,7 @@ export function createContext(config: Config, store: Store, secrets: SecretBox, 
   };
   registerCredentialRefresher(context);
   registerCredentialRevocation(context);
+  registerWorkflows(context);
   return context;
 }
 

@@ -97,6 +97,12 @@ export interface Config {
   readonly jobDrainTimeoutMs: number;
   /** Days succeeded jobs are kept. @default 7 */
   readonly jobKeepSucceededDays: number;
+  /** Most workflow runs of one project executing at once, across nodes; more wait in QUEUED. @default 20 */
+  readonly workflowConcurrency: number;
+  /** How long a Request trigger waits for its Response step before answering 542, in ms. @default 55000 */
+  readonly requestTriggerWaitMs: number;
+  /** Deadline of one workflow HTTP step, in ms. @default 30000 */
+  readonly workflowStepTimeoutMs: number;
   /** Days dead jobs (failed their last attempt) are kept. @default 30 */
   readonly jobKeepDeadDays: number;
 }
@@ -199,6 +205,9 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
     jobDrainTimeoutMs: integer(env, 'PORTICO_JOB_DRAIN_TIMEOUT_MS', 10_000, 0, 600_000),
     jobKeepSucceededDays: integer(env, 'PORTICO_JOB_KEEP_SUCCEEDED_DAYS', 7, 0, 3650),
     jobKeepDeadDays: integer(env, 'PORTICO_JOB_KEEP_DEAD_DAYS', 30, 0, 3650),
+    workflowConcurrency: integer(env, 'PORTICO_WORKFLOW_CONCURRENCY', 20, 1, 10_000),
+    requestTriggerWaitMs: integer(env, 'PORTICO_REQUEST_TRIGGER_WAIT_MS', 55_000, 100, 600_000),
+    workflowStepTimeoutMs: integer(env, 'PORTICO_WORKFLOW_STEP_TIMEOUT_MS', 30_000, 100, 600_000),
   };
   if (config.headersTimeoutMs > config.requestTimeoutMs) {
     throw new ConfigError(

@@ -22,7 +22,7 @@ export const RequestTrigger = Type.Object({ type: Type.Literal('request') }, { a
 export const ScheduleTrigger = Type.Object(
   {
     type: Type.Literal('schedule'),
-    cron: Type.String({ minLength: 9, maxLength: 120, description: '5-field (minute first) or 6-field (second first) cron expression', examples: ['*/5 * * * *'] }),
+    cron: Type.String({ minLength: 1, maxLength: 120, description: '5-field (minute first) or 6-field (second first) cron expression', examples: ['*/5 * * * *'] }),
     timezone: Type.Optional(Type.String({ minLength: 1, maxLength: 120, description: 'IANA zone, or a template such as `{{user.meta.TimeZone | "UTC"}}`', default: 'UTC' })),
   },
   { additionalProperties: false },

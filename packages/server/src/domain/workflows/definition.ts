@@ -20,7 +20,8 @@ function checkSchema(schema: TSchema, value: unknown, field: string): void {
   if (!first) return;
   const path = first.path.split('/').filter(Boolean).map((part) => (/^\d+$/.test(part) ? `[${part}]` : `.${part}`)).join('');
   let message = first.message.toLowerCase();
-  if (first.schema && 'const' in first.schema) message = `must be "${String(first.schema.const)}"`;
+  if (first.value === undefined) message = 'is required';
+  else if (first.schema && 'const' in first.schema) message = `must be "${String(first.schema.const)}"`;
   else if (first.schema && 'anyOf' in first.schema && Array.isArray(first.schema.anyOf) && first.schema.anyOf.every((s: TSchema) => 'const' in s)) {
     message = `must be one of ${first.schema.anyOf.map((s: TSchema) => JSON.stringify(s.const)).join(', ')}`;
   } else if (/required property/i.test(first.message)) message = 'is required';

@@ -4,6 +4,15 @@ import type { JobQueue } from '../../platform/jobs/index.ts';
 /** Runs one workflow execution (its steps, in order); keyed by the execution, so it is queued once. */
 export const RUN_JOB = 'portico.workflows.run';
 
+/** The durable consumer that turns changes (installs, enables, recoveries, metadata) into workflow work. */
+export const GATING_CONSUMER = 'workflows.gating';
+/** Handles one change the gating consumer picked (keyed by the event, so it is handled once). */
+export const GATE_JOB = 'portico.workflows.gate';
+/** One schedule tick of one workflow for one user configuration. */
+export const TICK_JOB = 'portico.workflows.tick';
+/** Deletes executions past the retention period. */
+export const EXECUTION_RETENTION_JOB = 'portico.workflows.retention';
+
 export interface RunPayload {
   executionId: string;
 }

@@ -1,11 +1,24 @@
-/** The workflows room's facade: what other rooms and the API may use. */
+/**
+ * The workflows room's facade: definitions (schema, checks, variables, permissions), users'
+ * workflow states, and the execution tables. Running them is the runs room (`domain/runs`).
+ */
 export { ProjectWorkflow, WorkflowStateChange } from './workflow.schema.ts';
-export { WorkflowInput, WorkflowPatch } from './definition.schema.ts';
-export type { WorkflowDefinition, WorkflowStep, WorkflowTrigger } from './definition.schema.ts';
-export { parseDefinition } from './definition.ts';
+export { COMPARISON_OPS, WorkflowInput, WorkflowPatch } from './definition.schema.ts';
+export type { ComparisonOp, HttpStep, IntegrationRequestStep, WorkflowDefinition, WorkflowStep, WorkflowTrigger } from './definition.schema.ts';
+export { checkTimezone, flattenSteps, parseCron, parseDefinition } from './definition.ts';
+export { compare, permitted } from './comparison.ts';
+export { render, renderText, TemplateError, variablesIn } from './template.ts';
+export type { TemplateScope } from './template.ts';
 export { setWorkflowEnabled } from './workflow-state.service.ts';
-export { deleteWorkflowStatesOfConfig, listWorkflowStatesOfUser, upsertWorkflowState } from './workflows.repository.ts';
+export { deleteWorkflowStatesOfConfig, enabledStatesOfWorkflow, listWorkflowStatesOfUser, upsertWorkflowState } from './workflows.repository.ts';
 export { createWorkflow, deleteWorkflow, getWorkflow, listWorkflows, toProjectWorkflow, updateWorkflow } from './workflows.service.ts';
 export type { NewWorkflow, Workflow } from './workflows.service.ts';
-export { RUN_JOB, enqueueExecution } from './execution-jobs.ts';
-export type { WorkflowExecutionTable, WorkflowStateTable, WorkflowStepExecutionTable, WorkflowTable } from './workflows.table.ts';
+export { EXECUTION_RETENTION_JOB, GATE_JOB, GATING_CONSUMER, RUN_JOB, TICK_JOB, enqueueExecution } from './execution-jobs.ts';
+export type { RunPayload } from './execution-jobs.ts';
+export {
+  countExecuting, deleteExecutionsOfUser, findExecution, insertExecution, listStepRows, pendingExecutions, queuedDepth, setStatusOf, updateExecution, upsertStep,
+} from './executions.repository.ts';
+export type { PendingFilter } from './executions.repository.ts';
+export type {
+  ExecutionStatus, StepStatus, WorkflowExecutionTable, WorkflowStateTable, WorkflowStepExecutionTable, WorkflowTable,
+} from './workflows.table.ts';

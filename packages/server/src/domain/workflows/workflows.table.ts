@@ -46,6 +46,8 @@ export interface WorkflowExecutionTable {
   trigger_input: string;
   /** JSON `{status, body}` of a Response step, once it ran. */
   response: string | null;
+  /** JSON `{steps: {id: output}}`: the full outputs of the steps that ran, so a resumed run goes on where it was. */
+  context: string | null;
   error: string | null;
   error_code: string | null;
   /** Makes a trigger that may be delivered twice (a schedule tick, Integration Enabled) start one run. */

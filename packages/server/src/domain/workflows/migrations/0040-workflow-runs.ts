@@ -1,5 +1,6 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { columnTypes, type MigrationFactory } from '../../../platform/db/migrator.ts';
+import { GATING_CONSUMER } from '../execution-jobs.ts';
 
 /**
  * Workflows get their definition (trigger, steps, permissions), and runs get their history:
@@ -27,6 +28,8 @@ export const workflowRuns: MigrationFactory = (dialect) => ({
       .addColumn('status', 'text', (c) => c.notNull())
       .addColumn('trigger_input', 'text', (c) => c.notNull())
       .addColumn('response', 'text')
+      // What a run resumed after a crash needs: the outputs of the steps that already ran, in full.
+      .addColumn('context', 'text')
       .addColumn('error', 'text')
       .addColumn('error_code', 'text')
       .addColumn('dedupe_key', 'text', (c) => c.unique())
@@ -64,5 +67,12 @@ export const workflowRuns: MigrationFactory = (dialect) => ({
       .addColumn('ended_at', t.timestamp)
       .addUniqueConstraint('workflow_step_executions_step', ['execution_id', 'step_id'])
       .execute();
+
+    // The gating consumer starts at the end of the outbox: nothing ran before this version.
+    const now = new Date().toISOString();
+    await sql`
+      insert into event_cursors (consumer, last_sequence, updated_at)
+      select ${GATING_CONSUMER}, coalesce(max(sequence), 0), cast(${now} as ${sql.raw(t.timestamp)}) from events where true
+      on conflict (consumer) do nothing`.execute(db);
   },
 });
