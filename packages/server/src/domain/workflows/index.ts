@@ -22,3 +22,5 @@ export type { PendingFilter } from './executions.repository.ts';
 export type {
   ExecutionStatus, StepStatus, WorkflowExecutionTable, WorkflowStateTable, WorkflowStepExecutionTable, WorkflowTable,
 } from './workflows.table.ts';
+export { WorkflowApplyError, applyWorkflows } from './apply.ts';
+export type { ApplyOutcome, ApplyTarget, WorkflowSource } from './apply.ts';
