@@ -228,6 +228,7 @@ export class ExecutionRun {
     const now = nowIso();
     await repo.updateExecution(ctx.store.db, this.row.id, { status: 'SUCCEEDED', ended_at: now, updated_at: now });
     this.metrics.ended('SUCCEEDED');
+    this.helpers.log('workflow execution succeeded', { executionId: this.row.id, workflowId: this.row.workflow_id, steps: this.row.task_count });
   }
 
   private async walk(
@@ -352,6 +353,7 @@ export class ExecutionRun {
       });
     });
     this.metrics.ended('FAILED');
+    this.helpers.log('workflow execution failed', { executionId: this.row.id, workflowId: this.row.workflow_id, code: failure.code });
   }
 
   private async execute(step: WorkflowStep, scope: TemplateScope, subject: RunSubject): Promise<{ input: unknown; output: unknown }> {
