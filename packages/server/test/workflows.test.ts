@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STORES, startPortico, type Portico } from './harness.ts';
 import { LocalApi } from './support/local-api.ts';
 import { MockProvider } from './support/oauth-provider.ts';
+import { transitionCredential } from '../src/domain/connections/index.ts';
 
 /**
  * Workflows that run: definitions through the Admin API, App Events and Request triggers through
@@ -254,6 +255,31 @@ describe.each(STORES)('workflows (%s)', (kind) => {
     const [b] = await finished(unnamed.id);
     expect(b!.status).toBe('FAILED');
     expect(b!.error).toMatch(/\{\{user\.meta\.TimeZone\}\} has no value/);
+  });
+
+  it('an INVALID credential pauses its runs (no calls, no retries) and they go on, as the same executions, once it recovers', async () => {
+    const synced = await define({ name: 'Sync', trigger: { type: 'event', event: 'Sync' }, steps: [{ id: 'fetch', type: 'integration_request', method: 'GET', path: '/contacts/{{event.id}}' }] });
+    const credentialId = await connectUser('fay', {}, 'acme-token-fay');
+    expect((await portico.connect('fay', 'POST', `/sdk/workflows/${synced.id}`)).statusCode).toBe(200);
+    // What the token refresher does when the provider refuses the refresh token.
+    const setStatus = (from: 'VALID' | 'INVALID', to: 'VALID' | 'INVALID') => portico.ctx.events.transaction((trx) => transitionCredential(trx, portico.ctx, {
+      credentialId, projectId: portico.project.projectId, userSub: 'fay', integrationId: acme.id, integrationType: acme.type, from,
+    }, { to, reason: to === 'INVALID' ? 'The provider refused the refresh token (invalid_grant).' : 'Reconnected.', at: new Date().toISOString() }));
+    await setStatus('VALID', 'INVALID');
+    const mark = api.seen.length;
+    const sent = await portico.connect('fay', 'POST', '/sdk/events/trigger', { name: 'Sync', payload: { id: 'p-1' } });
+    const [executionId] = sent.json().executionIds as string[];
+    await sleep(1000);
+    const paused = await executionsOf(synced.id);
+    expect(paused.map((r) => [r.id, r.status])).toEqual([[executionId, 'DELAYED']]);
+    expect(api.since(mark).filter((r) => r.url.includes('/contacts/p-1'))).toEqual([]);
+    const jobs = await portico.ctx.jobs.list({ name: 'portico.workflows.run', limit: 1000 });
+    expect(jobs.filter((j) => JSON.stringify(j.payload).includes(executionId!))).toEqual([]);
+
+    await setStatus('INVALID', 'VALID');
+    const [resumed] = await finished(synced.id);
+    expect(resumed).toMatchObject({ id: executionId, status: 'SUCCEEDED' });
+    expect(api.since(mark).filter((r) => r.url === '/acme/v2/contacts/p-1')).toHaveLength(1);
   });
 
   it('a 6-field cron schedule ticks for each user who enabled it, and stops when they disable it', async () => {
