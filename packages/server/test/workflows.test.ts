@@ -257,6 +257,24 @@ describe.each(STORES)('workflows (%s)', (kind) => {
     expect(b!.error).toMatch(/\{\{user\.meta\.TimeZone\}\} has no value/);
   });
 
+  it('Integration Enabled runs once per configuration right after the user connects; /metrics counts runs', async () => {
+    const welcome = await define({ name: 'Welcome', trigger: { type: 'integration_enabled' }, steps: [{ id: 'hello', type: 'http', method: 'POST', url: `${api.url}/app/welcome`, headers: { authorization: 'Bearer {{user.meta.apiKey}}' }, body: { user: '{{user.id}}', account: '{{credential.providerId}}' } }] });
+    await connectUser('gus', { apiKey: 'app-key-gus' }, 'acme-token-gus');
+    const [run] = await finished(welcome.id);
+    expect(run).toMatchObject({ status: 'SUCCEEDED', end_user_id: 'gus', trigger_type: 'integration_enabled' });
+    expect(api.seen.filter((r) => r.url === '/app/welcome').map((r) => JSON.parse(r.body))).toEqual([{ user: 'gus', account: 'acct-gus' }]);
+    // Changing the user's metadata or enabling other workflows does not run it again.
+    await portico.connect('gus', 'PATCH', '/sdk/me', { meta: { x: 1 } });
+    await sleep(500);
+    expect(await executionsOf(welcome.id)).toHaveLength(1);
+
+    const metrics = await portico.app.inject({ method: 'GET', url: '/metrics' });
+    expect(metrics.body).toMatch(/portico_workflow_runs_finished_total\{status="SUCCEEDED"\} [1-9]/);
+    expect(metrics.body).toMatch(/portico_workflow_runs_started_total\{trigger="integration_enabled"\} [1-9]/);
+    expect(metrics.body).toMatch(/portico_workflow_step_duration_seconds_count\{type="http",outcome="SUCCEEDED"\} [1-9]/);
+    expect(metrics.body).toContain('portico_workflow_runs_queued');
+  });
+
   it('an INVALID credential pauses its runs (no calls, no retries) and they go on, as the same executions, once it recovers', async () => {
     const synced = await define({ name: 'Sync', trigger: { type: 'event', event: 'Sync' }, steps: [{ id: 'fetch', type: 'integration_request', method: 'GET', path: '/contacts/{{event.id}}' }] });
     const credentialId = await connectUser('fay', {}, 'acme-token-fay');
