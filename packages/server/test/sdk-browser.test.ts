@@ -239,7 +239,7 @@ describe.skipIf(!CHROMIUM).each(STORES)('official Connect SDK in Chromium (%s)',
     }
   });
 
-  it("event() sends an App Event that runs the user's workflow: the app's API receives the user's apiKey and the payload", async () => {
+  it("event() sends an App Event that runs the user's workflow (the app's API receives the user's apiKey and the payload); workflow() resolves with the Response step", async () => {
     const api = new LocalApi();
     await api.start();
     try {
@@ -248,6 +248,11 @@ describe.skipIf(!CHROMIUM).each(STORES)('official Connect SDK in Chromium (%s)',
         steps: [{ id: 'notify', type: 'http', method: 'POST', url: `${api.url}/app/deals`, headers: { authorization: 'Bearer {{user.meta.apiKey}}' }, body: { user: '{{user.id}}', deal: '{{event.deal}}', amount: '{{event.amount}}' } }],
       });
       expect(workflow.statusCode, workflow.body).toBe(201);
+      const answering = await portico.admin('POST', '/workflows', {
+        name: 'Quote', integration: 'salesforce', trigger: { type: 'request' },
+        steps: [{ id: 'reply', type: 'response', status: 200, body: { quote: '{{request.body.amount}}', user: '{{user.id}}', q: '{{request.query.currency}}' } }],
+      });
+      expect(answering.statusCode, answering.body).toBe(201);
       api.tokens.add('app-key-of-nina');
       await importCredential('nina');
       await authenticate('nina', { apiKey: 'app-key-of-nina' });
@@ -260,6 +265,11 @@ describe.skipIf(!CHROMIUM).each(STORES)('official Connect SDK in Chromium (%s)',
       expect(delivered, diagnostics()).toBeDefined();
       expect(delivered!.headers.authorization).toBe('Bearer app-key-of-nina');
       expect(JSON.parse(delivered!.body)).toEqual({ user: 'nina', deal: { id: 'd-7', name: 'Big one' }, amount: 1200 });
+
+      // workflow() runs a Request-triggered workflow and resolves with its Response step's body.
+      await inPage((id) => window.paragon.enableWorkflow(id), answering.json().id as string);
+      const answer = await inPage((id) => window.paragon.workflow(id, { body: { amount: 99 }, query: { currency: 'EUR' } }), answering.json().id as string);
+      expect(answer, diagnostics()).toEqual({ quote: 99, user: 'nina', q: 'EUR' });
     } finally {
       await api.stop();
     }

@@ -99,7 +99,10 @@ export function triggerConnectRoutes(ctx: AppContext, options: { requestTrigger:
       // Wait for the Response step, reading the execution (it may run on any node).
       const deadline = Date.now() + ctx.config.requestTriggerWaitMs;
       let pause = 20;
-      while (Date.now() < deadline && !request.raw.destroyed) {
+      // The response's 'close' before we answer: the caller went away (the request stream itself ends once read).
+      let gone = false;
+      reply.raw.once('close', () => (gone = true));
+      while (Date.now() < deadline && !gone) {
         const row = await findExecution(ctx.store.db, executionId);
         if (row?.response) {
           const answer = JSON.parse(row.response) as { status: number; body: unknown };
