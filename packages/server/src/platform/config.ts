@@ -99,6 +99,8 @@ export interface Config {
   readonly jobKeepSucceededDays: number;
   /** Days dead jobs (failed their last attempt) are kept. @default 30 */
   readonly jobKeepDeadDays: number;
+  /** Days finished workflow executions (Task History) are kept. @default 90 */
+  readonly executionRetentionDays: number;
 }
 
 export class ConfigError extends Error {
@@ -199,6 +201,7 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
     jobDrainTimeoutMs: integer(env, 'PORTICO_JOB_DRAIN_TIMEOUT_MS', 10_000, 0, 600_000),
     jobKeepSucceededDays: integer(env, 'PORTICO_JOB_KEEP_SUCCEEDED_DAYS', 7, 0, 3650),
     jobKeepDeadDays: integer(env, 'PORTICO_JOB_KEEP_DEAD_DAYS', 30, 0, 3650),
+    executionRetentionDays: integer(env, 'PORTICO_EXECUTION_RETENTION_DAYS', 90, 1, 3650),
   };
   if (config.headersTimeoutMs > config.requestTimeoutMs) {
     throw new ConfigError(

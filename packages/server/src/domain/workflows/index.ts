@@ -5,3 +5,10 @@ export { deleteWorkflowStatesOfConfig, listWorkflowStatesOfUser, upsertWorkflowS
 export { createWorkflow, listWorkflows, toProjectWorkflow } from './workflows.service.ts';
 export type { Workflow } from './workflows.service.ts';
 export type { WorkflowStateTable, WorkflowTable } from './workflows.table.ts';
+export { EXECUTION_RETENTION_JOB, registerExecutionRetention } from './execution-retention.ts';
+export { RUN_JOB } from './execution-jobs.ts';
+export {
+  EXECUTION_STATUSES, ExecutionListPage, ReplayedExecution, StepExecutionData, WorkflowExecutionDetail, WorkflowExecutionPage,
+} from './task-history.schema.ts';
+export { TASK_HISTORY_PAGE_SIZE, listExecutions, listTaskHistory, replayExecution, stepExecutionData, taskHistoryExecution } from './task-history.service.ts';
+export type { ExecutionQuery } from './task-history.service.ts';
