@@ -1,6 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import { integrationOf } from '../../domain/connections/index.ts';
+import type { AppContext } from '../../domain/context.ts';
 import type { ProjectState } from '../../domain/projects/index.ts';
+import { findUser, userIdsWithEmail } from '../../domain/users/index.ts';
 import { EXECUTION_STATUSES, type ExecutionQuery } from '../../domain/workflows/index.ts';
 import { isAppError } from '../../platform/errors.ts';
 import { StringEnum } from '../../platform/http/schemas.ts';
@@ -18,10 +20,15 @@ export const ExecutionFilterQuery = {
 };
 
 /**
- * The query as the workflows room takes it, or null when the integration named is not one of the
- * project's (no execution can match, as for an unknown user).
+ * The query as the workflows room takes it (users resolved to Portico's ids through the users
+ * room), or null when nothing can match: the integration is not one of the project's, or no user
+ * has the id or email given.
  */
-export function executionQueryOf(state: ProjectState, query: { userId?: string | undefined; email?: string | undefined; workflowId?: string | undefined; integration?: string | undefined; status?: ExecutionQuery['status']; afterDate?: string | undefined; beforeDate?: string | undefined }): ExecutionQuery | null {
+export async function executionQueryOf(
+  ctx: AppContext,
+  state: ProjectState,
+  query: { userId?: string | undefined; email?: string | undefined; workflowId?: string | undefined; integration?: string | undefined; status?: ExecutionQuery['status']; afterDate?: string | undefined; beforeDate?: string | undefined },
+): Promise<ExecutionQuery | null> {
   let integrationId: string | undefined;
   if (query.integration !== undefined) {
     try {
@@ -31,13 +38,16 @@ export function executionQueryOf(state: ProjectState, query: { userId?: string |
       throw error;
     }
   }
-  return {
-    userId: query.userId,
-    email: query.email,
-    workflowId: query.workflowId,
-    integrationId,
-    status: query.status,
-    afterDate: query.afterDate,
-    beforeDate: query.beforeDate,
-  };
+  let userIds: string[] | undefined;
+  if (query.userId !== undefined) {
+    const user = await findUser(ctx, state.project.id, query.userId);
+    if (!user) return null;
+    userIds = [user.id];
+  }
+  if (query.email !== undefined) {
+    const withEmail = await userIdsWithEmail(ctx, state.project.id, query.email);
+    userIds = userIds === undefined ? withEmail : userIds.filter((id) => withEmail.includes(id));
+    if (userIds.length === 0) return null;
+  }
+  return { userIds, workflowId: query.workflowId, integrationId, status: query.status, afterDate: query.afterDate, beforeDate: query.beforeDate };
 }

@@ -25,7 +25,7 @@ export function executionsAdminRoutes(ctx: AppContext): FastifyPluginAsyncTypebo
       },
     }, async (request) => {
       const { state } = adminCallerOf(request);
-      const query = executionQueryOf(state, request.query);
+      const query = await executionQueryOf(ctx, state, request.query);
       if (!query) return { data: [], nextCursor: null };
       return listExecutions(ctx, state, query, { limit: pageLimit(request.query.limit), cursor: request.query.cursor });
     });

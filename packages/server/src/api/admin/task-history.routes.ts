@@ -30,7 +30,7 @@ export function taskHistoryRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       },
     }, async (request) => {
       const { state } = adminCallerOf(request);
-      const query = executionQueryOf(state, request.query);
+      const query = await executionQueryOf(ctx, state, request.query);
       if (!query) return { workflowExecutions: [], nextLink: null, total: 0 };
       const offset = Number(request.query.offset ?? 0);
       const page = await listTaskHistory(ctx, state, query, { offset, sortBy: request.query.sortBy ?? 'DESC' });

@@ -4,7 +4,6 @@ import { newId } from '../../platform/ids.ts';
 import type { AppContext } from '../context.ts';
 import type { Actor } from '../events.ts';
 import type { ProjectState } from '../projects/index.ts';
-import { findUser, userIdsWithEmail } from '../users/index.ts';
 import { enqueueExecution } from './execution-jobs.ts';
 import * as repo from './task-history.repository.ts';
 import {
@@ -18,10 +17,8 @@ export const TASK_HISTORY_PAGE_SIZE = 100;
 
 /** Filters of both lists, as the API received them (ids and instants still to resolve). */
 export interface ExecutionQuery {
-  /** The user's external id (`sub`). */
-  userId?: string | undefined;
-  /** The user's `meta.Email` (Admin API). */
-  email?: string | undefined;
+  /** Portico's ids of the users (connected_users.id), resolved by the caller from an external id or email. */
+  userIds?: readonly string[] | undefined;
   workflowId?: string | undefined;
   /** Integration id, resolved by the caller from a type or id. */
   integrationId?: string | undefined;
@@ -40,7 +37,7 @@ export async function listTaskHistory(
   query: ExecutionQuery,
   page: { offset: number; sortBy: 'ASC' | 'DESC' },
 ): Promise<{ workflowExecutions: WorkflowExecution[]; total: number; nextOffset: number | null }> {
-  const filter = await resolveFilter(ctx, state.project.id, query);
+  const filter = filterOf(state.project.id, query);
   if (!filter) return { workflowExecutions: [], total: 0, nextOffset: null };
   const db = ctx.store.db;
   const [rows, total] = await Promise.all([
@@ -56,7 +53,7 @@ export async function listExecutions(ctx: AppContext, state: ProjectState, query
   const before = page.cursor === undefined
     ? undefined
     : decodeCursor(page.cursor, ([createdAt, id]) => (typeof createdAt === 'string' && typeof id === 'string' && !Number.isNaN(Date.parse(createdAt)) ? { createdAt, id } : undefined));
-  const filter = await resolveFilter(ctx, state.project.id, query);
+  const filter = filterOf(state.project.id, query);
   if (!filter) return { data: [], nextCursor: null };
   const rows = await repo.listExecutionsBefore(ctx.store.db, filter, { before, limit: page.limit + 1 });
   const shown = rows.slice(0, page.limit);
@@ -166,22 +163,12 @@ async function executionOf(ctx: ReadDeps, state: ProjectState, executionId: stri
   return row;
 }
 
-/** The repository filter, or undefined when the user filters match no user (nothing to list). */
-async function resolveFilter(ctx: AppContext, projectId: string, query: ExecutionQuery): Promise<repo.ExecutionFilter | undefined> {
-  let userIds: string[] | undefined;
-  if (query.userId !== undefined) {
-    const user = await findUser(ctx, projectId, query.userId);
-    if (!user) return undefined;
-    userIds = [user.id];
-  }
-  if (query.email !== undefined) {
-    const withEmail = await userIdsWithEmail(ctx, projectId, query.email);
-    userIds = userIds === undefined ? withEmail : userIds.filter((id) => withEmail.includes(id));
-    if (userIds.length === 0) return undefined;
-  }
+/** The repository filter, or undefined when the user filter matches no user (nothing to list). */
+function filterOf(projectId: string, query: ExecutionQuery): repo.ExecutionFilter | undefined {
+  if (query.userIds !== undefined && query.userIds.length === 0) return undefined;
   return {
     projectId,
-    userIds,
+    userIds: query.userIds,
     workflowId: query.workflowId?.toLowerCase(),
     integrationId: query.integrationId,
     status: query.status,
