@@ -12,17 +12,35 @@ function duration(x) {
   return started && ended ? `${((new Date(ended) - new Date(started)) / 1000).toFixed(1)} s` : '—';
 }
 
-/** The steps of one execution, loaded when it is opened. */
+const executionPath = (pid, id) => `/projects/${encodeURIComponent(pid)}/task-history/workflow-executions/${encodeURIComponent(id)}`;
+const stepStart = (step) => step.start ?? step.dateStarted;
+const stepEnd = (step) => step.end ?? step.dateEnded;
+
+/** A step's input and output, loaded the first time its details are opened. */
+function inputOutput(pid, execution, step) {
+  const body = h('div', {}, h('p', { class: 'muted', role: 'status' }, 'Loading…'));
+  let loaded = false;
+  const show = (label, value, large) => [h('h4', {}, label, large ? ' (truncated)' : ''), h('pre', {}, JSON.stringify(value ?? null, null, 2))];
+  return h('details', { ontoggle: async (event) => {
+    if (!event.currentTarget.open || loaded) return;
+    loaded = true;
+    try {
+      const data = await api(`${executionPath(pid, execution.id)}/step-executions/${encodeURIComponent(step.id)}`);
+      body.replaceChildren(...show('Input', data.input, data.isLargeInput), ...show('Output', data.output, data.isLargeOutput));
+    } catch (error) { loaded = false; body.replaceChildren(errorBox(error)); }
+  } }, h('summary', {}, 'Input and output'), body);
+}
+
+/** The steps of one execution (the trigger first), loaded when it is opened. */
 async function stepsOf(pid, execution) {
-  const detail = await api(`/projects/${encodeURIComponent(pid)}/task-history/workflow-executions/${encodeURIComponent(execution.id)}`);
+  const detail = await api(executionPath(pid, execution.id));
   const steps = detail.stepExecutions ?? [];
   if (steps.length === 0) return h('p', { class: 'muted' }, 'No steps ran.');
   return h('ol', { class: 'steps' }, steps.map((step) => h('li', {},
-    h('strong', {}, step.stepId ?? step.id), ' ', badge(step.status, statusClass(step.status)), ` ${duration(step)}`,
-    step.error || step.errorMessage ? h('p', { class: 'error' }, step.error?.message ?? step.errorMessage ?? String(step.error)) : '',
-    h('details', {}, h('summary', {}, 'Input and output'),
-      h('h4', {}, 'Input'), h('pre', {}, JSON.stringify(step.input ?? null, null, 2)),
-      h('h4', {}, 'Output'), h('pre', {}, JSON.stringify(step.output ?? null, null, 2))))));
+    h('strong', {}, step.stepId ?? step.id), ' ', h('span', { class: 'muted' }, step.type ?? ''), ' ', badge(step.status, statusClass(step.status)),
+    ` ${duration({ dateStarted: stepStart(step), dateEnded: stepEnd(step) })}`,
+    step.error ? h('p', { class: 'error' }, typeof step.error === 'string' ? step.error : step.error.message ?? JSON.stringify(step.error)) : '',
+    inputOutput(pid, execution, step))));
 }
 
 /** Executions as a table; each opens to show its steps with their inputs and outputs. */
