@@ -1,7 +1,8 @@
 // Task history: executions across users (with filters), and the table the user page reuses.
-import { api, badge, errorBox, fmtDate, h, link, projectBase, projectNav, show } from './lib.js';
+import { api, badge, canChange, errorBox, fmtDate, h, link, projectBase, projectNav, show } from './lib.js';
 
 const STATUSES = ['QUEUED', 'EXECUTING', 'DELAYED', 'SUCCEEDED', 'FAILED', 'CANCELLED'];
+const FINISHED = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED']);
 const statusClass = (status) => (status === 'SUCCEEDED' ? 'good' : status === 'FAILED' ? 'bad' : '');
 const startedOf = (x) => x.dateStarted ?? x.startedAt ?? x.dateCreated;
 const endedOf = (x) => x.dateEnded ?? x.dateFinished ?? x.finishedAt ?? x.dateCompleted;
@@ -35,12 +36,25 @@ function inputOutput(pid, execution, step) {
 async function stepsOf(pid, execution) {
   const detail = await api(executionPath(pid, execution.id));
   const steps = detail.stepExecutions ?? [];
-  if (steps.length === 0) return h('p', { class: 'muted' }, 'No steps ran.');
-  return h('ol', { class: 'steps' }, steps.map((step) => h('li', {},
+  return h('div', {}, replayControl(pid, detail), steps.length === 0 ? h('p', { class: 'muted' }, 'No steps ran.') : h('ol', { class: 'steps' }, steps.map((step) => h('li', {},
     h('strong', {}, step.stepId ?? step.id), ' ', h('span', { class: 'muted' }, step.type ?? ''), ' ', badge(step.status, statusClass(step.status)),
     ` ${duration({ dateStarted: stepStart(step), dateEnded: stepEnd(step) })}`,
     step.error ? h('p', { class: 'error' }, typeof step.error === 'string' ? step.error : step.error.message ?? JSON.stringify(step.error)) : '',
-    inputOutput(pid, execution, step))));
+    inputOutput(pid, execution, step)))));
+}
+
+/** Admins may run a finished execution again (same workflow, user and trigger input). */
+function replayControl(pid, execution) {
+  if (!canChange() || !FINISHED.has(execution.status)) return '';
+  const note = h('span', { class: 'muted', role: 'status' });
+  const button = h('button', { type: 'button', class: 'secondary', onclick: async () => {
+    button.disabled = true;
+    try {
+      const replay = await api(`${executionPath(pid, execution.id)}/replay`, { method: 'POST' });
+      note.textContent = ` Replay queued (${replay.id}).`;
+    } catch (error) { button.disabled = false; note.replaceChildren(errorBox(error)); }
+  } }, 'Replay');
+  return h('div', { class: 'actions' }, button, note);
 }
 
 /** Executions as a table; each opens to show its steps with their inputs and outputs. */

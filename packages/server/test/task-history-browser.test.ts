@@ -9,6 +9,7 @@ import { requireChromium } from './support/chromium.ts';
 
 const CHROMIUM = requireChromium('The task history browser suite');
 const VIEWER = { email: 'vic@support.test', password: 'viewer staple battery' };
+const ADMIN = { email: 'ada@support.test', password: 'correct horse battery' };
 
 describe.skipIf(!CHROMIUM)('task history in the dashboard (sqlite)', () => {
   let portico: Portico;
@@ -26,6 +27,7 @@ describe.skipIf(!CHROMIUM)('task history in the dashboard (sqlite)', () => {
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     });
     await addStaff(portico.store.db, { ...VIEWER, role: 'viewer' });
+    await addStaff(portico.store.db, { ...ADMIN, role: 'admin' });
     const seeded = await seedSalesforce(portico, 'john-42');
     await portico.connect('john-42', 'PATCH', '/sdk/me', { meta: { Name: 'John Smith', Email: 'John@BookFace.com' } });
     await portico.connect('mary-7', 'PATCH', '/sdk/me', { meta: { Email: 'mary@example.com' } });
@@ -53,13 +55,13 @@ describe.skipIf(!CHROMIUM)('task history in the dashboard (sqlite)', () => {
     await portico?.close();
   });
 
-  async function signedIn(start: string): Promise<Page> {
+  async function signedIn(start: string, who = VIEWER): Promise<Page> {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     await context.route((url) => url.hostname !== '127.0.0.1', (route) => route.abort());
     const page = await context.newPage();
     await page.goto(start);
-    await page.getByLabel('Email').fill(VIEWER.email);
-    await page.getByLabel('Password').fill(VIEWER.password);
+    await page.getByLabel('Email').fill(who.email);
+    await page.getByLabel('Password').fill(who.password);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await expect.poll(() => page.url()).toBe(start);
     return page;
@@ -87,6 +89,21 @@ describe.skipIf(!CHROMIUM)('task history in the dashboard (sqlite)', () => {
     await steps.locator('li').nth(1).getByText('Input and output').click();
     await expect.poll(() => steps.locator('li').nth(1).innerText()).toContain('https://app.example.com/hooks/crm');
     expect(await steps.locator('li').nth(1).innerText()).toContain('"status": 500');
+    // Viewers read; only admins replay.
+    expect(await page.getByRole('button', { name: 'Replay' }).count()).toBe(0);
+  });
+
+  it('an admin replays a failed run: a new queued execution of it', async () => {
+    const page = await signedIn(`${base}/dashboard/projects/${pid}/executions`, ADMIN);
+    await page.getByLabel('Status').selectOption('FAILED');
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await expect.poll(() => page.locator('tbody tr:not([hidden])').count()).toBe(1);
+    await page.getByRole('button', { name: 'Steps' }).click();
+    await page.getByRole('button', { name: 'Replay' }).click();
+    await expect.poll(() => page.getByText('Replay queued').count()).toBe(1);
+    const replays = await portico.store.db.selectFrom('workflow_executions').select(['id', 'status', 'end_user_id']).where('replay_of', '=', failedRun).execute();
+    expect(replays).toEqual([{ id: expect.any(String), status: 'QUEUED', end_user_id: 'john-42' }]);
+    expect(await page.getByText(`Replay queued (${replays[0]!.id})`).count()).toBe(1);
   });
 
   it("shows the user's executions on their page", async () => {
