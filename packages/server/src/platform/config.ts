@@ -105,6 +105,8 @@ export interface Config {
   readonly workflowStepTimeoutMs: number;
   /** Days dead jobs (failed their last attempt) are kept. @default 30 */
   readonly jobKeepDeadDays: number;
+  /** Days finished workflow executions (Task History) are kept. @default 90 */
+  readonly executionRetentionDays: number;
 }
 
 export class ConfigError extends Error {
@@ -208,6 +210,7 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
     workflowConcurrency: integer(env, 'PORTICO_WORKFLOW_CONCURRENCY', 20, 1, 10_000),
     requestTriggerWaitMs: integer(env, 'PORTICO_REQUEST_TRIGGER_WAIT_MS', 55_000, 100, 600_000),
     workflowStepTimeoutMs: integer(env, 'PORTICO_WORKFLOW_STEP_TIMEOUT_MS', 30_000, 100, 600_000),
+    executionRetentionDays: integer(env, 'PORTICO_EXECUTION_RETENTION_DAYS', 90, 1, 3650),
   };
   if (config.headersTimeoutMs > config.requestTimeoutMs) {
     throw new ConfigError(

@@ -7,5 +7,5 @@ export { ConnectedUserDetails } from './user.schema.ts';
 export { ensureUserIn, findUser, findUserById, patchUserMeta, resolveUser, setUserActive, UserMetaWrites } from './users.service.ts';
 export type { ConnectedUser } from './users.service.ts';
 export { METADATA_LIMITS } from './metadata.ts';
-export { EXACT_TOTAL_LIMIT, USER_SORTS, searchUsers } from './user-search.ts';
+export { EXACT_TOTAL_LIMIT, USER_SORTS, searchUsers, userIdsWithEmail } from './user-search.ts';
 export type { UserSearch, UserSearchPage, UserSort } from './user-search.ts';

@@ -50,3 +50,9 @@ export function findUserById(db: Db, id: string) {
 export function setDisabledAt(db: Db, id: string, disabledAt: string | null, at: string) {
   return db.updateTable('connected_users').set({ disabled_at: disabledAt, updated_at: at }).where('id', '=', id).execute();
 }
+
+/** Internal ids of the project's users whose normalized `meta.Email` is `searchEmail` (index of migration 0031). */
+export async function userIdsWithSearchEmail(db: Db, projectId: string, searchEmail: string, limit: number): Promise<string[]> {
+  const rows = await db.selectFrom('connected_users').select('id').where('project_id', '=', projectId).where('search_email', '=', searchEmail).limit(limit).execute();
+  return rows.map((row) => row.id);
+}

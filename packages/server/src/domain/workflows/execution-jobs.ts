@@ -10,8 +10,6 @@ export const GATING_CONSUMER = 'workflows.gating';
 export const GATE_JOB = 'portico.workflows.gate';
 /** One schedule tick of one workflow for one user configuration. */
 export const TICK_JOB = 'portico.workflows.tick';
-/** Deletes executions past the retention period. */
-export const EXECUTION_RETENTION_JOB = 'portico.workflows.retention';
 
 export interface RunPayload {
   executionId: string;

@@ -13,7 +13,7 @@ export { setWorkflowEnabled } from './workflow-state.service.ts';
 export { deleteWorkflowStatesOfConfig, enabledStatesOfWorkflow, listWorkflowStatesOfUser, upsertWorkflowState } from './workflows.repository.ts';
 export { createWorkflow, deleteWorkflow, getWorkflow, listWorkflows, toProjectWorkflow, updateWorkflow } from './workflows.service.ts';
 export type { NewWorkflow, Workflow } from './workflows.service.ts';
-export { EXECUTION_RETENTION_JOB, GATE_JOB, GATING_CONSUMER, RUN_JOB, TICK_JOB, enqueueExecution } from './execution-jobs.ts';
+export { GATE_JOB, GATING_CONSUMER, RUN_JOB, TICK_JOB, enqueueExecution } from './execution-jobs.ts';
 export type { RunPayload } from './execution-jobs.ts';
 export {
   countExecuting, deleteExecutionsOfUser, findExecution, insertExecution, listStepRows, pendingExecutions, queuedDepth, setStatusOf, updateExecution, upsertStep,
@@ -24,3 +24,9 @@ export type {
 } from './workflows.table.ts';
 export { WorkflowApplyError, applyWorkflows } from './apply.ts';
 export type { ApplyOutcome, ApplyTarget, WorkflowSource } from './apply.ts';
+export { EXECUTION_RETENTION_JOB, registerExecutionRetention } from './execution-retention.ts';
+export {
+  EXECUTION_STATUSES, ExecutionListPage, ReplayedExecution, StepExecutionData, WorkflowExecutionDetail, WorkflowExecutionPage,
+} from './task-history.schema.ts';
+export { TASK_HISTORY_PAGE_SIZE, listExecutions, listTaskHistory, replayExecution, stepExecutionData, taskHistoryExecution } from './task-history.service.ts';
+export type { ExecutionQuery } from './task-history.service.ts';
