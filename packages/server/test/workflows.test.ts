@@ -162,6 +162,24 @@ describe.each(STORES)('workflows (%s)', (kind) => {
     expect(steps[0]!.input).toContain('[redacted]');
     expect(steps[0]!.input).not.toContain('app-key-ada');
 
+    // The same run through Paragon's Task History API.
+    const history = await portico.app.inject({
+      method: 'GET',
+      url: `/projects/${portico.project.projectId}/task-history/workflow-executions/${run!.id}`,
+      headers: { authorization: `Bearer ${portico.project.apiKey}` },
+    });
+    expect(history.statusCode, history.body).toBe(200);
+    const detail = history.json();
+    expect(detail).toMatchObject({ id: run!.id, userId: 'ada', workflowId: workflow.id, status: 'SUCCEEDED' });
+    expect(detail.stepExecutions.map((s: { stepId: string }) => s.stepId).slice(-4)).toEqual(['notify', 'lookup', 'big', 'alert']);
+    const lookupStep = detail.stepExecutions.find((s: { stepId: string }) => s.stepId === 'lookup');
+    const io = await portico.app.inject({
+      method: 'GET',
+      url: `/projects/${portico.project.projectId}/task-history/workflow-executions/${run!.id}/step-executions/${lookupStep.id}`,
+      headers: { authorization: `Bearer ${portico.project.apiKey}` },
+    });
+    expect(io.json()).toMatchObject({ isLargeInput: false, isLargeOutput: false, input: { method: 'GET', path: '/contacts/c-42?full=true' }, output: { path: '/acme/v2/contacts/c-42' } });
+
     // A small count takes the else branch: no alert.
     const before = api.seen.length;
     await portico.connect('ada', 'POST', '/sdk/events/trigger', { name: 'Contact Created', payload: { contact: 'x', contactId: 'c-1', count: 3 } });
