@@ -77,6 +77,7 @@ export const ERROR_CODES = {
   JOB_NOT_FOUND: { status: 404, message: 'No job with this id.' },
   API_KEY_NOT_FOUND: { status: 404, message: 'No active API key with this id in this project.' },
   WEBHOOK_NOT_FOUND: { status: 404, message: 'No webhook with this id in this project.' },
+  ERASURE_NOT_FOUND: { status: 404, message: 'No erasure of this user id is recorded in this project.' },
   WEBHOOK_DELIVERY_NOT_FOUND: { status: 404, message: 'No delivery with this id for this webhook.' },
 
   // State conflicts

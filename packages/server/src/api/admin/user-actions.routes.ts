@@ -8,6 +8,7 @@ import { UserParams } from './users.routes.ts';
 import { CredentialHeaders, UninstalledIntegration, uninstallIntegration } from '../../domain/connections/index.ts';
 import { findUser, type ConnectedUser } from '../../domain/users/index.ts';
 import { WorkflowStateChange, setWorkflowEnabled } from '../../domain/workflows/index.ts';
+import { ErasureReceipt, eraseUser, erasureReceipt } from '../../domain/erasure/index.ts';
 
 const IntegrationParams = Type.Intersect([UserParams, Type.Object({ type: Type.String({ minLength: 1, maxLength: 128, description: 'Integration type (or id)' }) })]);
 const WorkflowParams = Type.Intersect([UserParams, Type.Object({ workflowId: Type.String({ minLength: 1, maxLength: 128 }) })]);
@@ -21,6 +22,35 @@ export function userActionsAdminRoutes(ctx: AppContext): FastifyPluginAsyncTypeb
   };
 
   return async (app) => {
+    app.delete('/users/:userId', {
+      config: { scope: 'users:erase' },
+      schema: {
+        tags: ['Admin: users'],
+        summary: "Erase a user (GDPR): revoke their tokens at the providers (best effort), delete their credentials, settings, metadata, executions, audit events and stored webhook payloads; answers the receipt",
+        description: 'A tombstone keeps the receipt under a hash of the user id (GET /erasures/{userId}). A later token for the same sub starts a new, empty user.',
+        params: UserParams,
+        response: { 200: SchemaRef(ErasureReceipt), ...errorResponses },
+      },
+    }, async (request) => {
+      const { state } = adminCallerOf(request);
+      return eraseUser(ctx, state, request.params.userId, adminActor(request));
+    });
+
+    app.get('/erasures/:userId', {
+      config: { scope: 'users:read' },
+      schema: {
+        tags: ['Admin: users'],
+        summary: "The receipt of a user's erasure, shown again; 404 ERASURE_NOT_FOUND if that id was never erased",
+        params: UserParams,
+        response: { 200: SchemaRef(ErasureReceipt), ...errorResponses },
+      },
+    }, async (request) => {
+      const { state } = adminCallerOf(request);
+      const receipt = await erasureReceipt(ctx, state.project.id, request.params.userId);
+      if (!receipt) throw AppError.from('ERASURE_NOT_FOUND', `No erasure of "${request.params.userId.slice(0, 80)}" is recorded in this project.`);
+      return receipt;
+    });
+
     app.delete('/users/:userId/integrations/:type', {
       config: { scope: 'users:write' },
       schema: {

@@ -13,6 +13,7 @@ import { apiKeyUsage } from '../projects/migrations/0030-api-key-usage.ts';
 import { userSearch } from '../users/migrations/0031-user-search.ts';
 import { webhooks } from '../webhooks/migrations/0020-webhooks.ts';
 import { auditTimeline } from '../audit/migrations/0021-audit-timeline.ts';
+import { userErasures } from '../erasure/migrations/0050-user-erasures.ts';
 import { staffAccounts } from '../staff/migrations/0070-staff.ts';
 
 /** Every migration, by the name it is recorded under; each file belongs to the room (or platform part) whose tables it makes. */
@@ -30,6 +31,7 @@ export const MIGRATIONS: MigrationList = {
   '0021_audit_timeline': auditTimeline,
   '0030_api_key_usage': apiKeyUsage,
   '0031_user_search': userSearch,
+  '0050_user_erasures': userErasures,
   '0070_staff': staffAccounts,
 };
 

@@ -4,7 +4,7 @@ export { SdkMeCache } from './sdk-me-cache.ts';
 export { SdkMe, UserMetadata } from './sdk-me.schema.ts';
 export { buildSdkMe, cachedUserAnswer, connectedUserDetails, sdkMeJson } from './sdk-me.ts';
 export { ConnectedUserDetails } from './user.schema.ts';
-export { ensureUserIn, findUser, findUserById, patchUserMeta, resolveUser, setUserActive, UserMetaWrites } from './users.service.ts';
+export { deleteUserRow, ensureUserIn, findUser, findUserById, lockUser, patchUserMeta, resolveUser, setUserActive, UserMetaWrites } from './users.service.ts';
 export type { ConnectedUser } from './users.service.ts';
 export { METADATA_LIMITS } from './metadata.ts';
 export { EXACT_TOTAL_LIMIT, USER_SORTS, searchUsers } from './user-search.ts';

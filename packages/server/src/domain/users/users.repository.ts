@@ -50,3 +50,9 @@ export function findUserById(db: Db, id: string) {
 export function setDisabledAt(db: Db, id: string, disabledAt: string | null, at: string) {
   return db.updateTable('connected_users').set({ disabled_at: disabledAt, updated_at: at }).where('id', '=', id).execute();
 }
+
+/** Erasure: the user's row and the search keys of their metadata. */
+export async function deleteUser(db: Db, id: string): Promise<void> {
+  await db.deleteFrom('user_meta_values').where('user_id', '=', id).execute();
+  await db.deleteFrom('connected_users').where('id', '=', id).execute();
+}

@@ -222,3 +222,14 @@ export class UserMetaWrites {
     });
   }
 }
+
+/** The user with their row locked (PostgreSQL) in the caller's transaction, for a change that reads first (erasure). */
+export async function lockUser(trx: Transaction<Database>, dialect: AppContext['store']['dialect'], projectId: string, externalId: string): Promise<ConnectedUser | undefined> {
+  const row = await repo.findUserForUpdate(trx, dialect, projectId, externalId);
+  return row ? toConnectedUser(row) : undefined;
+}
+
+/** Erasure: deletes the user's row and metadata search keys (after the other rooms erased theirs). */
+export function deleteUserRow(trx: Transaction<Database>, personaId: string): Promise<void> {
+  return repo.deleteUser(trx, personaId);
+}

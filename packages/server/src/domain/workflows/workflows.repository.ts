@@ -31,3 +31,9 @@ export function upsertWorkflowState(db: Db, row: WorkflowStateTable) {
 export function deleteWorkflowStatesOfConfig(db: Db, configId: string) {
   return db.deleteFrom('workflow_states').where('config_id', '=', configId).execute();
 }
+
+/** Erasure: every workflow state of the user; how many went. */
+export async function deleteWorkflowStatesOfUser(db: Db, userId: string): Promise<number> {
+  const result = await db.deleteFrom('workflow_states').where('user_id', '=', userId).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
