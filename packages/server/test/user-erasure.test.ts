@@ -1,25 +1,10 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STORES, startPortico, type Portico } from './harness.ts';
 import { waitFor } from './support/jobs.ts';
 import { WebhookReceiver } from './support/webhook-receiver.ts';
-
-/** Every row of every table of the database, as text, with the table's name. */
-async function everyRow(portico: Portico): Promise<Array<{ table: string; row: Record<string, unknown>; text: string }>> {
-  const db = portico.store.db;
-  const tables = portico.kind === 'postgres'
-    ? (await sql<{ name: string }>`select table_name as name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE'`.execute(db)).rows
-    : (await sql<{ name: string }>`select name from sqlite_master where type = 'table'`.execute(db)).rows;
-  expect(tables.map((t) => t.name)).toEqual(expect.arrayContaining(['connected_users', 'credentials', 'events', 'webhook_deliveries', 'jobs', 'user_erasures']));
-  const rows: Array<{ table: string; row: Record<string, unknown>; text: string }> = [];
-  for (const { name } of tables) {
-    const result = await sql<Record<string, unknown>>`select * from ${sql.table(name)}`.execute(db);
-    for (const row of result.rows) rows.push({ table: name, row, text: JSON.stringify(row, (_key, value: unknown) => (typeof value === 'bigint' ? String(value) : value)) });
-  }
-  return rows;
-}
+import { everyRow } from './support/every-row.ts';
 
 /** Erasure (GDPR): after DELETE /users/{userId}, no table holds anything of the user. */
 describe.each(STORES)('user erasure (%s)', (kind) => {
@@ -113,6 +98,7 @@ describe.each(STORES)('user erasure (%s)', (kind) => {
 
     const needles = ['erin-7f3a', erin.persona, 'erin9q'];
     const rows = await everyRow(portico);
+    expect([...new Set(rows.map((r) => r.table))]).toEqual(expect.arrayContaining(['connected_users', 'user_meta_values', 'credentials', 'credential_configs', 'workflow_states', 'events', 'webhook_deliveries', 'jobs', 'user_erasures']));
     const leftovers = rows.filter(({ text }) => needles.some((needle) => text.includes(needle)));
     // The one thing left naming the user is the erasure notice itself (decision 30): its outbox event and its delivery.
     const notice = leftovers.filter(({ table, row }) => (table === 'events' && row.type === 'user.erased')

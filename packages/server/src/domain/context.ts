@@ -10,7 +10,7 @@ import type { DomainEvents, PorticoEvents } from './events.ts';
 import { ApiKeyCache, ProjectCache } from './projects/index.ts';
 import { UserTokenVerifier } from './user-tokens/index.ts';
 import { registerCredentialRefresher, registerCredentialRevocation, registerOAuthFlowPruning } from './connections/index.ts';
-import { SdkMeCache, UserMetaWrites } from './users/index.ts';
+import { SdkMeCache, UserMetaWrites, registerSecretMetaRewrite } from './users/index.ts';
 import { registerWebhooks } from './webhooks/index.ts';
 
 /** The services every module receives; built once per process by `createContext`. */
@@ -91,7 +91,7 @@ export function createContext(config: Config, store: Store, secrets: SecretBox, 
     apiKeys,
     tokens: new UserTokenVerifier(config.clockSkewSeconds, config.tokenCacheSize),
     sdkMeCache,
-    userMetaWrites: new UserMetaWrites({ store, events }),
+    userMetaWrites: new UserMetaWrites({ store, events, secrets }),
     outbound,
     metrics,
     jobs,
@@ -105,6 +105,7 @@ export function createContext(config: Config, store: Store, secrets: SecretBox, 
   };
   registerCredentialRefresher(context);
   registerCredentialRevocation(context);
+  registerSecretMetaRewrite(context);
   return context;
 }
 

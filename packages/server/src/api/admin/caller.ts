@@ -15,6 +15,8 @@ export interface AdminCaller {
   apiKeyId: string | null;
   /** The signed-in staff member when the dashboard calls; null for an API key. */
   staff: StaffSession | null;
+  /** Whether the caller may do what `scope` allows (an API key's scopes, a staff member's role). */
+  may(scope: ApiKeyScope): boolean;
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -55,7 +57,8 @@ export function adminAuthHook(ctx: AppContext) {
   return async (request: FastifyRequest): Promise<void> => {
     const state = await projectFromPath(ctx, request);
     if (request.headers.authorization === undefined && readCookie(request.headers.cookie, STAFF_SESSION_COOKIE) !== undefined) {
-      request.adminCaller = { state, apiKeyId: null, staff: await staffCaller(request) };
+      const staff = await staffCaller(request);
+      request.adminCaller = { state, apiKeyId: null, staff, may: (scope) => staffGrants(staff, scope) };
       return;
     }
     const key = bearerToken(request.headers.authorization);
@@ -74,7 +77,7 @@ export function adminAuthHook(ctx: AppContext) {
       });
     }
     recordUse(grant.apiKeyId);
-    request.adminCaller = { state, apiKeyId: grant.apiKeyId, staff: null };
+    request.adminCaller = { state, apiKeyId: grant.apiKeyId, staff: null, may: (scope) => grants(grant.scopes, scope) };
   };
 
   /** A dashboard session: live, allowed by its role, and carrying its CSRF token on a change. */
@@ -97,4 +100,12 @@ export function adminActor(request: FastifyRequest): Actor {
 export function adminCallerOf(request: FastifyRequest): AdminCaller {
   if (!request.adminCaller) throw new Error('Admin route registered outside the Admin API scope');
   return request.adminCaller;
+}
+
+/** Refuses a caller without `scope`, as the hook refuses a route's own scope. */
+export function requireScope(request: FastifyRequest, scope: ApiKeyScope, what: string): void {
+  const caller = adminCallerOf(request);
+  if (caller.may(scope)) return;
+  if (caller.staff) throw AppError.from('STAFF_READ_ONLY', `${what} needs an admin staff member.`, { role: caller.staff.role });
+  throw AppError.from('API_KEY_SCOPE_MISSING', `${what} needs an API key with the "${scope}" scope.`, { required: scope });
 }

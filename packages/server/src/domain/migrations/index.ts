@@ -14,6 +14,8 @@ import { userSearch } from '../users/migrations/0031-user-search.ts';
 import { webhooks } from '../webhooks/migrations/0020-webhooks.ts';
 import { auditTimeline } from '../audit/migrations/0021-audit-timeline.ts';
 import { userErasures } from '../erasure/migrations/0050-user-erasures.ts';
+import { secretMetaKeys } from '../projects/migrations/0051-secret-meta-keys.ts';
+import { userSecretMeta } from '../users/migrations/0052-secret-meta.ts';
 import { staffAccounts } from '../staff/migrations/0070-staff.ts';
 
 /** Every migration, by the name it is recorded under; each file belongs to the room (or platform part) whose tables it makes. */
@@ -32,6 +34,8 @@ export const MIGRATIONS: MigrationList = {
   '0030_api_key_usage': apiKeyUsage,
   '0031_user_search': userSearch,
   '0050_user_erasures': userErasures,
+  '0051_secret_meta_keys': secretMetaKeys,
+  '0052_user_secret_meta': userSecretMeta,
   '0070_staff': staffAccounts,
 };
 

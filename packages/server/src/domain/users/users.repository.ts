@@ -27,8 +27,19 @@ export async function insertUserIfMissing(db: Db, row: ConnectedUserTable): Prom
   return (result.numInsertedOrUpdatedRows ?? 0n) > 0n;
 }
 
-export function updateUserMeta(db: Db, id: string, meta: string, at: string, search: { search_name: string | null; search_email: string | null }) {
-  return db.updateTable('connected_users').set({ meta, updated_at: at, last_active_at: at, ...search }).where('id', '=', id).execute();
+export function updateUserMeta(db: Db, id: string, meta: string, secretMeta: string | null, at: string, search: { search_name: string | null; search_email: string | null }) {
+  return db.updateTable('connected_users').set({ meta, secret_meta: secretMeta, updated_at: at, last_active_at: at, ...search }).where('id', '=', id).execute();
+}
+
+/** A change of how metadata is stored (a key made secret or public), not of the metadata: timestamps stay. */
+export function restoreUserMeta(db: Db, id: string, meta: string, secretMeta: string | null, search: { search_name: string | null; search_email: string | null }) {
+  return db.updateTable('connected_users').set({ meta, secret_meta: secretMeta, ...search }).where('id', '=', id).execute();
+}
+
+/** A page of the project's users by id, locked (PostgreSQL) for a rewrite. */
+export function pageOfUsersForUpdate(db: Db, dialect: DialectName, projectId: string, afterId: string, limit: number) {
+  const query = db.selectFrom('connected_users').selectAll().where('project_id', '=', projectId).where('id', '>', afterId).orderBy('id').limit(limit);
+  return lockForUpdate(dialect, query).execute();
 }
 
 /** Brings a user's `user_meta_values` from `before` to `after` (key → indexed value), touching only what changed. */

@@ -1,0 +1,98 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { userMetaForWorkflows } from '../src/domain/users/index.ts';
+import { STORES, startPortico, type Portico } from './harness.ts';
+import { waitFor } from './support/jobs.ts';
+import { everyRow } from './support/every-row.ts';
+
+/** Secret metadata keys: sealed at rest, write-only through the Connect API, redacted in the Admin API, clear to workflows. */
+describe.each(STORES)('secret metadata keys (%s)', (kind) => {
+  let portico: Portico;
+  beforeAll(async () => {
+    portico = await startPortico(kind, { config: { PORTICO_JOB_POLL_INTERVAL_MS: '50' } });
+    await portico.ctx.jobs.start();
+  });
+  afterAll(async () => {
+    await portico.ctx.jobs.stop({ drainMs: 0 });
+    await portico.close();
+  });
+
+  const stored = async (needle: string) => (await everyRow(portico)).filter(({ text }) => text.includes(needle)).map(({ table }) => table);
+  const adminAs = async (key: string, path: string) => portico.app.inject({ method: 'GET', url: `/api/v1/projects/${portico.project.projectId}${path}`, headers: { authorization: `Bearer ${key}` } });
+  const searchIds = async (query: string) => ((await portico.admin('GET', `/users?${query}`)).json().data as Array<{ userId: string }>).map((u) => u.userId);
+
+  it('seals the values of secret keys, shows "[secret]" to the Connect and Admin APIs, and the clear value only with reveal and to workflows', async () => {
+    const patched = await portico.admin('PATCH', '', { secretMetaKeys: ['apiKey'] });
+    expect(patched.statusCode, patched.body).toBe(200);
+    expect(patched.json().secretMetaKeys).toEqual(['apiKey']);
+
+    const written = await portico.connect('sam', 'PATCH', '/sdk/me', { meta: { Email: 'sam@example.com', apiKey: 'sk-live-SECRET-4242', plan: 'gold' } });
+    expect(written.statusCode, written.body).toBe(200);
+    expect(written.json().meta).toEqual({ Email: 'sam@example.com', apiKey: '[secret]', plan: 'gold' });
+    expect((await portico.connect('sam', 'GET', '/sdk/me')).json().meta).toEqual({ Email: 'sam@example.com', apiKey: '[secret]', plan: 'gold' });
+    expect((await portico.admin('GET', '/users/sam')).json().meta.apiKey).toBe('[secret]');
+    expect(await stored('sk-live-SECRET-4242')).toEqual([]);
+
+    const revealed = await portico.admin('GET', '/users/sam?reveal=secrets');
+    expect(revealed.statusCode, revealed.body).toBe(200);
+    expect(revealed.json().meta).toEqual({ Email: 'sam@example.com', apiKey: 'sk-live-SECRET-4242', plan: 'gold' });
+    const reader = (await portico.admin('POST', '/api-keys', { name: 'reader', scopes: ['users:read'] })).json().key as string;
+    expect((await adminAs(reader, '/users/sam')).json().meta.apiKey).toBe('[secret]');
+    const refused = await adminAs(reader, '/users/sam?reveal=secrets');
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json()).toMatchObject({ code: 'API_KEY_SCOPE_MISSING', meta: { required: 'admin' } });
+    expect(await userMetaForWorkflows(portico.ctx, portico.project.projectId, 'sam')).toEqual({ Email: 'sam@example.com', apiKey: 'sk-live-SECRET-4242', plan: 'gold' });
+
+    // Search never indexes a secret value.
+    expect(await searchIds('meta.apiKey=sk-live-SECRET-4242')).toEqual([]);
+    expect(await searchIds('meta.plan=gold')).toEqual(['sam']);
+    expect((await portico.admin('GET', '/users?email=sam@example.com')).json().data[0].meta.apiKey).toBe('[secret]');
+  });
+
+  it('lets the Connect API replace and delete a secret value, merging other keys as before', async () => {
+    expect((await portico.connect('sam', 'PATCH', '/sdk/me', { meta: { apiKey: 'sk-live-ROTATED-7' } })).json().meta.apiKey).toBe('[secret]');
+    expect((await userMetaForWorkflows(portico.ctx, portico.project.projectId, 'sam'))?.apiKey).toBe('sk-live-ROTATED-7');
+    expect(await stored('sk-live-ROTATED-7')).toEqual([]);
+    expect(await stored('sk-live-SECRET-4242')).toEqual([]);
+    await portico.connect('sam', 'PATCH', '/sdk/me', { meta: { plan: 'platinum' } });
+    expect((await userMetaForWorkflows(portico.ctx, portico.project.projectId, 'sam'))).toMatchObject({ apiKey: 'sk-live-ROTATED-7', plan: 'platinum' });
+
+    const deleted = await portico.connect('sam', 'PATCH', '/sdk/me', { meta: { apiKey: null } });
+    expect(deleted.json().meta).toEqual({ Email: 'sam@example.com', plan: 'platinum' });
+    expect((await portico.connect('sam', 'GET', '/sdk/me')).json().meta).toEqual({ Email: 'sam@example.com', plan: 'platinum' });
+    expect(await userMetaForWorkflows(portico.ctx, portico.project.projectId, 'sam')).toEqual({ Email: 'sam@example.com', plan: 'platinum' });
+    const row = await portico.store.db.selectFrom('connected_users').select('secret_meta').where('external_id', '=', 'sam').executeTakeFirstOrThrow();
+    expect(row.secret_meta).toBeNull();
+  });
+
+  it('seals values stored before their key was made secret, and opens them again when it is made public', async () => {
+    await portico.connect('tia', 'PATCH', '/sdk/me', { meta: { token: 'tok-CLEAR-9911', team: 'red' } });
+    // Cached answer, built before the change.
+    expect((await portico.connect('tia', 'GET', '/sdk/me')).json().meta.token).toBe('tok-CLEAR-9911');
+    expect(await searchIds('meta.token=tok-CLEAR-9911')).toEqual(['tia']);
+
+    expect((await portico.admin('PATCH', '', { secretMetaKeys: ['apiKey', 'token'] })).statusCode).toBe(200);
+    // Redacted at once, before the rewrite job has passed the user.
+    expect((await portico.connect('tia', 'GET', '/sdk/me')).json().meta).toEqual({ token: '[secret]', team: 'red' });
+    await waitFor('the rewrite', async () => ((await stored('tok-CLEAR-9911')).length === 0 ? true : undefined), 15_000);
+    expect(await searchIds('meta.token=tok-CLEAR-9911')).toEqual([]);
+    expect((await portico.connect('tia', 'GET', '/sdk/me')).json().meta).toEqual({ token: '[secret]', team: 'red' });
+    expect((await userMetaForWorkflows(portico.ctx, portico.project.projectId, 'tia'))?.token).toBe('tok-CLEAR-9911');
+
+    expect((await portico.admin('PATCH', '', { secretMetaKeys: ['apiKey'] })).json().secretMetaKeys).toEqual(['apiKey']);
+    await waitFor('the rewrite back', async () => ((await portico.connect('tia', 'GET', '/sdk/me')).json().meta.token === 'tok-CLEAR-9911' ? true : undefined), 15_000);
+    expect(await searchIds('meta.token=tok-CLEAR-9911')).toEqual(['tia']);
+    const row = await portico.store.db.selectFrom('connected_users').select('secret_meta').where('external_id', '=', 'tia').executeTakeFirstOrThrow();
+    expect(row.secret_meta).toBeNull();
+  }, 40_000);
+
+  it('refuses a key listed twice, and the change needs the admin scope', async () => {
+    const twice = await portico.admin('PATCH', '', { secretMetaKeys: ['apiKey', ' apiKey'] });
+    expect(twice.statusCode).toBe(400);
+    expect(twice.json().code).toBe('VALIDATION_FAILED');
+    expect((await portico.admin('PATCH', '', {})).statusCode).toBe(400);
+    const writer = (await portico.admin('POST', '/api-keys', { name: 'writer', scopes: ['users:write'] })).json().key as string;
+    const refused = await portico.app.inject({ method: 'PATCH', url: `/api/v1/projects/${portico.project.projectId}`, headers: { authorization: `Bearer ${writer}` }, payload: { secretMetaKeys: [] } });
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json()).toMatchObject({ code: 'API_KEY_SCOPE_MISSING', meta: { required: 'admin' } });
+  });
+});
