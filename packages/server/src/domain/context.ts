@@ -5,6 +5,7 @@ import { createJobs, jsonLineLogger, type JobQueue } from '../platform/jobs/inde
 import { createOutboundClient, type OutboundClient } from '../platform/net/outbound.ts';
 import { createMetricsRegistry, type Registry } from '../platform/metrics/registry.ts';
 import { systemClock, type Clock } from '../platform/time/clock.ts';
+import { createRateLimiter, type RateLimiter } from '../platform/ratelimit/index.ts';
 import type { AppStore as Store, Database } from './database.ts';
 import type { DomainEvents, PorticoEvents } from './events.ts';
 import { ApiKeyCache, ProjectCache } from './projects/index.ts';
@@ -35,6 +36,8 @@ export interface AppContext {
   readonly jobs: JobQueue;
   /** Time for deadlines tests move without sleeping (OAuth flow and CSRF-cookie expiry). */
   readonly clock: Clock;
+  /** Per API key and per Connected User request limits (shared across PostgreSQL nodes). */
+  readonly rateLimiter: RateLimiter;
   /** Stops listening and closes the store (stop the job workers first). */
   close(): Promise<void>;
 }
@@ -96,6 +99,7 @@ export function createContext(config: Config, store: Store, secrets: SecretBox, 
     metrics,
     jobs,
     clock,
+    rateLimiter: createRateLimiter(store, config.rateLimitWindowSeconds * 1000, jobs),
     async close() {
       outbound.close();
       await events.close();

@@ -1,4 +1,4 @@
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../domain/context.ts';
 import type { Actor } from '../../domain/events.ts';
 import { ADMIN_SCOPE, grants, recordApiKeyUse, type ApiKeyScope, type ProjectState } from '../../domain/projects/index.ts';
@@ -7,6 +7,7 @@ import { AppError } from '../../platform/errors.ts';
 import { bearerToken } from '../../platform/http/bearer.ts';
 import { readCookie } from '../../platform/http/cookies.ts';
 import { projectFromPath } from '../project-param.ts';
+import { enforceRateLimit } from '../rate-limit.ts';
 
 /** Who calls the Admin API: an API key of the project in the path, or a dashboard staff session. */
 export interface AdminCaller {
@@ -54,7 +55,7 @@ export function adminAuthHook(ctx: AppContext) {
     lastRecorded.set(apiKeyId, now);
     recordApiKeyUse(ctx.store, apiKeyId, new Date(now).toISOString()).catch(() => lastRecorded.delete(apiKeyId));
   };
-  return async (request: FastifyRequest): Promise<void> => {
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const state = await projectFromPath(ctx, request);
     if (request.headers.authorization === undefined && readCookie(request.headers.cookie, STAFF_SESSION_COOKIE) !== undefined) {
       const staff = await staffCaller(request);
@@ -76,6 +77,7 @@ export function adminAuthHook(ctx: AppContext) {
         required,
       });
     }
+    await enforceRateLimit(ctx, reply, { kind: 'api_key', apiKeyId: grant.apiKeyId });
     recordUse(grant.apiKeyId);
     request.adminCaller = { state, apiKeyId: grant.apiKeyId, staff: null, may: (scope) => grants(grant.scopes, scope) };
   };

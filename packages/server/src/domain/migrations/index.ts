@@ -3,6 +3,7 @@ import { migrateToLatest as migrate, type MigrationList, type MigrationReport } 
 import { jobsMigration } from '../../platform/jobs/jobs.migration.ts';
 import { eventsMigration } from '../../platform/events/events.migration.ts';
 import { eventsSequenceOrderMigration } from '../../platform/events/events-sequence-order.migration.ts';
+import { rateLimitMigration } from '../../platform/ratelimit/index.ts';
 import { initialSchema } from './0001-initial.ts';
 import { keyLifecycle } from '../projects/migrations/0004-key-lifecycle.ts';
 import { encryptionKeys } from '../secrets/migrations/0005-encryption-keys.ts';
@@ -36,6 +37,7 @@ export const MIGRATIONS: MigrationList = {
   '0050_user_erasures': userErasures,
   '0051_secret_meta_keys': secretMetaKeys,
   '0052_user_secret_meta': userSecretMeta,
+  '0053_rate_limits': rateLimitMigration,
   '0070_staff': staffAccounts,
 };
 
