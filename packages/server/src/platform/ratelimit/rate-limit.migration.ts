@@ -9,6 +9,7 @@ export const rateLimitMigration: MigrationFactory = () => ({
   async up(db: Kysely<unknown>) {
     await db.schema
       .createTable('rate_limit_windows')
+      // SHA-256 of the bucket's name (base64url), never the user or key id itself.
       .addColumn('bucket', 'text', (c) => c.primaryKey())
       .addColumn('window_index', 'bigint', (c) => c.notNull())
       .addColumn('used', 'integer', (c) => c.notNull())

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import type { JobQueue } from '../jobs/index.ts';
 
@@ -90,7 +91,9 @@ export class SharedRateLimiter implements RateLimiter {
     }
   }
 
-  private async reserve(bucket: string, limit: number, entry: Reservation): Promise<void> {
+  private async reserve(key: string, limit: number, entry: Reservation): Promise<void> {
+    // The row is named by a hash: the table never holds a user id or an API key id.
+    const bucket = createHash('sha256').update(key).digest('base64url');
     const slice = Math.max(1, Math.ceil(limit / RESERVATION_SHARE));
     const first = Math.min(slice, limit);
     const windowMs = this.windowMs;
