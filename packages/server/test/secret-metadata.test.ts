@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { userMetaForWorkflows } from '../src/domain/users/index.ts';
-import { STORES, startPortico, type Portico } from './harness.ts';
+import { resealUserSecretMeta, userMetaForWorkflows } from '../src/domain/users/index.ts';
+import { SecretBox } from '../src/platform/crypto/secret-box.ts';
+import { STORES, TEST_ENCRYPTION_KEYS, startPortico, type Portico } from './harness.ts';
 import { waitFor } from './support/jobs.ts';
 import { everyRow } from './support/every-row.ts';
 
@@ -94,5 +95,17 @@ describe.each(STORES)('secret metadata keys (%s)', (kind) => {
     const refused = await portico.app.inject({ method: 'PATCH', url: `/api/v1/projects/${portico.project.projectId}`, headers: { authorization: `Bearer ${writer}` }, payload: { secretMetaKeys: [] } });
     expect(refused.statusCode).toBe(403);
     expect(refused.json()).toMatchObject({ code: 'API_KEY_SCOPE_MISSING', meta: { required: 'admin' } });
+  });
+
+  it('is re-sealed with a new key by portico secrets reseal, after which the old key is not needed', async () => {
+    await portico.connect('rex', 'PATCH', '/sdk/me', { meta: { apiKey: 'sk-ROTATE-ME-1' } });
+    const newKey = `v2:${Buffer.alloc(32, 9).toString('base64')}`;
+    const rotated = new SecretBox(`${newKey},${TEST_ENCRYPTION_KEYS}`);
+    const report = await resealUserSecretMeta(portico.store.db, rotated);
+    expect(report.unreadable).toEqual([]);
+    expect(report.resealed).toBeGreaterThanOrEqual(1);
+    const onlyNew = { store: portico.store, secrets: new SecretBox(newKey) };
+    expect((await userMetaForWorkflows(onlyNew, portico.project.projectId, 'rex'))?.apiKey).toBe('sk-ROTATE-ME-1');
+    expect((await resealUserSecretMeta(portico.store.db, rotated)).resealed).toBe(0);
   });
 });

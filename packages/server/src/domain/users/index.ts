@@ -9,5 +9,6 @@ export type { ConnectedUser } from './users.service.ts';
 export { METADATA_LIMITS } from './metadata.ts';
 export { EXACT_TOTAL_LIMIT, USER_SORTS, searchUsers } from './user-search.ts';
 export type { UserSearch, UserSearchPage, UserSort } from './user-search.ts';
-export { SECRET_META_JOB, SECRET_META_LIMITS, registerSecretMetaRewrite, revealedUserMeta, setSecretMetaKeys, userMetaForWorkflows } from './secret-meta.service.ts';
+export { SECRET_META_JOB, SECRET_META_LIMITS, registerSecretMetaRewrite, resealUserSecretMeta, revealedUserMeta, setSecretMetaKeys, userMetaForWorkflows } from './secret-meta.service.ts';
 export { SECRET_PLACEHOLDER } from './secret-meta.ts';
+export type { SecretMetaResealReport } from './secret-meta.service.ts';

@@ -5,7 +5,10 @@ import { AppError } from '../../platform/errors.ts';
 import { parseJsonObject, type JsonObject } from '../../platform/json/json.ts';
 import { secretMetaKeysIn, updateSecretMetaKeys, type ProjectState } from '../projects/index.ts';
 import { indexedMetaValues, searchColumns } from './search-keys.ts';
-import { openSecretMeta, revealMeta, sealMeta, searchableMeta, splitSecretMeta } from './secret-meta.ts';
+import { openSecretMeta, revealMeta, sealMeta, searchableMeta, secretMetaBinding, splitSecretMeta } from './secret-meta.ts';
+import type { Db } from '../database.ts';
+import type { SecretBox } from '../../platform/crypto/secret-box.ts';
+import { sealSecret } from '../secrets/index.ts';
 import * as repo from './users.repository.ts';
 
 /** Rewrites the stored metadata of a project's users after its secret keys changed. */
@@ -90,4 +93,38 @@ export function registerSecretMetaRewrite(ctx: AppContext): void {
     const rewritten = await rewriteProject(ctx, payload.projectId, helpers.signal);
     helpers.log('secret metadata keys applied to stored users', { projectId: payload.projectId, rewritten });
   }, { concurrency: 1 });
+}
+
+export interface SecretMetaResealReport {
+  scanned: number;
+  resealed: number;
+  skipped: number;
+  /** Ids (Portico's) of users whose secret metadata none of the configured keys opens. */
+  unreadable: string[];
+}
+
+/** `portico secrets reseal`: every user's secret metadata sealed with the current key; a row changed meanwhile is left as written. */
+export async function resealUserSecretMeta(db: Db, box: SecretBox, pageSize = 500): Promise<SecretMetaResealReport> {
+  const report: SecretMetaResealReport = { scanned: 0, resealed: 0, skipped: 0, unreadable: [] };
+  let afterId = '';
+  for (;;) {
+    const page = await repo.pageOfSecretMeta(db, afterId, pageSize);
+    if (page.length === 0) return report;
+    for (const row of page) {
+      report.scanned++;
+      const sealed = row.secret_meta!;
+      if (!box.needsReseal(sealed)) continue;
+      let plaintext: string;
+      try {
+        plaintext = box.open(sealed, secretMetaBinding(row.id));
+      } catch {
+        report.unreadable.push(row.id);
+        continue;
+      }
+      const written = await db.transaction().execute(async (trx) => repo.replaceSecretMeta(trx, row.id, sealed, await sealSecret(trx, box, secretMetaBinding(row.id), plaintext)));
+      if (written === 1) report.resealed++;
+      else report.skipped++;
+    }
+    afterId = page.at(-1)!.id;
+  }
 }

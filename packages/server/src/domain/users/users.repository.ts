@@ -67,3 +67,14 @@ export async function deleteUser(db: Db, id: string): Promise<void> {
   await db.deleteFrom('user_meta_values').where('user_id', '=', id).execute();
   await db.deleteFrom('connected_users').where('id', '=', id).execute();
 }
+
+/** Users with sealed secret metadata, by id, for `portico secrets reseal`. */
+export function pageOfSecretMeta(db: Db, afterId: string, limit: number) {
+  return db.selectFrom('connected_users').select(['id', 'secret_meta']).where('secret_meta', 'is not', null).where('id', '>', afterId).orderBy('id').limit(limit).execute();
+}
+
+/** Replaces the sealed secret metadata unless it changed since it was read; the number of rows updated. */
+export async function replaceSecretMeta(db: Db, id: string, expected: string, sealed: string): Promise<number> {
+  const result = await db.updateTable('connected_users').set({ secret_meta: sealed }).where('id', '=', id).where('secret_meta', '=', expected).executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
