@@ -1,7 +1,8 @@
 // Task history: executions across users (with filters), and the table the user page reuses.
-import { api, badge, errorBox, fmtDate, h, link, projectBase, projectNav, show } from './lib.js';
+import { api, badge, canChange, errorBox, fmtDate, h, link, projectBase, projectNav, show } from './lib.js';
 
 const STATUSES = ['QUEUED', 'EXECUTING', 'DELAYED', 'SUCCEEDED', 'FAILED', 'CANCELLED'];
+const FINISHED = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED']);
 const statusClass = (status) => (status === 'SUCCEEDED' ? 'good' : status === 'FAILED' ? 'bad' : '');
 const startedOf = (x) => x.dateStarted ?? x.startedAt ?? x.dateCreated;
 const endedOf = (x) => x.dateEnded ?? x.dateFinished ?? x.finishedAt ?? x.dateCompleted;
@@ -12,17 +13,48 @@ function duration(x) {
   return started && ended ? `${((new Date(ended) - new Date(started)) / 1000).toFixed(1)} s` : '—';
 }
 
-/** The steps of one execution, loaded when it is opened. */
+const executionPath = (pid, id) => `/projects/${encodeURIComponent(pid)}/task-history/workflow-executions/${encodeURIComponent(id)}`;
+const stepStart = (step) => step.start ?? step.dateStarted;
+const stepEnd = (step) => step.end ?? step.dateEnded;
+
+/** A step's input and output, loaded the first time its details are opened. */
+function inputOutput(pid, execution, step) {
+  const body = h('div', {}, h('p', { class: 'muted', role: 'status' }, 'Loading…'));
+  let loaded = false;
+  const show = (label, value, large) => [h('h4', {}, label, large ? ' (truncated)' : ''), h('pre', {}, JSON.stringify(value ?? null, null, 2))];
+  return h('details', { ontoggle: async (event) => {
+    if (!event.currentTarget.open || loaded) return;
+    loaded = true;
+    try {
+      const data = await api(`${executionPath(pid, execution.id)}/step-executions/${encodeURIComponent(step.id)}`);
+      body.replaceChildren(...show('Input', data.input, data.isLargeInput), ...show('Output', data.output, data.isLargeOutput));
+    } catch (error) { loaded = false; body.replaceChildren(errorBox(error)); }
+  } }, h('summary', {}, 'Input and output'), body);
+}
+
+/** The steps of one execution (the trigger first), loaded when it is opened. */
 async function stepsOf(pid, execution) {
-  const detail = await api(`/projects/${encodeURIComponent(pid)}/task-history/workflow-executions/${encodeURIComponent(execution.id)}`);
+  const detail = await api(executionPath(pid, execution.id));
   const steps = detail.stepExecutions ?? [];
-  if (steps.length === 0) return h('p', { class: 'muted' }, 'No steps ran.');
-  return h('ol', { class: 'steps' }, steps.map((step) => h('li', {},
-    h('strong', {}, step.stepId ?? step.id), ' ', badge(step.status, statusClass(step.status)), ` ${duration(step)}`,
-    step.error || step.errorMessage ? h('p', { class: 'error' }, step.error?.message ?? step.errorMessage ?? String(step.error)) : '',
-    h('details', {}, h('summary', {}, 'Input and output'),
-      h('h4', {}, 'Input'), h('pre', {}, JSON.stringify(step.input ?? null, null, 2)),
-      h('h4', {}, 'Output'), h('pre', {}, JSON.stringify(step.output ?? null, null, 2))))));
+  return h('div', {}, replayControl(pid, detail), steps.length === 0 ? h('p', { class: 'muted' }, 'No steps ran.') : h('ol', { class: 'steps' }, steps.map((step) => h('li', {},
+    h('strong', {}, step.stepId ?? step.id), ' ', h('span', { class: 'muted' }, step.type ?? ''), ' ', badge(step.status, statusClass(step.status)),
+    ` ${duration({ dateStarted: stepStart(step), dateEnded: stepEnd(step) })}`,
+    step.error ? h('p', { class: 'error' }, typeof step.error === 'string' ? step.error : step.error.message ?? JSON.stringify(step.error)) : '',
+    inputOutput(pid, execution, step)))));
+}
+
+/** Admins may run a finished execution again (same workflow, user and trigger input). */
+function replayControl(pid, execution) {
+  if (!canChange() || !FINISHED.has(execution.status)) return '';
+  const note = h('span', { class: 'muted', role: 'status' });
+  const button = h('button', { type: 'button', class: 'secondary', onclick: async () => {
+    button.disabled = true;
+    try {
+      const replay = await api(`${executionPath(pid, execution.id)}/replay`, { method: 'POST' });
+      note.textContent = ` Replay queued (${replay.id}).`;
+    } catch (error) { button.disabled = false; note.replaceChildren(errorBox(error)); }
+  } }, 'Replay');
+  return h('div', { class: 'actions' }, button, note);
 }
 
 /** Executions as a table; each opens to show its steps with their inputs and outputs. */

@@ -127,6 +127,8 @@ describe('OpenAPI document', () => {
     for (const { name, operation } of operations) {
       for (const [status, response] of Object.entries(operation.responses ?? {})) {
         if (!/^[45]/.test(status)) continue;
+        // Paragon's documented answer of a Request trigger still running: its own body, not an error.
+        if (status === '542' && name.includes('/sdk/triggers/')) continue;
         const ref = response.content?.['application/json']?.schema?.$ref;
         if (ref !== ERROR_BODY_REF) wrong.push(`${name} ${status}`);
       }

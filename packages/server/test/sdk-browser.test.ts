@@ -44,9 +44,12 @@ describe.skipIf(!CHROMIUM).each(STORES)('official Connect SDK in Chromium (%s)',
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     });
     seed = await seedSalesforce(portico, 'ada');
+    // Workflow runs (the App Event test) need the job workers.
+    await portico.ctx.jobs.start();
   });
 
   afterAll(async () => {
+    await portico?.ctx.jobs.stop();
     await browser?.close();
     await new Promise((resolve) => pageServer?.close(resolve));
     await portico?.close();
@@ -231,6 +234,42 @@ describe.skipIf(!CHROMIUM).each(STORES)('official Connect SDK in Chromium (%s)',
       expect(api.seen.length).toBe(seenBefore);
       expect(meReads.length, diagnostics()).toBeGreaterThanOrEqual(1);
       expect((await getUser()).authenticated).toBe(true);
+    } finally {
+      await api.stop();
+    }
+  });
+
+  it("event() sends an App Event that runs the user's workflow (the app's API receives the user's apiKey and the payload); workflow() resolves with the Response step", async () => {
+    const api = new LocalApi();
+    await api.start();
+    try {
+      const workflow = await portico.admin('POST', '/workflows', {
+        name: 'Deal won -> app', integration: 'salesforce', trigger: { type: 'event', event: 'Deal Won' },
+        steps: [{ id: 'notify', type: 'http', method: 'POST', url: `${api.url}/app/deals`, headers: { authorization: 'Bearer {{user.meta.apiKey}}' }, body: { user: '{{user.id}}', deal: '{{event.deal}}', amount: '{{event.amount}}' } }],
+      });
+      expect(workflow.statusCode, workflow.body).toBe(201);
+      const answering = await portico.admin('POST', '/workflows', {
+        name: 'Quote', integration: 'salesforce', trigger: { type: 'request' },
+        steps: [{ id: 'reply', type: 'response', status: 200, body: { quote: '{{request.body.amount}}', user: '{{user.id}}', q: '{{request.query.currency}}' } }],
+      });
+      expect(answering.statusCode, answering.body).toBe(201);
+      api.tokens.add('app-key-of-nina');
+      await importCredential('nina');
+      await authenticate('nina', { apiKey: 'app-key-of-nina' });
+      await inPage((id) => window.paragon.enableWorkflow(id), workflow.json().id as string);
+
+      await inPage(() => window.paragon.event('Deal Won', { deal: { id: 'd-7', name: 'Big one' }, amount: 1200 }), undefined);
+      const deadline = Date.now() + 15_000;
+      while (!api.seen.some((r) => r.url === '/app/deals') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      const delivered = api.seen.find((r) => r.url === '/app/deals');
+      expect(delivered, diagnostics()).toBeDefined();
+      expect(delivered!.headers.authorization).toBe('Bearer app-key-of-nina');
+      expect(JSON.parse(delivered!.body)).toEqual({ user: 'nina', deal: { id: 'd-7', name: 'Big one' }, amount: 1200 });
+
+      // workflow() runs a Request-triggered workflow and resolves with its Response step's body.
+      await inPage((id) => window.paragon.enableWorkflow(id), answering.json().id as string);
+      const answer = await inPage((id) => window.paragon.workflow(id, { body: { amount: 99 }, query: { currency: 'EUR' } }), answering.json().id as string);
+      expect(answer, diagnostics()).toEqual({ quote: 99, user: 'nina', q: 'EUR' });
     } finally {
       await api.stop();
     }

@@ -5,6 +5,7 @@ import { integrations, meCold, mePatch, meWarm } from './single-user.ts';
 import { tokenVerify } from './token-verify.ts';
 import { searchEmail, searchMeta, searchPrefix } from './user-search.ts';
 import { webhookFanOut } from './webhook-fan-out.ts';
+import { eventFanOut } from './event-fan-out.ts';
 import { UsageError } from '../options.ts';
 import type { Scenario } from './types.ts';
 
@@ -22,6 +23,7 @@ export const SCENARIOS: readonly Scenario[] = [
   tokenVerify,
   proxy,
   webhookFanOut,
+  eventFanOut,
   populationMe,
   populationPatch,
   searchEmail,

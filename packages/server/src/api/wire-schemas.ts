@@ -2,7 +2,7 @@ import type { TSchema } from '@sinclair/typebox';
 import { Credential, CredentialConfiguration, CredentialStatus, IntegrationState, WorkflowSettings } from '../domain/connections/index.ts';
 import { ProjectIntegration, SdkIntegration } from '../domain/integrations/index.ts';
 import { ApiKeyInfo, NewApiKey, SdkProject } from '../domain/projects/index.ts';
-import { ProjectWorkflow, WorkflowStateChange } from '../domain/workflows/index.ts';
+import { ProjectWorkflow, WorkflowInput, WorkflowPatch, WorkflowStateChange } from '../domain/workflows/index.ts';
 import { AuditEvent } from '../domain/audit/index.ts';
 import { Webhook, WebhookDelivery } from '../domain/webhooks/index.ts';
 import { ErasureReceipt } from '../domain/erasure/index.ts';
@@ -24,6 +24,8 @@ export const SHARED_SCHEMAS: readonly TSchema[] = [
   WorkflowStateChange,
   ProjectIntegration,
   ProjectWorkflow,
+  WorkflowInput,
+  WorkflowPatch,
   NewApiKey,
   ApiKeyInfo,
   Webhook,

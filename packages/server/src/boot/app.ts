@@ -8,12 +8,14 @@ import { frameworkErrorHandler, registerErrorHandling } from '../platform/http/e
 import { registerStrictFormats } from '../platform/http/formats.ts';
 import { registerInputGuard } from '../platform/http/input-guard.ts';
 import { registerJsonParser } from '../platform/http/json-parser.ts';
-import { adminApi } from '../api/admin/index.ts';
+import { adminApi, taskHistoryApi } from '../api/admin/index.ts';
 import { connectApi } from '../api/connect/index.ts';
 import { dashboardApi } from '../api/dashboard/index.ts';
 import { oauthPages } from '../api/oauth/index.ts';
 import { opsApi } from '../api/ops/index.ts';
 import { SHARED_SCHEMAS } from '../api/wire-schemas.ts';
+
+const TASK_HISTORY_PATH = /^\/projects\/[^/?]+\/task-history(?:[/?]|$)/;
 
 export interface BuildOptions {
   /** pino options, or false for no logging. @default false */
@@ -61,10 +63,11 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
     exposedHeaders: ['WWW-Authenticate'],
     maxAge: 600,
   };
-  // The Admin API is called by backends with a project API key, never by browsers: no CORS at all.
+  // The Admin API and Task History are called by backends with a project API key, never by browsers: no CORS at all.
   const noCors = { origin: false };
+  const backendOnly = (url: string) => url.startsWith('/api/') || TASK_HISTORY_PATH.test(url);
   await app.register(cors, {
-    delegator: (request, callback) => callback(null, request.url.startsWith('/api/') ? noCors : connectCors),
+    delegator: (request, callback) => callback(null, backendOnly(request.url) ? noCors : connectCors),
   });
 
   await app.register(swagger, {
@@ -91,6 +94,7 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
   await app.register(oauthPages(ctx));
   await app.register(dashboardApi(ctx));
   await app.register(adminApi(ctx), { prefix: '/api/v1/projects/:projectId' });
+  await app.register(taskHistoryApi(ctx), { prefix: '/projects/:projectId/task-history' });
 
   return app;
 }

@@ -22,6 +22,10 @@ dropped); "forget-key --fingerprint F" gives up a lost key whose secrets can no 
 (first line; at least 12 characters; typed without echo at a terminal) and stores only its scrypt
 hash; "list" shows who has access and who is locked out; "remove EMAIL" deletes the account and ends
 its sessions. Viewers can look at everything and change nothing.`,
+  workflows: `"apply DIR --project ID" makes the project's workflows match the .json files of DIR
+(one definition per file, or an array; the Admin API's POST /workflows body), matched by name: new
+names are created, changed ones updated, others left alone. Every file is checked first; one mistake
+anywhere (reported as FILE: field: what to fix) applies nothing. --dry-run shows what would change.`,
   project: `Creates and lists projects. "create" prints the project id, its Admin API key and its
 private signing key once; Portico keeps only the key's hash and the public key.
 

@@ -25,6 +25,7 @@ Usage:
   portico staff add EMAIL --role admin|viewer [--data DIR] [--json]   (password from stdin)
   portico staff list [--data DIR] [--json]
   portico staff remove EMAIL [--data DIR]
+  portico workflows apply DIR --project ID [--dry-run] [--data DIR] [--json]   (one workflow per .json file, matched by name)
   portico migrate [--data DIR]
   portico bench [--store sqlite|postgres] [--scenario NAME] [--quick] [--help]   (needs a source checkout)
 
@@ -42,6 +43,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   secrets: async () => (await import('./commands/secrets.ts')).secrets,
   token: async () => (await import('./commands/token.ts')).token,
   staff: async () => (await import('./commands/staff.ts')).staff,
+  workflows: async () => (await import('./commands/workflows.ts')).workflows,
   migrate: async () => (await import('./commands/migrate.ts')).migrate,
   bench: async () => (await import('./commands/bench.ts')).bench,
 };

@@ -13,6 +13,8 @@ import { UserTokenVerifier } from './user-tokens/index.ts';
 import { registerCredentialRefresher, registerCredentialRevocation, registerOAuthFlowPruning } from './connections/index.ts';
 import { SdkMeCache, UserMetaWrites, registerSecretMetaRewrite } from './users/index.ts';
 import { registerWebhooks } from './webhooks/index.ts';
+import { registerWorkflows } from './runs/index.ts';
+import { registerExecutionRetention } from './workflows/index.ts';
 
 /** The services every module receives; built once per process by `createContext`. */
 export interface AppContext {
@@ -72,6 +74,7 @@ export function createContext(config: Config, store: Store, secrets: SecretBox, 
   const outbound = createOutboundClient({ allowHosts: config.outboundAllowHosts });
   registerOAuthFlowPruning(jobs, store, clock);
   registerWebhooks({ store, events, jobs, secrets, outbound, clock }, { concurrency: Math.max(1, Math.ceil(config.jobConcurrency / 2)) });
+  registerExecutionRetention({ store, jobs, clock, config });
   // Every node drops what a change made stale, whichever node made it.
   events.subscribe('project.changed', (notice) => {
     projects.invalidate(notice.projectId);
@@ -109,6 +112,7 @@ export function createContext(config: Config, store: Store, secrets: SecretBox, 
   };
   registerCredentialRefresher(context);
   registerCredentialRevocation(context);
+  registerWorkflows(context);
   registerSecretMetaRewrite(context);
   return context;
 }

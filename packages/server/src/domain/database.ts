@@ -3,7 +3,7 @@ import { openStore, type Store, type StoreOptions } from '../platform/db/store.t
 import type { ApiKeyTable, ProjectTable, SigningKeyTable } from './projects/projects.table.ts';
 import type { ConnectedUserTable, UserMetaValueTable } from './users/users.table.ts';
 import type { IntegrationTable } from './integrations/integrations.table.ts';
-import type { WorkflowStateTable, WorkflowTable } from './workflows/workflows.table.ts';
+import type { WorkflowExecutionTable, WorkflowStateTable, WorkflowStepExecutionTable, WorkflowTable } from './workflows/workflows.table.ts';
 import type { CredentialConfigTable, CredentialTable } from './connections/credentials.table.ts';
 import type { EncryptionKeyTable } from './secrets/encryption-keys.table.ts';
 import type { OAuthFlowTable } from './connections/oauth/oauth-flows.table.ts';
@@ -20,6 +20,8 @@ export interface Database {
   integrations: IntegrationTable;
   workflows: WorkflowTable;
   workflow_states: WorkflowStateTable;
+  workflow_executions: WorkflowExecutionTable;
+  workflow_step_executions: WorkflowStepExecutionTable;
   credentials: CredentialTable;
   credential_configs: CredentialConfigTable;
   encryption_keys: EncryptionKeyTable;

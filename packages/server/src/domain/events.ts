@@ -37,6 +37,8 @@ export interface PorticoEvents {
   'workflow.disabled': { workflowId: string; credentialId: string; configurationId: string };
   /** A workflow run ended in failure: ids and the error's code only, never step inputs or outputs. */
   'execution.failed': { executionId: string; workflowId: string; error: string };
+  /** A finished execution was replayed: `executionId` is the new, queued run of the same workflow, user and trigger input. */
+  'execution.replayed': { executionId: string; replayOf: string; workflowId: string };
   /** Project configuration every node caches: plan, signing keys, API keys, integrations, workflows. */
   'project.changed': { what: 'project' | 'plan' | 'signing-keys' | 'api-keys' | 'integrations' | 'workflows' };
 }

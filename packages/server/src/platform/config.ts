@@ -97,6 +97,12 @@ export interface Config {
   readonly jobDrainTimeoutMs: number;
   /** Days succeeded jobs are kept. @default 7 */
   readonly jobKeepSucceededDays: number;
+  /** Most workflow runs of one project executing at once, across nodes; more wait in QUEUED. @default 20 */
+  readonly workflowConcurrency: number;
+  /** How long a Request trigger waits for its Response step before answering 542, in ms. @default 55000 */
+  readonly requestTriggerWaitMs: number;
+  /** Deadline of one workflow HTTP step, in ms. @default 30000 */
+  readonly workflowStepTimeoutMs: number;
   /** Days dead jobs (failed their last attempt) are kept. @default 30 */
   readonly jobKeepDeadDays: number;
   /** Length of a rate-limit window, in seconds (fixed windows). @default 60 */
@@ -111,6 +117,8 @@ export interface Config {
    * @default 1200
    */
   readonly rateLimitUser: number;
+  /** Days finished workflow executions (Task History) are kept. @default 90 */
+  readonly executionRetentionDays: number;
 }
 
 export class ConfigError extends Error {
@@ -214,6 +222,10 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
     rateLimitWindowSeconds: integer(env, 'PORTICO_RATE_LIMIT_WINDOW_SECONDS', 60, 1, 86_400),
     rateLimitApiKey: integer(env, 'PORTICO_RATE_LIMIT_API_KEY', 6000, 0, 100_000_000),
     rateLimitUser: integer(env, 'PORTICO_RATE_LIMIT_USER', 1200, 0, 100_000_000),
+    workflowConcurrency: integer(env, 'PORTICO_WORKFLOW_CONCURRENCY', 20, 1, 10_000),
+    requestTriggerWaitMs: integer(env, 'PORTICO_REQUEST_TRIGGER_WAIT_MS', 55_000, 100, 600_000),
+    workflowStepTimeoutMs: integer(env, 'PORTICO_WORKFLOW_STEP_TIMEOUT_MS', 30_000, 100, 600_000),
+    executionRetentionDays: integer(env, 'PORTICO_EXECUTION_RETENTION_DAYS', 90, 1, 3650),
   };
   if (config.headersTimeoutMs > config.requestTimeoutMs) {
     throw new ConfigError(

@@ -51,6 +51,9 @@ export const ERROR_CODES = {
   SIGNING_KEY_INVALID: { status: 400, message: 'The uploaded signing key must be an RSA public key (PEM) of at least 2048 bits.' },
   SIGNING_KEY_IS_PRIVATE: { status: 400, message: 'publicKeyPem holds a private key. Never send a private key to Portico or anyone else: upload only the public half, and treat this key pair as exposed.' },
   WORKFLOW_INTEGRATION_MISMATCH: { status: 400, message: 'The workflow belongs to another integration.' },
+  WORKFLOW_INVALID: { status: 400, message: 'The workflow definition is not valid; meta.field names the field (for example steps[2].url) and the message says what to write.' },
+  WORKFLOW_TRIGGER_MISMATCH: { status: 400, message: 'This workflow is not started this way: only a workflow with a Request trigger answers POST /sdk/triggers/{workflowId}.' },
+  EVENT_INVALID: { status: 400, message: 'An App Event needs a "name" (1 to 200 characters) and, optionally, a JSON object "payload".' },
   INTEGRATION_SCHEME_MISMATCH: { status: 400, message: 'This integration connects another way: OAuth integrations through installIntegration (build-oauth), API-key integrations through POST /sdk/credentials.' },
   CREDENTIAL_INPUT_INVALID: { status: 400, message: "The connection inputs do not match the integration's inputs (meta.errors names each one)." },
   OAUTH_ORIGIN_NOT_ALLOWED: { status: 400, message: 'originForPostMessage must be an http(s) origin allowed by PORTICO_CORS_ORIGINS.' },
@@ -64,6 +67,8 @@ export const ERROR_CODES = {
 
   OAUTH_ACCESS_DENIED: { status: 403, message: 'The account owner declined the authorization at the provider; nothing was connected.' },
   OUTBOUND_REQUEST_BLOCKED: { status: 403, message: 'The outbound request targets a loopback, private, link-local or metadata address; the project must allow that host explicitly.' },
+  WORKFLOW_NOT_PERMITTED: { status: 403, message: "The workflow's permissions exclude this user: their metadata matches none of its rules." },
+  WORKFLOW_NOT_ENABLED: { status: 403, message: 'The user has not enabled this workflow (or the integration it belongs to is not connected).' },
 
   // Missing things
   ROUTE_NOT_FOUND: { status: 404, message: 'No such route.' },
@@ -79,6 +84,8 @@ export const ERROR_CODES = {
   WEBHOOK_NOT_FOUND: { status: 404, message: 'No webhook with this id in this project.' },
   ERASURE_NOT_FOUND: { status: 404, message: 'No erasure of this user id is recorded in this project.' },
   WEBHOOK_DELIVERY_NOT_FOUND: { status: 404, message: 'No delivery with this id for this webhook.' },
+  EXECUTION_NOT_FOUND: { status: 404, message: 'No workflow execution with this id in this project.' },
+  STEP_EXECUTION_NOT_FOUND: { status: 404, message: 'No step execution with this id in this workflow execution.' },
 
   // State conflicts
   INTEGRATION_ALREADY_EXISTS: { status: 409, message: 'This project already has an integration of this type.' },
@@ -91,12 +98,14 @@ export const ERROR_CODES = {
   LAST_ADMIN_API_KEY: { status: 409, message: "The project's only admin key cannot be deleted; create another admin key first, or rotate it." },
   WEBHOOK_LIMIT_REACHED: { status: 409, message: 'This project has the most webhooks allowed (meta.limit); delete one first.' },
   WEBHOOK_DELIVERY_PENDING: { status: 409, message: 'This delivery is still pending (retries are scheduled); only a succeeded or dead delivery can be sent again.' },
+  EXECUTION_NOT_FINISHED: { status: 409, message: 'Only a finished execution (succeeded, failed or cancelled) can be replayed.' },
 
   // Other servers (the OAuth provider)
   OAUTH_PROVIDER_ERROR: { status: 502, message: 'The provider ended the authorization with an error (meta.error); nothing was connected.' },
   OAUTH_TOKEN_EXCHANGE_FAILED: { status: 502, message: "The provider's token endpoint did not exchange the authorization code (meta.error says why); nothing was connected." },
   PROVIDER_UNAVAILABLE: { status: 502, message: "The provider's token endpoint could not renew the access token right now (network, timeout, 5xx or 429); retry later (meta.retryable)." },
   ACCOUNT_LOOKUP_FAILED: { status: 502, message: "The provider's account endpoint did not say who the account is; nothing was connected." },
+  WORKFLOW_EXECUTION_FAILED: { status: 502, message: 'The workflow failed before its Response step (meta.executionId; Task History has the failed step and its error).' },
 
   // Server side
   REQUEST_TIMEOUT: { status: 408, message: 'The request took too long to arrive.' },

@@ -15,12 +15,14 @@ export interface CatalogRoute {
 }
 
 interface OpenApiOperation {
+  security?: Array<Record<string, string[]>>;
   parameters?: Array<{ in: string; name: string }>;
   requestBody?: { content?: Record<string, { schema?: { properties?: Record<string, unknown> } }> };
 }
 
-function authOf(path: string): RouteAuth {
-  if (path.startsWith('/api/v1/projects/{projectId}')) return 'admin';
+function authOf(path: string, operation: OpenApiOperation): RouteAuth {
+  // Task History (/projects/{projectId}/task-history) takes the project API key like the Admin API.
+  if (path.startsWith('/api/v1/projects/{projectId}') || operation.security?.some((s) => 'apiKey' in s)) return 'admin';
   if (path.startsWith('/projects/{projectId}') || path.startsWith('/v2/projects/{projectId}') || path.startsWith('/sdk/projects/{projectId}')) return 'connect';
   return 'public';
 }
@@ -39,7 +41,7 @@ export async function routeCatalog(app: FastifyInstance): Promise<CatalogRoute[]
       routes.push({
         method: method.toUpperCase() as CatalogRoute['method'],
         path,
-        auth: authOf(path),
+        auth: authOf(path, operation),
         pathParams: names('path'),
         query: names('query'),
         headers: names('header'),

@@ -4,9 +4,12 @@ import type { AppContext } from '../../domain/context.ts';
 import { ListOf, ProjectParams, SchemaRef, errorResponses } from '../../platform/http/schemas.ts';
 import { adminActor, adminCallerOf } from './caller.ts';
 import { integrationOf } from '../../domain/connections/index.ts';
-import { ProjectWorkflow, createWorkflow, toProjectWorkflow } from '../../domain/workflows/index.ts';
+import {
+  ProjectWorkflow, WorkflowInput, WorkflowPatch, createWorkflow, deleteWorkflow, getWorkflow, toProjectWorkflow, updateWorkflow,
+} from '../../domain/workflows/index.ts';
 
 const WorkflowSchema = SchemaRef(ProjectWorkflow);
+const WorkflowParams = Type.Intersect([ProjectParams, Type.Object({ workflowId: Type.String({ maxLength: 128 }) })]);
 
 export function workflowsAdminRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
   return async (app) => {
@@ -14,22 +17,18 @@ export function workflowsAdminRoutes(ctx: AppContext): FastifyPluginAsyncTypebox
       config: { scope: 'workflows:write' },
       schema: {
         tags: ['Admin: workflows'],
-        summary: 'Define a workflow attached to an integration (steps arrive in a later version)',
+        summary: 'Define a workflow: its integration, trigger, steps and permissions (400 WORKFLOW_INVALID names a wrong field)',
         params: ProjectParams,
-        body: Type.Object({
-          name: Type.String({ minLength: 1, maxLength: 200 }),
-          integration: Type.String({ minLength: 1, maxLength: 128, description: 'Integration type or id' }),
-          defaultEnabled: Type.Optional(Type.Boolean({ default: false })),
-        }),
+        body: SchemaRef(WorkflowInput),
         response: { 201: WorkflowSchema, ...errorResponses },
       },
     }, async (request, reply) => {
       const { state } = adminCallerOf(request);
       const integration = integrationOf(state, request.body.integration);
       const workflow = await createWorkflow(ctx, {
+        ...request.body,
         projectId: state.project.id,
         integrationId: integration.id,
-        name: request.body.name,
         defaultEnabled: request.body.defaultEnabled ?? false,
       }, adminActor(request));
       return reply.status(201).send(toProjectWorkflow(workflow, integration.type));
@@ -46,6 +45,44 @@ export function workflowsAdminRoutes(ctx: AppContext): FastifyPluginAsyncTypebox
     }, async (request) => {
       const { state } = adminCallerOf(request);
       return { data: state.workflows.map((w) => toProjectWorkflow(w, state.integrationsById.get(w.integrationId)?.type ?? '')) };
+    });
+
+    app.get('/workflows/:workflowId', {
+      config: { scope: 'workflows:read' },
+      schema: { tags: ['Admin: workflows'], summary: 'One workflow with its definition', params: WorkflowParams, response: { 200: WorkflowSchema, ...errorResponses } },
+    }, async (request) => {
+      const { state } = adminCallerOf(request);
+      const workflow = await getWorkflow(ctx.store, state.project.id, request.params.workflowId);
+      return toProjectWorkflow(workflow, state.integrationsById.get(workflow.integrationId)?.type ?? '');
+    });
+
+    app.patch('/workflows/:workflowId', {
+      config: { scope: 'workflows:write' },
+      schema: {
+        tags: ['Admin: workflows'],
+        summary: 'Change a workflow (fields left out keep their value; the integration cannot change)',
+        params: WorkflowParams,
+        body: SchemaRef(WorkflowPatch),
+        response: { 200: WorkflowSchema, ...errorResponses },
+      },
+    }, async (request) => {
+      const { state } = adminCallerOf(request);
+      const workflow = await updateWorkflow(ctx, state.project.id, request.params.workflowId, request.body, adminActor(request));
+      return toProjectWorkflow(workflow, state.integrationsById.get(workflow.integrationId)?.type ?? '');
+    });
+
+    app.delete('/workflows/:workflowId', {
+      config: { scope: 'workflows:write' },
+      schema: {
+        tags: ['Admin: workflows'],
+        summary: 'Delete a workflow, its users\' states and its execution history',
+        params: WorkflowParams,
+        response: { 204: Type.Null({ description: 'Deleted' }), ...errorResponses },
+      },
+    }, async (request, reply) => {
+      const { state } = adminCallerOf(request);
+      await deleteWorkflow(ctx, state.project.id, request.params.workflowId, adminActor(request));
+      return reply.status(204).send(null);
     });
   };
 }

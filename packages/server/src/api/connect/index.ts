@@ -8,6 +8,7 @@ import { metadataConnectRoutes } from './metadata.routes.ts';
 import { buildOAuthRoute, oauthSessionRoutes } from './oauth.routes.ts';
 import { proxyConnectRoutes } from './proxy.routes.ts';
 import { workflowsConnectRoutes } from './workflows.routes.ts';
+import { triggerConnectRoutes } from './triggers.routes.ts';
 
 /** The Connect API (Paragon wire, User Token): one auth scope, one pair of hooks. */
 export function connectApi(ctx: AppContext) {
@@ -27,7 +28,9 @@ export function connectApi(ctx: AppContext) {
     await scope.register(credentialsConnectRoutes(ctx), sdk);
     await scope.register(oauthSessionRoutes(ctx), sdk);
     await scope.register(proxyConnectRoutes(ctx), sdk);
+    await scope.register(triggerConnectRoutes(ctx, { requestTrigger: true }), sdk);
     await scope.register(buildOAuthRoute(ctx), { prefix: '/v2/projects/:projectId/sdk' });
+    await scope.register(triggerConnectRoutes(ctx, { requestTrigger: false }), { prefix: '/v2/projects/:projectId/sdk' });
     await scope.register(legacyProjectRoute(ctx), { prefix: '/sdk/projects/:projectId' });
   };
 }

@@ -14,6 +14,7 @@ import { apiKeyUsage } from '../projects/migrations/0030-api-key-usage.ts';
 import { userSearch } from '../users/migrations/0031-user-search.ts';
 import { webhooks } from '../webhooks/migrations/0020-webhooks.ts';
 import { auditTimeline } from '../audit/migrations/0021-audit-timeline.ts';
+import { workflowRuns } from '../workflows/migrations/0040-workflow-runs.ts';
 import { userErasures } from '../erasure/migrations/0050-user-erasures.ts';
 import { secretMetaKeys } from '../projects/migrations/0051-secret-meta-keys.ts';
 import { userSecretMeta } from '../users/migrations/0052-secret-meta.ts';
@@ -34,6 +35,7 @@ export const MIGRATIONS: MigrationList = {
   '0021_audit_timeline': auditTimeline,
   '0030_api_key_usage': apiKeyUsage,
   '0031_user_search': userSearch,
+  '0040_workflow_runs': workflowRuns,
   '0050_user_erasures': userErasures,
   '0051_secret_meta_keys': secretMetaKeys,
   '0052_user_secret_meta': userSecretMeta,

@@ -10,6 +10,7 @@ import type { Db } from '../database.ts';
 import type { SecretBox } from '../../platform/crypto/secret-box.ts';
 import { sealSecret } from '../secrets/index.ts';
 import * as repo from './users.repository.ts';
+import { toConnectedUser, type ConnectedUser } from './users.service.ts';
 
 /** Rewrites the stored metadata of a project's users after its secret keys changed. */
 export const SECRET_META_JOB = 'portico.users.secret-meta';
@@ -46,6 +47,12 @@ export async function setSecretMetaKeys(ctx: ChangeDeps & Pick<AppContext, 'jobs
 export async function userMetaForWorkflows(ctx: Pick<AppContext, 'store' | 'secrets'>, projectId: string, userId: string): Promise<JsonObject | undefined> {
   const row = await repo.findUser(ctx.store.db, projectId, userId);
   return row ? revealMeta(ctx.secrets, row.id, row) : undefined;
+}
+
+/** A user by Portico's id with the metadata in clear, secret values included: for workflow runs only. */
+export async function findUserForWorkflowsById(ctx: Pick<AppContext, 'store' | 'secrets'>, personaId: string): Promise<ConnectedUser | undefined> {
+  const row = await repo.findUserById(ctx.store.db, personaId);
+  return row ? { ...toConnectedUser(row), meta: revealMeta(ctx.secrets, row.id, row) } : undefined;
 }
 
 /** Metadata as the Admin API shows it with `?reveal=secrets` (admin scope). */

@@ -7,6 +7,7 @@ import { connectedUserDetails } from './sdk-me.ts';
 import type { ConnectedUserDetails } from './user.schema.ts';
 import { searchText } from './search-keys.ts';
 import { toConnectedUser } from './users.service.ts';
+import { userIdsWithSearchEmail } from './users.repository.ts';
 
 export const USER_SORTS = ['-created', 'created', '-lastActive', 'lastActive', 'name'] as const;
 export type UserSort = (typeof USER_SORTS)[number];
@@ -174,3 +175,11 @@ async function countMatches(ctx: AppContext, base: FilteredUsers): Promise<{ tot
   return { total: Number(counted.n), totalIsEstimate: false };
 }
 
+
+/**
+ * Portico's ids of the users whose `meta.Email` is `email` (exact, case- and Unicode-insensitive,
+ * as `GET /users?email=`); at most `limit`, since an email is not unique.
+ */
+export function userIdsWithEmail(ctx: Pick<AppContext, 'store'>, projectId: string, email: string, limit = 100): Promise<string[]> {
+  return userIdsWithSearchEmail(ctx.store.db, projectId, searchText(email.trim()), limit);
+}

@@ -78,3 +78,9 @@ export async function replaceSecretMeta(db: Db, id: string, expected: string, se
   const result = await db.updateTable('connected_users').set({ secret_meta: sealed }).where('id', '=', id).where('secret_meta', '=', expected).executeTakeFirst();
   return Number(result.numUpdatedRows);
 }
+
+/** Internal ids of the project's users whose normalized `meta.Email` is `searchEmail` (index of migration 0031). */
+export async function userIdsWithSearchEmail(db: Db, projectId: string, searchEmail: string, limit: number): Promise<string[]> {
+  const rows = await db.selectFrom('connected_users').select('id').where('project_id', '=', projectId).where('search_email', '=', searchEmail).limit(limit).execute();
+  return rows.map((row) => row.id);
+}

@@ -1,12 +1,13 @@
 import type { Transaction } from 'kysely';
 import type { Database } from '../database.ts';
+import { deleteExecutionsOfUser } from './executions.repository.ts';
 
 /**
- * Erasure's seam for workflow executions: deletes every execution (and its step records) of the
- * Connected User `userId` (the token's `sub`; `personaId` is Portico's own id of the user) in the
- * erasure's transaction, and says how many executions went. No executions are stored yet: the
- * executions tables arrive with workflow runs, which fill this in.
+ * Erasure: deletes every execution of the Connected User `userId` (the token's `sub`; `personaId`
+ * is Portico's own id of the user, which executions reference) and their step records, in the
+ * erasure's transaction; how many executions went. Runs still queued find their execution gone
+ * and stop.
  */
-export async function eraseUserExecutions(_trx: Transaction<Database>, _projectId: string, _userId: string, _personaId: string): Promise<number> {
-  return 0;
+export async function eraseUserExecutions(trx: Transaction<Database>, projectId: string, _userId: string, personaId: string): Promise<number> {
+  return deleteExecutionsOfUser(trx, projectId, personaId);
 }

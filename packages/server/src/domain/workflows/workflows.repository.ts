@@ -5,6 +5,18 @@ export function insertWorkflow(db: Db, row: WorkflowTable) {
   return db.insertInto('workflows').values(row).execute();
 }
 
+export function findWorkflow(db: Db, projectId: string, workflowId: string) {
+  return db.selectFrom('workflows').selectAll().where('project_id', '=', projectId).where('id', '=', workflowId).executeTakeFirst();
+}
+
+export function updateWorkflow(db: Db, workflowId: string, changes: Partial<WorkflowTable>) {
+  return db.updateTable('workflows').set(changes).where('id', '=', workflowId).execute();
+}
+
+export function deleteWorkflow(db: Db, workflowId: string) {
+  return db.deleteFrom('workflows').where('id', '=', workflowId).execute();
+}
+
 export function listWorkflows(db: Db, projectId: string) {
   return db.selectFrom('workflows').selectAll().where('project_id', '=', projectId).orderBy('created_at').orderBy('id').execute();
 }
@@ -36,4 +48,9 @@ export function deleteWorkflowStatesOfConfig(db: Db, configId: string) {
 export async function deleteWorkflowStatesOfUser(db: Db, userId: string): Promise<number> {
   const result = await db.deleteFrom('workflow_states').where('user_id', '=', userId).executeTakeFirst();
   return Number(result.numDeletedRows);
+}
+
+/** The users' enabled states of one workflow (schedules, App Event fan-out). */
+export function enabledStatesOfWorkflow(db: Db, workflowId: string) {
+  return db.selectFrom('workflow_states').selectAll().where('workflow_id', '=', workflowId).where('enabled', '=', 1).execute();
 }

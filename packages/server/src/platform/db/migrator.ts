@@ -34,6 +34,9 @@ export async function migrateToLatest(store: AnyStore, migrations: MigrationList
     provider: new StaticProvider(store.dialect, migrations),
     migrationTableName: 'portico_migrations',
     migrationLockTableName: 'portico_migrations_lock',
+    // Rooms number their migrations in their own ranges, and ranges land in any order: a store
+    // that already ran 0070 still gets a later-landed 0040. Each migration touches only its room.
+    allowUnorderedMigrations: true,
   });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {

@@ -1,0 +1,26 @@
+import type { Kysely } from 'kysely';
+import type { JobQueue } from '../../platform/jobs/index.ts';
+
+/** Runs one workflow execution (its steps, in order); keyed by the execution, so it is queued once. */
+export const RUN_JOB = 'portico.workflows.run';
+
+/** The durable consumer that turns changes (installs, enables, recoveries, metadata) into workflow work. */
+export const GATING_CONSUMER = 'workflows.gating';
+/** Handles one change the gating consumer picked (keyed by the event, so it is handled once). */
+export const GATE_JOB = 'portico.workflows.gate';
+/** One schedule tick of one workflow for one user configuration. */
+export const TICK_JOB = 'portico.workflows.tick';
+
+export interface RunPayload {
+  executionId: string;
+}
+
+/** Queues the run of a stored execution, inside the caller's transaction when given one. */
+export async function enqueueExecution(jobs: JobQueue, executionId: string, options: { trx?: Kysely<any>; runAt?: Date; round?: number } = {}): Promise<void> {
+  await jobs.enqueue<RunPayload>(RUN_JOB, { executionId }, {
+    key: `wf-run:${executionId}:${options.round ?? 0}`,
+    maxAttempts: 8,
+    ...(options.trx ? { trx: options.trx } : {}),
+    ...(options.runAt ? { runAt: options.runAt } : {}),
+  });
+}
