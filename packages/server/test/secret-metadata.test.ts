@@ -4,18 +4,22 @@ import { SecretBox } from '../src/platform/crypto/secret-box.ts';
 import { STORES, TEST_ENCRYPTION_KEYS, startPortico, type Portico } from './harness.ts';
 import { waitFor } from './support/jobs.ts';
 import { everyRow } from './support/every-row.ts';
+import { WebhookReceiver } from './support/webhook-receiver.ts';
 
 /** Secret metadata keys: sealed at rest, write-only through the Connect API, redacted in the Admin API, clear to workflows. */
 describe.each(STORES)('secret metadata keys (%s)', (kind) => {
   let portico: Portico;
   beforeAll(async () => {
-    portico = await startPortico(kind, { config: { PORTICO_JOB_POLL_INTERVAL_MS: '50' } });
+    portico = await startPortico(kind, { config: { PORTICO_JOB_POLL_INTERVAL_MS: '50', PORTICO_OUTBOUND_ALLOW_HOSTS: '127.0.0.1' } });
+    await receiver.start();
     await portico.ctx.jobs.start();
   });
   afterAll(async () => {
     await portico.ctx.jobs.stop({ drainMs: 0 });
     await portico.close();
+    await receiver.stop();
   });
+  const receiver = new WebhookReceiver();
 
   const stored = async (needle: string) => (await everyRow(portico)).filter(({ text }) => text.includes(needle)).map(({ table }) => table);
   const adminAs = async (key: string, path: string) => portico.app.inject({ method: 'GET', url: `/api/v1/projects/${portico.project.projectId}${path}`, headers: { authorization: `Bearer ${key}` } });
@@ -95,6 +99,27 @@ describe.each(STORES)('secret metadata keys (%s)', (kind) => {
     const refused = await portico.app.inject({ method: 'PATCH', url: `/api/v1/projects/${portico.project.projectId}`, headers: { authorization: `Bearer ${writer}` }, payload: { secretMetaKeys: [] } });
     expect(refused.statusCode).toBe(403);
     expect(refused.json()).toMatchObject({ code: 'API_KEY_SCOPE_MISSING', meta: { required: 'admin' } });
+  });
+
+  it("gives workflows the clear value (the app's API gets it) and keeps it out of Task History", async () => {
+    const base = receiver.url('');
+    const integration = (await portico.admin('POST', '/integrations', {
+      type: 'custom', name: 'Secret CRM', clientId: 'c', clientSecret: 's', auth: { scheme: 'oauth2', authorizationUrl: `${base}/authorize`, tokenUrl: `${base}/token` },
+    })).json();
+    const workflow = await portico.admin('POST', '/workflows', {
+      name: 'Notify app', integration: integration.type, defaultEnabled: true, trigger: { type: 'event', event: 'Ping' },
+      steps: [{ id: 'notify', type: 'http', method: 'POST', url: receiver.url('/app'), headers: { authorization: 'Bearer {{user.meta.apiKey}}' }, body: { key: '{{user.meta.apiKey}}' } }],
+    });
+    expect(workflow.statusCode, workflow.body).toBe(201);
+    await portico.connect('wes', 'PATCH', '/sdk/me', { meta: { apiKey: 'sk-WORKFLOW-555' } });
+    expect((await portico.admin('POST', '/users/wes/credentials', { integration: integration.type, accessToken: 'tok' })).statusCode).toBe(201);
+    const sent = await portico.connect('wes', 'POST', '/sdk/events/trigger', { name: 'Ping' });
+    expect(sent.statusCode, sent.body).toBe(201);
+    const request = await waitFor('the run', () => receiver.at('/app').find((r) => r.headers.authorization !== undefined) ?? undefined, 15_000);
+    expect(request.headers.authorization).toBe('Bearer sk-WORKFLOW-555');
+    expect(request.json).toEqual({ key: 'sk-WORKFLOW-555' });
+    await waitFor('the run recorded', async () => ((await portico.store.db.selectFrom('workflow_executions').select('status').where('workflow_id', '=', workflow.json().id).executeTakeFirst())?.status === 'SUCCEEDED' ? true : undefined), 10_000);
+    expect(await stored('sk-WORKFLOW-555')).toEqual([]);
   });
 
   it('is re-sealed with a new key by portico secrets reseal, after which the old key is not needed', async () => {

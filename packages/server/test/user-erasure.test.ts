@@ -37,7 +37,12 @@ describe.each(STORES)('user erasure (%s)', (kind) => {
     integrationType = integration.json().type;
     const keyStore = await portico.admin('POST', '/integrations', { type: 'custom', name: 'Key Store', auth: { scheme: 'api_key', inputs: [{ id: 'apiKey', title: 'API key', type: 'password' }] } });
     expect(keyStore.statusCode, keyStore.body).toBe(201);
-    const workflow = await portico.admin('POST', '/workflows', { name: 'Sync', integration: integrationType, defaultEnabled: true });
+    const workflow = await portico.admin('POST', '/workflows', {
+      name: 'Sync', integration: integrationType, defaultEnabled: true,
+      trigger: { type: 'event', event: 'Contact Created' },
+      steps: [{ id: 'notify', type: 'http', method: 'POST', url: receiver.url('/app'), body: { email: '{{user.meta.Email}}', contact: '{{event.contact}}' } }],
+    });
+    expect(workflow.statusCode, workflow.body).toBe(201);
     workflowId = workflow.json().id;
     expect((await portico.admin('POST', '/webhooks', { url: receiver.url('/all'), events: ['*'] })).statusCode).toBe(201);
   });
@@ -59,6 +64,11 @@ describe.each(STORES)('user erasure (%s)', (kind) => {
     expect(keyed.statusCode, keyed.body).toBe(201);
     const configured = await portico.connect(sub, 'PATCH', `/sdk/credentials/${oauth.json().id}`, { config: { sharedSettings: { folder: `folder-${marker}` }, workflowSettings: { [workflowId]: { enabled: true, settings: { list: `list-${marker}` } } } } });
     expect(configured.statusCode, configured.body).toBe(200);
+    // A run of the workflow: its execution and step records hold the user's data.
+    const sent = await portico.connect(sub, 'POST', '/sdk/events/trigger', { name: 'Contact Created', payload: { contact: `contact-${marker}` } });
+    expect(sent.statusCode, sent.body).toBe(201);
+    expect(sent.json().executionIds).toHaveLength(1);
+    await waitFor('the run', () => receiver.at('/app').find((r) => r.body.includes(`contact-${marker}`)) ?? undefined, 15_000);
     const persona = (await portico.admin('GET', `/users/${sub}`)).json().id as string;
     return { persona, credentialIds: [oauth.json().id as string, keyed.json().id as string] };
   }
@@ -81,7 +91,7 @@ describe.each(STORES)('user erasure (%s)', (kind) => {
     expect(receipt).toEqual({
       userId: 'erin-7f3a',
       erasedAt: expect.any(String),
-      deleted: { credentials: 2, workflowSettings: 1, executions: 0, auditEvents: eventsBefore },
+      deleted: { credentials: 2, workflowSettings: 1, executions: 1, auditEvents: eventsBefore },
       revoked: 1,
     });
     expect(Date.parse(receipt.erasedAt)).toBeGreaterThan(Date.now() - 60_000);
@@ -99,7 +109,7 @@ describe.each(STORES)('user erasure (%s)', (kind) => {
 
     const needles = ['erin-7f3a', erin.persona, 'erin9q'];
     const rows = await everyRow(portico);
-    expect([...new Set(rows.map((r) => r.table))]).toEqual(expect.arrayContaining(['connected_users', 'user_meta_values', 'credentials', 'credential_configs', 'workflow_states', 'events', 'webhook_deliveries', 'jobs', 'user_erasures', ...(kind === 'postgres' ? ['rate_limit_windows'] : [])]));
+    expect([...new Set(rows.map((r) => r.table))]).toEqual(expect.arrayContaining(['connected_users', 'user_meta_values', 'credentials', 'credential_configs', 'workflow_states', 'workflow_executions', 'workflow_step_executions', 'events', 'webhook_deliveries', 'jobs', 'user_erasures', ...(kind === 'postgres' ? ['rate_limit_windows'] : [])]));
     const leftovers = rows.filter(({ text }) => needles.some((needle) => text.includes(needle)));
     // The one thing left naming the user is the erasure notice itself (decision 30): its outbox event and its delivery.
     const notice = leftovers.filter(({ table, row }) => (table === 'events' && row.type === 'user.erased')

@@ -5,7 +5,7 @@ import type { ProjectState } from '../projects/index.ts';
 import { deleteWorkflowStatesOfUser } from '../workflows/index.ts';
 import { scheduleRevocation } from './credential-revocation.ts';
 import type { CredentialSecrets } from './credentials.service.ts';
-import { deleteConnectionsOfUser, listSealedCredentialsOfUser } from './credentials.repository.ts';
+import { deleteConnectionsOfUser, listConfigsOfUser, listSealedCredentialsOfUser } from './credentials.repository.ts';
 import { secretsBinding } from './secrets-at-rest.ts';
 
 export interface ErasedConnections {
@@ -14,6 +14,8 @@ export interface ErasedConnections {
   workflowSettings: number;
   /** Credentials whose grant a revocation job will revoke at the provider. */
   revoked: number;
+  /** Ids of the configurations that went (schedule ticks name them). */
+  configIds: string[];
 }
 
 /**
@@ -47,6 +49,7 @@ export async function eraseUserConnections(
     }
     if (await scheduleRevocation(trx, ctx, integration, { id: credential.id, projectId: state.project.id, secrets, providerData })) revoked++;
   }
+  const configIds = (await listConfigsOfUser(trx, personaId)).map((config) => config.id);
   const workflowSettings = await deleteWorkflowStatesOfUser(trx, personaId);
-  return { credentials: await deleteConnectionsOfUser(trx, personaId), workflowSettings, revoked };
+  return { credentials: await deleteConnectionsOfUser(trx, personaId), workflowSettings, revoked, configIds };
 }

@@ -3,7 +3,7 @@ import type { AppContext } from '../context.ts';
 import { AppError } from '../../platform/errors.ts';
 import { nowIso } from '../../platform/ids.ts';
 import type { Actor } from '../events.ts';
-import { deleteUserEvents } from '../audit/index.ts';
+import { deleteUserEvents, userEventIds } from '../audit/index.ts';
 import { eraseUserConnections } from '../connections/index.ts';
 import type { ProjectState } from '../projects/index.ts';
 import { deleteUserRow, lockUser } from '../users/index.ts';
@@ -30,7 +30,8 @@ export async function eraseUser(ctx: AppContext, state: ProjectState, userId: st
     const user = await lockUser(trx, ctx.store.dialect, projectId, userId);
     if (!user) throw AppError.from('USER_NOT_FOUND', `No Connected User "${userId.slice(0, 80)}" in this project.`);
     const connections = await eraseUserConnections(ctx, trx, state, user.id);
-    const executions = await eraseUserExecutions(trx, projectId, userId, user.id);
+    const eventIds = await userEventIds(trx, projectId, userId);
+    const executions = await eraseUserExecutions(ctx, trx, { projectId, personaId: user.id, eventIds, configIds: connections.configIds });
     await deleteUserDeliveries(trx, projectId, userId);
     const auditEvents = await deleteUserEvents(trx, projectId, userId);
     await deleteUserRow(trx, user.id);

@@ -13,7 +13,7 @@ export { setWorkflowEnabled } from './workflow-state.service.ts';
 export { deleteWorkflowStatesOfConfig, deleteWorkflowStatesOfUser, enabledStatesOfWorkflow, listWorkflowStatesOfUser, upsertWorkflowState } from './workflows.repository.ts';
 export { createWorkflow, deleteWorkflow, getWorkflow, listWorkflows, toProjectWorkflow, updateWorkflow } from './workflows.service.ts';
 export type { NewWorkflow, Workflow } from './workflows.service.ts';
-export { GATE_JOB, GATING_CONSUMER, RUN_JOB, TICK_JOB, enqueueExecution } from './execution-jobs.ts';
+export { GATE_JOB, GATING_CONSUMER, RUN_JOB, TICK_JOB, enqueueExecution, gateJobKey, tickJobKey } from './execution-jobs.ts';
 export type { RunPayload } from './execution-jobs.ts';
 export {
   countExecuting, deleteExecutionsOfUser, findExecution, insertExecution, listStepRows, pendingExecutions, queuedDepth, setStatusOf, updateExecution, upsertStep,
@@ -31,3 +31,4 @@ export {
 export { TASK_HISTORY_PAGE_SIZE, listExecutions, listTaskHistory, replayExecution, stepExecutionData, taskHistoryExecution } from './task-history.service.ts';
 export type { ExecutionQuery } from './task-history.service.ts';
 export { eraseUserExecutions } from './execution-erasure.ts';
+export type { ErasedWorkflowUser } from './execution-erasure.ts';
