@@ -27,6 +27,10 @@ describe.each(STORES)('rate limits (%s)', (kind) => {
     const retryAfter = Number(refused.headers['retry-after']);
     expect(retryAfter).toBeGreaterThanOrEqual(1);
     expect(retryAfter).toBeLessThanOrEqual(3600);
+    // A browser page may read Retry-After across origins.
+    const cors = await portico.app.inject({ method: 'GET', url: `/projects/${portico.project.projectId}/sdk/me`, headers: { authorization: `Bearer ${await portico.token('busy')}`, origin: 'https://app.example.com' } });
+    expect(cors.statusCode).toBe(429);
+    expect(String(cors.headers['access-control-expose-headers'])).toMatch(/Retry-After/i);
     // Other routes of the same user are refused too; another user is not.
     expect((await portico.connect('busy', 'GET', '/sdk/integrations')).statusCode).toBe(429);
     expect((await asUser(portico.app, 'calm')).statusCode).toBe(200);
