@@ -73,6 +73,8 @@ describe.skipIf(!CHROMIUM)('dashboard support actions in Chromium (sqlite)', () 
     await expect.poll(() => page.getByText('Secret metadata keys saved.').count()).toBe(1);
     expect(await page.getByRole('textbox', { name: 'Secret metadata keys' }).inputValue()).toBe('apiKey');
     expect((await portico.connect('jane-7', 'GET', '/sdk/me')).json().meta.apiKey).toBe('[secret]');
+    await page.reload();
+    await expect.poll(() => page.getByRole('textbox', { name: 'Secret metadata keys' }).inputValue()).toBe('apiKey');
     await page.context().close();
   });
 

@@ -29,6 +29,7 @@ describe.each(STORES)('secret metadata keys (%s)', (kind) => {
     const patched = await portico.admin('PATCH', '', { secretMetaKeys: ['apiKey'] });
     expect(patched.statusCode, patched.body).toBe(200);
     expect(patched.json().secretMetaKeys).toEqual(['apiKey']);
+    expect((await portico.admin('GET', '')).json()).toMatchObject({ id: portico.project.projectId, secretMetaKeys: ['apiKey'] });
 
     const written = await portico.connect('sam', 'PATCH', '/sdk/me', { meta: { Email: 'sam@example.com', apiKey: 'sk-live-SECRET-4242', plan: 'gold' } });
     expect(written.statusCode, written.body).toBe(200);

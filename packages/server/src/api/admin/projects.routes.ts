@@ -33,7 +33,7 @@ const ProjectSchema = Open({
   secretMetaKeys: Type.Array(Type.String(), { description: 'Metadata keys whose values are encrypted at rest and shown as "[secret]"' }),
   dateCreated: Type.String(),
   dateUpdated: Type.String(),
-}, 'The project after the change');
+}, 'The project');
 
 export function projectsAdminRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
   return async (app) => {
@@ -56,6 +56,20 @@ export function projectsAdminRoutes(ctx: AppContext): FastifyPluginAsyncTypebox 
       const actor = adminActor(request);
       if (request.body.secretMetaKeys !== undefined) await setSecretMetaKeys(ctx, state.project.id, request.body.secretMetaKeys, actor);
       if (request.body.plan !== undefined) await setProjectPlan(ctx, state.project.id, request.body.plan, actor);
+      const project = await getProject(ctx.store, state.project.id);
+      if (!project) throw AppError.from('PROJECT_NOT_FOUND');
+      return project;
+    });
+
+    app.get('', {
+      schema: {
+        tags: ['Admin: project'],
+        summary: 'The project: name, plan and secret metadata keys',
+        params: ProjectParams,
+        response: { 200: ProjectSchema, ...errorResponses },
+      },
+    }, async (request) => {
+      const { state } = adminCallerOf(request);
       const project = await getProject(ctx.store, state.project.id);
       if (!project) throw AppError.from('PROJECT_NOT_FOUND');
       return project;
