@@ -91,6 +91,23 @@ describe.each(STORES)('secret metadata keys (%s)', (kind) => {
     expect(row.secret_meta).toBeNull();
   }, 40_000);
 
+  it.runIf(kind === 'postgres')('redacts a key made secret on one node at once on another node, whose /sdk/me cache held the clear value', async () => {
+    const second = await portico.startSecondNode();
+    try {
+      const meOn = async (app: typeof portico.app) => (await app.inject({ method: 'GET', url: `/projects/${portico.project.projectId}/sdk/me`, headers: { authorization: `Bearer ${await portico.token('nia')}` } })).json().meta;
+      await portico.connect('nia', 'PATCH', '/sdk/me', { meta: { pin: 'PIN-CLEAR-3141' } });
+      expect((await meOn(second.app)).pin).toBe('PIN-CLEAR-3141');
+      expect((await meOn(second.app)).pin).toBe('PIN-CLEAR-3141');
+      const keys = (await portico.admin('GET', '')).json().secretMetaKeys as string[];
+      expect((await portico.admin('PATCH', '', { secretMetaKeys: [...keys, 'pin'] })).statusCode).toBe(200);
+      await waitFor('the other node to redact', async () => ((await meOn(second.app)).pin === '[secret]' ? true : undefined), 5_000);
+      await waitFor('the rewrite', async () => ((await stored('PIN-CLEAR-3141')).length === 0 ? true : undefined), 15_000);
+      expect((await portico.admin('PATCH', '', { secretMetaKeys: keys })).statusCode).toBe(200);
+    } finally {
+      await second.close();
+    }
+  });
+
   it('refuses a key listed twice, and the change needs the admin scope', async () => {
     const twice = await portico.admin('PATCH', '', { secretMetaKeys: ['apiKey', ' apiKey'] });
     expect(twice.statusCode).toBe(400);
