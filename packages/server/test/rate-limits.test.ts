@@ -34,6 +34,8 @@ describe.each(STORES)('rate limits (%s)', (kind) => {
     // Other routes of the same user are refused too; another user is not.
     expect((await portico.connect('busy', 'GET', '/sdk/integrations')).statusCode).toBe(429);
     expect((await asUser(portico.app, 'calm')).statusCode).toBe(200);
+    const metrics = (await portico.app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(metrics).toMatch(/portico_rate_limited_total\{subject="user"\} [1-9]/);
   });
 
   it('limits each API key on the Admin API', async () => {

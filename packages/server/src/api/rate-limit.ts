@@ -1,6 +1,8 @@
 import type { FastifyReply } from 'fastify';
 import type { AppContext } from '../domain/context.ts';
+import { Counter } from 'prom-client';
 import { AppError } from '../platform/errors.ts';
+import { registerOnce } from '../platform/metrics/registry.ts';
 
 /** Whose requests a limit counts. */
 export type RateLimitSubject = { kind: 'api_key'; apiKeyId: string } | { kind: 'user'; projectId: string; sub: string };
@@ -16,6 +18,7 @@ export async function enforceRateLimit(ctx: AppContext, reply: FastifyReply, sub
   const bucket = subject.kind === 'api_key' ? `key:${subject.apiKeyId}` : `user:${subject.projectId}:${subject.sub}`;
   const verdict = await ctx.rateLimiter.take(bucket, limit);
   if (verdict.allowed) return;
+  refusals(ctx).inc({ subject: subject.kind });
   void reply.header('retry-after', String(verdict.retryAfterSeconds));
   const who = subject.kind === 'api_key' ? 'this API key' : 'this Connected User';
   throw AppError.from('RATE_LIMITED', `${who} made more than ${limit} requests in ${ctx.config.rateLimitWindowSeconds} s; retry in ${verdict.retryAfterSeconds} s.`, {
@@ -24,4 +27,13 @@ export async function enforceRateLimit(ctx: AppContext, reply: FastifyReply, sub
     subject: subject.kind,
     retryAfterSeconds: verdict.retryAfterSeconds,
   });
+}
+
+function refusals(ctx: AppContext): Counter<'subject'> {
+  return registerOnce(ctx.metrics, 'portico_rate_limited_total', () => new Counter({
+    name: 'portico_rate_limited_total',
+    help: 'Requests refused with 429 RATE_LIMITED, by whose limit they passed (api_key or user).',
+    labelNames: ['subject'],
+    registers: [],
+  }));
 }
