@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { STORES, startPortico, type Portico } from './harness.ts';
+import { SharedRateLimiter } from '../src/platform/ratelimit/index.ts';
+import { openAppStore } from '../src/domain/database.ts';
+import { STORES, createTestDatabase, startPortico, type Portico } from './harness.ts';
 
 const LIMITS = { PORTICO_RATE_LIMIT_API_KEY: '6', PORTICO_RATE_LIMIT_USER: '5', PORTICO_RATE_LIMIT_WINDOW_SECONDS: '3600' };
 
@@ -91,6 +93,20 @@ describe.each(STORES)('rate limit windows (%s)', (kind) => {
       for (let i = 0; i < 30; i++) expect((await unlimited.connect('free', 'GET', '/sdk/me')).statusCode).toBe(200);
     } finally {
       await unlimited.close();
+    }
+  });
+});
+
+describe.runIf(STORES.includes('postgres'))('rate limits without their table (postgres)', () => {
+  it('fail open: a counter the database cannot give does not refuse the request', async () => {
+    const database = await createTestDatabase('postgres');
+    const store = openAppStore({ databaseUrl: database.databaseUrl, dataDir: database.dataDir });
+    try {
+      const limiter = new SharedRateLimiter(store.db, 60_000);
+      for (let i = 0; i < 3; i++) expect((await limiter.take('bucket', 1)).allowed).toBe(true);
+    } finally {
+      await store.close();
+      await database.drop();
     }
   });
 });

@@ -77,7 +77,7 @@ export class SharedRateLimiter implements RateLimiter {
       }
       if (entry?.exhausted) return verdict(false, entry.windowEndMs, now);
       if (entry?.pending) {
-        await entry.pending;
+        if (!(await settled(entry.pending))) return verdict(true, now + this.windowMs, now);
         continue;
       }
       const fresh: Reservation = entry ?? { index: -1, windowEndMs: 0, granted: 0, used: 0, exhausted: false, pending: undefined };
@@ -87,7 +87,8 @@ export class SharedRateLimiter implements RateLimiter {
       fresh.pending = this.reserve(bucket, limit, fresh).finally(() => {
         fresh.pending = undefined;
       });
-      await fresh.pending;
+      // A counter the database cannot give right now fails open: the limit protects the service, it must not take it down.
+      if (!(await settled(fresh.pending))) return verdict(true, now + this.windowMs, now);
     }
   }
 
@@ -127,6 +128,11 @@ export class SharedRateLimiter implements RateLimiter {
     Object.assign(entry, { index, windowEndMs: localNow + ((index + 1) * windowMs - dbNow), granted: entry.index === index ? entry.granted : 0, exhausted: true });
     entry.used = Math.max(entry.used, entry.granted);
   }
+}
+
+/** Whether the promise fulfilled (false: it rejected). */
+function settled(promise: Promise<void>): Promise<boolean> {
+  return promise.then(() => true, () => false);
 }
 
 /** Deletes counter rows whose window ended before the previous one: buckets nobody used lately. */
