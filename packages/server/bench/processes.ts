@@ -77,6 +77,9 @@ export function startPortico(launch: ServerLaunch): Promise<Service> {
     PORTICO_SQLITE_SYNCHRONOUS: 'full',
     // The proxy scenario's provider API and the webhook-fan-out scenario's sink run on loopback.
     PORTICO_OUTBOUND_ALLOW_HOSTS: '127.0.0.1',
+    // The scenarios measure throughput from a few users and keys, far beyond the default rate limits.
+    PORTICO_RATE_LIMIT_USER: '0',
+    PORTICO_RATE_LIMIT_API_KEY: '0',
   };
   delete env.DATABASE_URL;
   if (launch.databaseUrl) env.DATABASE_URL = launch.databaseUrl;

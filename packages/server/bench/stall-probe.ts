@@ -53,7 +53,7 @@ async function main(): Promise<void> {
   const seconds = option('seconds', 10);
   const attackers = option('attackers', 32);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'portico-stall-'));
-  const env: NodeJS.ProcessEnv = { ...process.env, PORTICO_ENCRYPTION_KEYS: KEYS, LOG_LEVEL: 'error', PORTICO_SQLITE_SYNCHRONOUS: 'full' };
+  const env: NodeJS.ProcessEnv = { ...process.env, PORTICO_ENCRYPTION_KEYS: KEYS, LOG_LEVEL: 'error', PORTICO_SQLITE_SYNCHRONOUS: 'full', PORTICO_RATE_LIMIT_USER: '0', PORTICO_RATE_LIMIT_API_KEY: '0' };
   delete env.DATABASE_URL;
   const { stdout } = await run(process.execPath, [BIN, 'project', 'create', '--name', 'Stall', '--json', '--data', dataDir], { env });
   const project = JSON.parse(stdout) as { projectId: string; apiKey: string; privateKeyPem: string };

@@ -146,7 +146,10 @@ function secretMetaKeys(pid) {
       status.replaceChildren(h('p', { class: 'notice' }, 'Secret metadata keys saved.'));
     } catch (error) { status.replaceChildren(errorBox(error)); }
   } }, h('div', {}, h('label', { for: 'secret-keys' }, 'Secret metadata keys'), input), canChange() ? h('div', {}, h('button', { type: 'submit' }, 'Save secret keys')) : '');
-  return h('div', {}, h('p', { class: 'muted' }, 'Values of these metadata keys are encrypted at rest, write-only through the Connect API and redacted here.'), form, status);
+  return api(projectBase(pid)).then((project) => {
+    input.value = (project.secretMetaKeys ?? []).join(', ');
+    return h('div', {}, h('p', { class: 'muted' }, 'Values of these metadata keys are encrypted at rest, write-only through the Connect API and redacted here.'), form, status);
+  });
 }
 
 export async function settingsPage(pid) {

@@ -148,6 +148,9 @@ export async function startPortico(kind: StoreKind, options: { plan?: Plan; conf
     PORTICO_DATA_DIR: database.dataDir,
     DATABASE_URL: database.databaseUrl,
     PORTICO_ENCRYPTION_KEYS: TEST_ENCRYPTION_KEYS,
+    // Suites make many requests as one user or key; test/rate-limits.test.ts sets its own limits.
+    PORTICO_RATE_LIMIT_USER: '0',
+    PORTICO_RATE_LIMIT_API_KEY: '0',
     ...options.config,
   });
   const store = openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 20 });

@@ -5,6 +5,7 @@ import { ApiKeyInfo, NewApiKey, SdkProject } from '../domain/projects/index.ts';
 import { ProjectWorkflow, WorkflowInput, WorkflowPatch, WorkflowStateChange } from '../domain/workflows/index.ts';
 import { AuditEvent } from '../domain/audit/index.ts';
 import { Webhook, WebhookDelivery } from '../domain/webhooks/index.ts';
+import { ErasureReceipt } from '../domain/erasure/index.ts';
 import { ErrorBody } from '../platform/http/schemas.ts';
 
 /**
@@ -30,4 +31,5 @@ export const SHARED_SCHEMAS: readonly TSchema[] = [
   Webhook,
   WebhookDelivery,
   AuditEvent,
+  ErasureReceipt,
 ];

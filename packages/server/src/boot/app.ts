@@ -60,7 +60,7 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
     methods: ['GET', 'POST', 'PATCH', 'PUT', 'DELETE', 'OPTIONS'],
     // No allowedHeaders: the preflight's Access-Control-Request-Headers are reflected, which covers the
     // SDK's X-Paragon-* headers and the caller's own headers on proxied requests.
-    exposedHeaders: ['WWW-Authenticate'],
+    exposedHeaders: ['WWW-Authenticate', 'Retry-After'],
     maxAge: 600,
   };
   // The Admin API and Task History are called by backends with a project API key, never by browsers: no CORS at all.

@@ -5,12 +5,13 @@ import { createJobs, jsonLineLogger, type JobQueue } from '../platform/jobs/inde
 import { createOutboundClient, type OutboundClient } from '../platform/net/outbound.ts';
 import { createMetricsRegistry, type Registry } from '../platform/metrics/registry.ts';
 import { systemClock, type Clock } from '../platform/time/clock.ts';
+import { createRateLimiter, type RateLimiter } from '../platform/ratelimit/index.ts';
 import type { AppStore as Store, Database } from './database.ts';
 import type { DomainEvents, PorticoEvents } from './events.ts';
 import { ApiKeyCache, ProjectCache } from './projects/index.ts';
 import { UserTokenVerifier } from './user-tokens/index.ts';
 import { registerCredentialRefresher, registerCredentialRevocation, registerOAuthFlowPruning } from './connections/index.ts';
-import { SdkMeCache, UserMetaWrites } from './users/index.ts';
+import { SdkMeCache, UserMetaWrites, registerSecretMetaRewrite } from './users/index.ts';
 import { registerWebhooks } from './webhooks/index.ts';
 import { registerWorkflows } from './runs/index.ts';
 import { registerExecutionRetention } from './workflows/index.ts';
@@ -37,6 +38,8 @@ export interface AppContext {
   readonly jobs: JobQueue;
   /** Time for deadlines tests move without sleeping (OAuth flow and CSRF-cookie expiry). */
   readonly clock: Clock;
+  /** Per API key and per Connected User request limits (shared across PostgreSQL nodes). */
+  readonly rateLimiter: RateLimiter;
   /** Stops listening and closes the store (stop the job workers first). */
   close(): Promise<void>;
 }
@@ -94,11 +97,12 @@ export function createContext(config: Config, store: Store, secrets: SecretBox, 
     apiKeys,
     tokens: new UserTokenVerifier(config.clockSkewSeconds, config.tokenCacheSize),
     sdkMeCache,
-    userMetaWrites: new UserMetaWrites({ store, events }),
+    userMetaWrites: new UserMetaWrites({ store, events, secrets }),
     outbound,
     metrics,
     jobs,
     clock,
+    rateLimiter: createRateLimiter(store, config.rateLimitWindowSeconds * 1000, jobs),
     async close() {
       outbound.close();
       await events.close();
@@ -109,6 +113,7 @@ export function createContext(config: Config, store: Store, secrets: SecretBox, 
   registerCredentialRefresher(context);
   registerCredentialRevocation(context);
   registerWorkflows(context);
+  registerSecretMetaRewrite(context);
   return context;
 }
 

@@ -9,6 +9,7 @@ import type { EncryptionKeyTable } from './secrets/encryption-keys.table.ts';
 import type { OAuthFlowTable } from './connections/oauth/oauth-flows.table.ts';
 import type { WebhookDeliveryTable, WebhookTable } from './webhooks/index.ts';
 import type { StaffAccountTable, StaffSessionTable } from './staff/index.ts';
+import type { UserErasureTable } from './erasure/index.ts';
 
 export interface Database {
   projects: ProjectTable;
@@ -29,6 +30,7 @@ export interface Database {
   webhook_deliveries: WebhookDeliveryTable;
   staff_accounts: StaffAccountTable;
   staff_sessions: StaffSessionTable;
+  user_erasures: UserErasureTable;
 }
 
 export type Db = Kysely<Database>;

@@ -105,6 +105,18 @@ export interface Config {
   readonly workflowStepTimeoutMs: number;
   /** Days dead jobs (failed their last attempt) are kept. @default 30 */
   readonly jobKeepDeadDays: number;
+  /** Length of a rate-limit window, in seconds (fixed windows). @default 60 */
+  readonly rateLimitWindowSeconds: number;
+  /**
+   * Admin API requests one API key may make per window, across every node; 0 turns the limit off.
+   * @default 6000
+   */
+  readonly rateLimitApiKey: number;
+  /**
+   * Connect API requests one Connected User may make per window, across every node; 0 turns the limit off.
+   * @default 1200
+   */
+  readonly rateLimitUser: number;
   /** Days finished workflow executions (Task History) are kept. @default 90 */
   readonly executionRetentionDays: number;
 }
@@ -207,6 +219,9 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
     jobDrainTimeoutMs: integer(env, 'PORTICO_JOB_DRAIN_TIMEOUT_MS', 10_000, 0, 600_000),
     jobKeepSucceededDays: integer(env, 'PORTICO_JOB_KEEP_SUCCEEDED_DAYS', 7, 0, 3650),
     jobKeepDeadDays: integer(env, 'PORTICO_JOB_KEEP_DEAD_DAYS', 30, 0, 3650),
+    rateLimitWindowSeconds: integer(env, 'PORTICO_RATE_LIMIT_WINDOW_SECONDS', 60, 1, 86_400),
+    rateLimitApiKey: integer(env, 'PORTICO_RATE_LIMIT_API_KEY', 6000, 0, 100_000_000),
+    rateLimitUser: integer(env, 'PORTICO_RATE_LIMIT_USER', 1200, 0, 100_000_000),
     workflowConcurrency: integer(env, 'PORTICO_WORKFLOW_CONCURRENCY', 20, 1, 10_000),
     requestTriggerWaitMs: integer(env, 'PORTICO_REQUEST_TRIGGER_WAIT_MS', 55_000, 100, 600_000),
     workflowStepTimeoutMs: integer(env, 'PORTICO_WORKFLOW_STEP_TIMEOUT_MS', 30_000, 100, 600_000),

@@ -82,6 +82,7 @@ export const ERROR_CODES = {
   JOB_NOT_FOUND: { status: 404, message: 'No job with this id.' },
   API_KEY_NOT_FOUND: { status: 404, message: 'No active API key with this id in this project.' },
   WEBHOOK_NOT_FOUND: { status: 404, message: 'No webhook with this id in this project.' },
+  ERASURE_NOT_FOUND: { status: 404, message: 'No erasure of this user id is recorded in this project.' },
   WEBHOOK_DELIVERY_NOT_FOUND: { status: 404, message: 'No delivery with this id for this webhook.' },
   EXECUTION_NOT_FOUND: { status: 404, message: 'No workflow execution with this id in this project.' },
   STEP_EXECUTION_NOT_FOUND: { status: 404, message: 'No step execution with this id in this workflow execution.' },
@@ -108,6 +109,7 @@ export const ERROR_CODES = {
 
   // Server side
   REQUEST_TIMEOUT: { status: 408, message: 'The request took too long to arrive.' },
+  RATE_LIMITED: { status: 429, message: 'Too many requests in this window for this API key or Connected User; retry after the number of seconds in Retry-After.' },
   TOO_MANY_LARGE_REQUESTS: { status: 429, message: 'This user already has the most large requests in progress that Portico allows; retry after one has finished (Retry-After).' },
   SERVICE_UNAVAILABLE: { status: 503, message: 'The server is shutting down; retry on another node.' },
   INTERNAL_ERROR: { status: 500, message: 'Something went wrong on our side; the error was logged.' },

@@ -9,7 +9,7 @@ const BIN = path.resolve(import.meta.dirname, '../../bin/portico.js');
 
 /** Environment of a real `portico` process on a test database. */
 export function processEnv(database: TestDatabase, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, PORTICO_ENCRYPTION_KEYS: TEST_ENCRYPTION_KEYS, LOG_LEVEL: 'warn', ...extra };
+  const env: NodeJS.ProcessEnv = { ...process.env, PORTICO_ENCRYPTION_KEYS: TEST_ENCRYPTION_KEYS, LOG_LEVEL: 'warn', PORTICO_RATE_LIMIT_USER: '0', PORTICO_RATE_LIMIT_API_KEY: '0', ...extra };
   delete env.DATABASE_URL;
   if (database.databaseUrl) env.DATABASE_URL = database.databaseUrl;
   return env;

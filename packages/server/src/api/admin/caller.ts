@@ -1,4 +1,4 @@
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../domain/context.ts';
 import type { Actor } from '../../domain/events.ts';
 import { ADMIN_SCOPE, grants, recordApiKeyUse, type ApiKeyScope, type ProjectState } from '../../domain/projects/index.ts';
@@ -7,6 +7,7 @@ import { AppError } from '../../platform/errors.ts';
 import { bearerToken } from '../../platform/http/bearer.ts';
 import { readCookie } from '../../platform/http/cookies.ts';
 import { projectFromPath } from '../project-param.ts';
+import { enforceRateLimit } from '../rate-limit.ts';
 
 /** Who calls the Admin API: an API key of the project in the path, or a dashboard staff session. */
 export interface AdminCaller {
@@ -15,6 +16,8 @@ export interface AdminCaller {
   apiKeyId: string | null;
   /** The signed-in staff member when the dashboard calls; null for an API key. */
   staff: StaffSession | null;
+  /** Whether the caller may do what `scope` allows (an API key's scopes, a staff member's role). */
+  may(scope: ApiKeyScope): boolean;
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -52,10 +55,11 @@ export function adminAuthHook(ctx: AppContext) {
     lastRecorded.set(apiKeyId, now);
     recordApiKeyUse(ctx.store, apiKeyId, new Date(now).toISOString()).catch(() => lastRecorded.delete(apiKeyId));
   };
-  return async (request: FastifyRequest): Promise<void> => {
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const state = await projectFromPath(ctx, request);
     if (request.headers.authorization === undefined && readCookie(request.headers.cookie, STAFF_SESSION_COOKIE) !== undefined) {
-      request.adminCaller = { state, apiKeyId: null, staff: await staffCaller(request) };
+      const staff = await staffCaller(request);
+      request.adminCaller = { state, apiKeyId: null, staff, may: (scope) => staffGrants(staff, scope) };
       return;
     }
     const key = bearerToken(request.headers.authorization);
@@ -73,8 +77,9 @@ export function adminAuthHook(ctx: AppContext) {
         required,
       });
     }
+    await enforceRateLimit(ctx, reply, { kind: 'api_key', apiKeyId: grant.apiKeyId });
     recordUse(grant.apiKeyId);
-    request.adminCaller = { state, apiKeyId: grant.apiKeyId, staff: null };
+    request.adminCaller = { state, apiKeyId: grant.apiKeyId, staff: null, may: (scope) => grants(grant.scopes, scope) };
   };
 
   /** A dashboard session: live, allowed by its role, and carrying its CSRF token on a change. */
@@ -97,4 +102,12 @@ export function adminActor(request: FastifyRequest): Actor {
 export function adminCallerOf(request: FastifyRequest): AdminCaller {
   if (!request.adminCaller) throw new Error('Admin route registered outside the Admin API scope');
   return request.adminCaller;
+}
+
+/** Refuses a caller without `scope`, as the hook refuses a route's own scope. */
+export function requireScope(request: FastifyRequest, scope: ApiKeyScope, what: string): void {
+  const caller = adminCallerOf(request);
+  if (caller.may(scope)) return;
+  if (caller.staff) throw AppError.from('STAFF_READ_ONLY', `${what} needs an admin staff member.`, { role: caller.staff.role });
+  throw AppError.from('API_KEY_SCOPE_MISSING', `${what} needs an API key with the "${scope}" scope.`, { required: scope });
 }

@@ -8,6 +8,7 @@ import { integrationsAdminRoutes } from './integrations.routes.ts';
 import { projectsAdminRoutes } from './projects.routes.ts';
 import { taskHistoryRoutes } from './task-history.routes.ts';
 import { usersAdminRoutes } from './users.routes.ts';
+import { userActionsAdminRoutes } from './user-actions.routes.ts';
 import { webhooksAdminRoutes } from './webhooks.routes.ts';
 import { workflowsAdminRoutes } from './workflows.routes.ts';
 
@@ -18,6 +19,7 @@ export function adminApi(ctx: AppContext) {
     await scope.register(integrationsAdminRoutes(ctx));
     await scope.register(workflowsAdminRoutes(ctx));
     await scope.register(usersAdminRoutes(ctx));
+    await scope.register(userActionsAdminRoutes(ctx));
     await scope.register(projectsAdminRoutes(ctx));
     await scope.register(apiKeysAdminRoutes(ctx));
     await scope.register(webhooksAdminRoutes(ctx));

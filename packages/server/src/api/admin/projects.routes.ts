@@ -5,8 +5,10 @@ import { ListOf, ProjectParams, errorResponses, Open } from '../../platform/http
 import { adminActor, adminCallerOf } from './caller.ts';
 import {
   API_KEY_ROTATION_OVERLAP_SECONDS, DEFAULT_SIGNING_KEY_GRACE_SECONDS, MAX_SIGNING_KEY_GRACE_SECONDS, PLANS,
-  listSigningKeys, rotateApiKey, rotateSigningKey, setProjectPlan,
+  getProject, listSigningKeys, rotateApiKey, rotateSigningKey, setProjectPlan,
 } from '../../domain/projects/index.ts';
+import { SECRET_META_LIMITS, setSecretMetaKeys } from '../../domain/users/index.ts';
+import { AppError } from '../../platform/errors.ts';
 
 const Nullable = <T extends ReturnType<typeof Type.String>>(schema: T) => Type.Union([schema, Type.Null()]);
 const KeyState = Type.Union([Type.Literal('active'), Type.Literal('grace'), Type.Literal('revoked')], {
@@ -28,23 +30,48 @@ const ProjectSchema = Open({
   id: Type.String(),
   name: Type.String(),
   plan: Type.Union(PLANS.map((plan) => Type.Literal(plan))),
+  secretMetaKeys: Type.Array(Type.String(), { description: 'Metadata keys whose values are encrypted at rest and shown as "[secret]"' }),
   dateCreated: Type.String(),
   dateUpdated: Type.String(),
-}, 'The project after the change');
+}, 'The project');
 
 export function projectsAdminRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.patch('', {
       schema: {
         tags: ['Admin: project'],
-        summary: "Change the project's plan (the features it unlocks follow at once)",
+        summary: "Change the project's plan (the features it unlocks follow at once) and/or its secret metadata keys",
         params: ProjectParams,
-        body: Type.Object({ plan: Type.Union(PLANS.map((plan) => Type.Literal(plan))) }),
+        body: Type.Object({
+          plan: Type.Optional(Type.Union(PLANS.map((plan) => Type.Literal(plan)))),
+          secretMetaKeys: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: SECRET_META_LIMITS.maxKeyLength }), {
+            maxItems: SECRET_META_LIMITS.maxKeys,
+            description: 'Replaces the list: top-level metadata keys whose values are encrypted at rest, write-only through the Connect API and "[secret]" in the Admin API',
+          })),
+        }, { additionalProperties: false, minProperties: 1 }),
         response: { 200: ProjectSchema, ...errorResponses },
       },
     }, async (request) => {
       const { state } = adminCallerOf(request);
-      const project = await setProjectPlan(ctx, state.project.id, request.body.plan, adminActor(request));
+      const actor = adminActor(request);
+      if (request.body.secretMetaKeys !== undefined) await setSecretMetaKeys(ctx, state.project.id, request.body.secretMetaKeys, actor);
+      if (request.body.plan !== undefined) await setProjectPlan(ctx, state.project.id, request.body.plan, actor);
+      const project = await getProject(ctx.store, state.project.id);
+      if (!project) throw AppError.from('PROJECT_NOT_FOUND');
+      return project;
+    });
+
+    app.get('', {
+      schema: {
+        tags: ['Admin: project'],
+        summary: 'The project: name, plan and secret metadata keys',
+        params: ProjectParams,
+        response: { 200: ProjectSchema, ...errorResponses },
+      },
+    }, async (request) => {
+      const { state } = adminCallerOf(request);
+      const project = await getProject(ctx.store, state.project.id);
+      if (!project) throw AppError.from('PROJECT_NOT_FOUND');
       return project;
     });
 

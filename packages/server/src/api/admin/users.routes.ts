@@ -5,7 +5,7 @@ import { Type } from '@sinclair/typebox';
 import type { AppContext } from '../../domain/context.ts';
 import { AppError } from '../../platform/errors.ts';
 import { AnyObject, ProjectParams, SchemaRef, errorResponses } from '../../platform/http/schemas.ts';
-import { adminActor, adminCallerOf } from './caller.ts';
+import { adminActor, adminCallerOf, requireScope } from './caller.ts';
 import { Credential, CredentialStatus, importCredential, integrationOf } from '../../domain/connections/index.ts';
 import { ConnectedUserDetails, USER_SORTS, connectedUserDetails, ensureUserIn, findUser, patchUserMeta, searchUsers, setUserActive, type UserSearch } from '../../domain/users/index.ts';
 import type { JsonObject } from '../../platform/json/json.ts';
@@ -80,14 +80,18 @@ export function usersAdminRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       schema: {
         tags: ['Admin: users'],
         summary: 'A Connected User: the GET /sdk/me shape plus timestamps and status',
+        description: 'Values of secret metadata keys show as "[secret]"; `?reveal=secrets` shows them in clear and needs the admin scope.',
         params: UserParams,
+        querystring: Type.Object({ reveal: Type.Optional(StringEnum(['secrets'] as const, { description: 'secrets: values of secret metadata keys in clear (admin scope)' })) }),
         response: { 200: ConnectedUserDetails, ...errorResponses },
       },
     }, async (request) => {
       const { state } = adminCallerOf(request);
+      const revealSecrets = request.query.reveal === 'secrets';
+      if (revealSecrets) requireScope(request, 'admin', 'Revealing secret metadata (?reveal=secrets)');
       const user = await findUser(ctx, state.project.id, request.params.userId);
       if (!user) throw AppError.from('USER_NOT_FOUND', `No Connected User "${request.params.userId.slice(0, 80)}" in this project.`);
-      return connectedUserDetails(ctx, state, user);
+      return connectedUserDetails(ctx, state, user, { revealSecrets });
     });
 
     app.patch('/users/:userId', {

@@ -5,6 +5,7 @@ import type { ProjectState } from '../../domain/projects/index.ts';
 import { resolveUser, type ConnectedUser } from '../../domain/users/index.ts';
 import { bearerToken } from '../../platform/http/bearer.ts';
 import { projectFromPath } from '../project-param.ts';
+import { enforceRateLimit } from '../rate-limit.ts';
 
 /** Who calls the Connect API: a verified User Token of the project in the path. */
 export interface ConnectCaller {
@@ -40,6 +41,7 @@ export function connectAuthHooks(ctx: AppContext) {
       const state = await projectFromPath(ctx, request);
       const verified = await ctx.tokens.verify(state, bearerToken(request.headers.authorization));
       request.connectCaller = { state, sub: verified.sub, user: undefined };
+      await enforceRateLimit(ctx, reply, { kind: 'user', projectId: state.project.id, sub: verified.sub });
       largeBodies.admit(`${state.project.id}\u0000${verified.sub}`, request, reply);
     },
     async preHandler(request: FastifyRequest): Promise<void> {

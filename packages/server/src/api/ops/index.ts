@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../domain/context.ts';
 import { OpenObject, StringEnum } from '../../platform/http/schemas.ts';
@@ -14,9 +15,18 @@ const Readiness = Type.Object(
   { description: 'The database answers' },
 );
 
-/** Operations routes, no authentication: liveness, readiness, metrics and the OpenAPI document. */
+/** The reference page's policy: everything from this server (Swagger UI ships its assets), nothing inline but styles. */
+const DOCS_CSP = "default-src 'self'; base-uri 'self'; connect-src 'self'; img-src 'self' data:; object-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; form-action 'none'";
+
+/** Operations routes, no authentication: liveness, readiness, metrics, the OpenAPI document and its browsable reference at /docs. */
 export function opsApi(ctx: AppContext) {
   return async (scope: FastifyInstance): Promise<void> => {
+    // Swagger UI, served from its npm package (swagger-ui-dist): no CDN, no request leaves the page.
+    await scope.register(swaggerUi, {
+      routePrefix: '/docs',
+      staticCSP: DOCS_CSP,
+      uiConfig: { validatorUrl: null, deepLinking: true, docExpansion: 'list', defaultModelsExpandDepth: 0 },
+    });
     scope.get('/api/v1/openapi.json', {
       schema: {
         tags: ['Operations'],

@@ -2,6 +2,7 @@ import { openMigratedStore, loadEncryptionKeys } from '../../boot/runtime.ts';
 import { resealCredentialSecrets } from '../../domain/connections/index.ts';
 import { resealClientSecrets } from '../../domain/integrations/index.ts';
 import { resealWebhookSecrets } from '../../domain/webhooks/index.ts';
+import { resealUserSecretMeta } from '../../domain/users/index.ts';
 import type { AppStore } from '../../domain/database.ts';
 import { forgetEncryptionKey, listEncryptionKeys, retireKeysOtherThanCurrent } from '../../domain/secrets/index.ts';
 import { ConfigError, loadProcessConfig } from '../../platform/config.ts';
@@ -39,7 +40,8 @@ export async function secrets(args: string[]): Promise<void> {
       const credentials = await resealCredentialSecrets(store.db, box);
       const clientSecrets = await resealClientSecrets(store.db, box);
       const webhookSecrets = await resealWebhookSecrets(store.db, box);
-      const parts = [credentials, clientSecrets, webhookSecrets];
+      const userSecretMeta = await resealUserSecretMeta(store.db, box);
+      const parts = [credentials, clientSecrets, webhookSecrets, userSecretMeta];
       const report = {
         scanned: parts.reduce((sum, part) => sum + part.scanned, 0),
         resealed: parts.reduce((sum, part) => sum + part.resealed, 0),
@@ -53,7 +55,7 @@ export async function secrets(args: string[]): Promise<void> {
         process.stdout.write(`Scanned ${report.scanned} secrets; re-sealed ${report.resealed} with key ${box.currentVersion}` +
           `${report.skipped ? `; ${report.skipped} changed meanwhile and were left as written` : ''}.\n`);
         if (report.unreadable.length > 0) {
-          process.stdout.write(`${report.unreadable.length} secrets open with none of the configured keys (credentials, integrations or webhooks ${report.unreadable.slice(0, 5).join(', ')}${report.unreadable.length > 5 ? ', …' : ''}); no key was retired.\n`);
+          process.stdout.write(`${report.unreadable.length} secrets open with none of the configured keys (credentials, integrations, webhooks or users' secret metadata ${report.unreadable.slice(0, 5).join(', ')}${report.unreadable.length > 5 ? ', …' : ''}); no key was retired.\n`);
         }
         process.stdout.write('Encryption keys recorded in the database:\n');
         await printKeys(store, box);

@@ -40,3 +40,9 @@ export async function deleteUserEvents(db: Db, projectId: string, userId: string
   const result = await outbox(db).deleteFrom('events').where('project_id', '=', projectId).where('user_id', '=', userId).executeTakeFirst();
   return Number(result.numDeletedRows);
 }
+
+/** Erasure: ids of the user's events, read before they are deleted (jobs keyed by them go too). */
+export async function userEventIds(db: Db, projectId: string, userId: string): Promise<string[]> {
+  const rows = await outbox(db).selectFrom('events').select('id').where('project_id', '=', projectId).where('user_id', '=', userId).execute();
+  return rows.map((row) => row.id);
+}

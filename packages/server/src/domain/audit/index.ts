@@ -3,4 +3,4 @@ export { AuditEvent } from './audit.schema.ts';
 export type { AuditPage } from './audit.schema.ts';
 export { projectTimeline, userTimeline } from './audit.service.ts';
 export type { PageRequest } from './audit.service.ts';
-export { deleteUserEvents } from './audit.repository.ts';
+export { deleteUserEvents, userEventIds } from './audit.repository.ts';

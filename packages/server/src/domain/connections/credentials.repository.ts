@@ -185,3 +185,16 @@ export function listExpiringCredentials(db: Db, before: string, limit: number) {
     .where('status', '=', 'VALID').where('expires_at', 'is not', null).where('expires_at', '<=', before)
     .orderBy('expires_at').limit(limit).execute();
 }
+
+/** Erasure: the user's credentials with their sealed secrets, to schedule revocations with. */
+export function listSealedCredentialsOfUser(db: Db, userId: string) {
+  return db.selectFrom('credentials').select(['id', 'integration_id', 'provider_data', 'secrets']).where('user_id', '=', userId).execute();
+}
+
+/** Erasure: the user's configurations, OAuth flows and credentials; how many credentials went. */
+export async function deleteConnectionsOfUser(db: Db, userId: string): Promise<number> {
+  await db.deleteFrom('credential_configs').where('user_id', '=', userId).execute();
+  await db.deleteFrom('oauth_flows').where('user_id', '=', userId).execute();
+  const deleted = await db.deleteFrom('credentials').where('user_id', '=', userId).executeTakeFirst();
+  return Number(deleted.numDeletedRows);
+}

@@ -28,3 +28,5 @@ export type { ResealReport } from './secrets-at-rest.ts';
 export { SETTINGS_LIMITS, checkSettings } from './settings-limits.ts';
 export { connectedIntegrationIds } from './credentials.repository.ts';
 export * from './proxy/index.ts';
+export { eraseUserConnections } from './credential-erasure.ts';
+export type { ErasedConnections } from './credential-erasure.ts';

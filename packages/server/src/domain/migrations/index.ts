@@ -3,6 +3,7 @@ import { migrateToLatest as migrate, type MigrationList, type MigrationReport } 
 import { jobsMigration } from '../../platform/jobs/jobs.migration.ts';
 import { eventsMigration } from '../../platform/events/events.migration.ts';
 import { eventsSequenceOrderMigration } from '../../platform/events/events-sequence-order.migration.ts';
+import { rateLimitMigration } from '../../platform/ratelimit/index.ts';
 import { initialSchema } from './0001-initial.ts';
 import { keyLifecycle } from '../projects/migrations/0004-key-lifecycle.ts';
 import { encryptionKeys } from '../secrets/migrations/0005-encryption-keys.ts';
@@ -14,6 +15,9 @@ import { userSearch } from '../users/migrations/0031-user-search.ts';
 import { webhooks } from '../webhooks/migrations/0020-webhooks.ts';
 import { auditTimeline } from '../audit/migrations/0021-audit-timeline.ts';
 import { workflowRuns } from '../workflows/migrations/0040-workflow-runs.ts';
+import { userErasures } from '../erasure/migrations/0050-user-erasures.ts';
+import { secretMetaKeys } from '../projects/migrations/0051-secret-meta-keys.ts';
+import { userSecretMeta } from '../users/migrations/0052-secret-meta.ts';
 import { staffAccounts } from '../staff/migrations/0070-staff.ts';
 
 /** Every migration, by the name it is recorded under; each file belongs to the room (or platform part) whose tables it makes. */
@@ -32,6 +36,10 @@ export const MIGRATIONS: MigrationList = {
   '0030_api_key_usage': apiKeyUsage,
   '0031_user_search': userSearch,
   '0040_workflow_runs': workflowRuns,
+  '0050_user_erasures': userErasures,
+  '0051_secret_meta_keys': secretMetaKeys,
+  '0052_user_secret_meta': userSecretMeta,
+  '0053_rate_limits': rateLimitMigration,
   '0070_staff': staffAccounts,
 };
 

@@ -12,7 +12,7 @@ export { ProjectCache } from './project-cache.ts';
 export type { ProjectState, ProjectSigningKey } from './project-cache.ts';
 export { ApiKeyInfo, CreateApiKeyBody, NewApiKey, NewSigningKey, SdkProject, SigningKey } from './project.schema.ts';
 export { toSdkProject } from './project-view.ts';
-export { createProject, getProject, listProjects, projectsTrustingKey, setProjectPlan } from './projects.service.ts';
+export { createProject, getProject, listProjects, projectsTrustingKey, secretMetaKeysIn, setProjectPlan, updateSecretMetaKeys } from './projects.service.ts';
 export type { CreatedProject, Project } from './projects.service.ts';
 export {
   DEFAULT_SIGNING_KEY_GRACE_SECONDS, MAX_SIGNING_KEY_GRACE_SECONDS, listSigningKeys, rotateSigningKey,

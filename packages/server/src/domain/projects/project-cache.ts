@@ -29,6 +29,8 @@ export interface ProjectState {
   workflows: readonly Workflow[];
   workflowsById: ReadonlyMap<string, Workflow>;
   workflowsByIntegration: ReadonlyMap<string, readonly Workflow[]>;
+  /** `project.secretMetaKeys` as a set: values shown as "[secret]" outside workflows. */
+  secretMetaKeys: ReadonlySet<string>;
 }
 
 interface Entry {
@@ -121,6 +123,7 @@ export class ProjectCache {
       workflows,
       workflowsById: new Map(workflows.map((w) => [w.id, w])),
       workflowsByIntegration,
+      secretMetaKeys: new Set(project.secretMetaKeys),
     };
   }
 }

@@ -131,3 +131,11 @@ export async function revokeApiKey(db: Db, projectId: string, id: string, at: st
 export async function touchApiKey(db: Db, id: string, at: string): Promise<void> {
   await db.updateTable('api_keys').set({ last_used_at: at }).where('id', '=', id).execute();
 }
+
+export function findSecretMetaKeys(db: Db, id: string) {
+  return db.selectFrom('projects').select('secret_meta_keys').where('id', '=', id).executeTakeFirst();
+}
+
+export function updateSecretMetaKeys(db: Db, id: string, keys: string, at: string) {
+  return db.updateTable('projects').set({ secret_meta_keys: keys, updated_at: at }).where('id', '=', id).executeTakeFirst();
+}

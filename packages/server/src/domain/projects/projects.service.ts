@@ -1,5 +1,6 @@
 import type { KeyObject } from 'node:crypto';
-import type { AppStore as Store } from '../database.ts';
+import type { Transaction } from 'kysely';
+import type { AppStore as Store, Database, Db } from '../database.ts';
 import type { ChangeDeps } from '../context.ts';
 import type { Actor } from '../events.ts';
 import { newId, nowIso } from '../../platform/ids.ts';
@@ -14,6 +15,8 @@ export interface Project {
   id: string;
   name: string;
   plan: Plan;
+  /** Top-level metadata keys whose values are sealed at rest and redacted as "[secret]". */
+  secretMetaKeys: string[];
   dateCreated: string;
   dateUpdated: string;
 }
@@ -28,8 +31,26 @@ export interface CreatedProject {
   signingKeyId: string;
 }
 
-export function toProject(row: { id: string; name: string; plan: string; created_at: string; updated_at: string }): Project {
-  return { id: row.id, name: row.name, plan: row.plan as Plan, dateCreated: row.created_at, dateUpdated: row.updated_at };
+export function toProject(row: { id: string; name: string; plan: string; secret_meta_keys?: string | undefined; created_at: string; updated_at: string }): Project {
+  return { id: row.id, name: row.name, plan: row.plan as Plan, secretMetaKeys: parseSecretMetaKeys(row.secret_meta_keys), dateCreated: row.created_at, dateUpdated: row.updated_at };
+}
+
+function parseSecretMetaKeys(stored: string | undefined): string[] {
+  if (!stored) return [];
+  const parsed = JSON.parse(stored) as unknown;
+  return Array.isArray(parsed) ? parsed.filter((key): key is string => typeof key === 'string') : [];
+}
+
+/** The project's secret metadata keys as stored now, read in the caller's transaction (not the cache). */
+export async function secretMetaKeysIn(db: Db, projectId: string): Promise<string[]> {
+  return parseSecretMetaKeys((await repo.findSecretMetaKeys(db, projectId))?.secret_meta_keys);
+}
+
+/** Replaces the project's secret metadata keys in the caller's transaction, recording `project.changed`. */
+export async function updateSecretMetaKeys(deps: ChangeDeps, trx: Transaction<Database>, projectId: string, keys: readonly string[], actor: Actor): Promise<void> {
+  const updated = await repo.updateSecretMetaKeys(trx, projectId, JSON.stringify(keys), nowIso());
+  if (updated.numUpdatedRows === 0n) throw AppError.from('PROJECT_NOT_FOUND', `No project with id ${projectId}.`);
+  await deps.events.emit(trx, 'project.changed', { projectId, actor, data: { what: 'project' } });
 }
 
 export async function createProject(store: Store, input: { name: string; plan?: Plan }): Promise<CreatedProject> {

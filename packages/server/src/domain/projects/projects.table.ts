@@ -3,6 +3,8 @@ export interface ProjectTable {
   id: string;
   name: string;
   plan: string;
+  /** JSON array of the top-level metadata keys whose values are sealed at rest (migration 0051). */
+  secret_meta_keys?: string;
   created_at: string;
   updated_at: string;
 }

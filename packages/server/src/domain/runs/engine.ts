@@ -378,7 +378,7 @@ export class ExecutionRun {
 
 /** Values a run must not show in Task History: the credential's account tokens never reach it; secret metadata would. */
 function secretValues(subject: RunSubject): string[] {
-  const keys = (subject.state.project as { secretMetaKeys?: readonly string[] }).secretMetaKeys ?? [];
+  const keys = subject.state.project.secretMetaKeys;
   return keys.map((key) => subject.user.meta[key]).filter((v): v is string => typeof v === 'string' && v.length >= 4);
 }
 

@@ -3,7 +3,7 @@ import { userCredentials } from '../connections/index.ts';
 import type { Credential, CredentialConfiguration } from '../connections/index.ts';
 import type { Integration } from '../integrations/index.ts';
 import type { ProjectState } from '../projects/index.ts';
-import { findUserById, type ConnectedUser } from '../users/index.ts';
+import { findUserForWorkflowsById, type ConnectedUser } from '../users/index.ts';
 import { permitted } from '../workflows/index.ts';
 import type { Workflow } from '../workflows/index.ts';
 
@@ -49,7 +49,8 @@ export async function checkGates(
   if (!state || !workflow) return cancelled('The workflow was deleted.');
   const integration = state.integrationsById.get(workflow.integrationId);
   if (!integration) return cancelled('The integration was removed from the project.');
-  const user = await findUserById(ctx, ref.userId);
+  // Workflows see the metadata in clear, secret keys included (Task History redacts them again).
+  const user = await findUserForWorkflowsById(ctx, ref.userId);
   if (!user) return cancelled('The user was erased.');
   if (!user.active) return cancelled('The user is disabled.');
   const credentials = (await userCredentials(ctx.store.db, user)).filter((c) => c.integrationId === integration.id);

@@ -9,7 +9,7 @@ import type { ProjectState } from '../projects/index.ts';
 import type { ConnectedUser } from '../users/index.ts';
 import { permitted } from '../workflows/index.ts';
 import { flattenSteps, parseCron, checkTimezone } from '../workflows/index.ts';
-import { enqueueExecution, TICK_JOB } from '../workflows/index.ts';
+import { enqueueExecution, tickJobKey, TICK_JOB } from '../workflows/index.ts';
 import type { TriggerInput } from './engine.ts';
 import { isEnabledIn } from './gates.ts';
 import * as repo from '../workflows/index.ts';
@@ -165,7 +165,7 @@ export interface TickPayload {
   at: number;
 }
 
-const tickKey = (p: Pick<TickPayload, 'workflowId' | 'configId' | 'at'>) => `wf-tick:${p.workflowId}:${p.configId}:${p.at}`;
+const tickKey = (p: Pick<TickPayload, 'workflowId' | 'configId' | 'at'>) => tickJobKey(p);
 
 function zoneOf(workflow: Workflow, user: ConnectedUser): string {
   const trigger = workflow.definition.trigger;

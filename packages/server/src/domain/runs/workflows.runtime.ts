@@ -8,7 +8,7 @@ import { userCredentials } from '../connections/index.ts';
 import { findUser, findUserById } from '../users/index.ts';
 import { permitted } from '../workflows/index.ts';
 import { runExecutionJob } from './engine.ts';
-import { enqueueExecution, GATE_JOB, GATING_CONSUMER, RUN_JOB, TICK_JOB, type RunPayload } from '../workflows/index.ts';
+import { enqueueExecution, gateJobKey, GATE_JOB, GATING_CONSUMER, RUN_JOB, TICK_JOB, type RunPayload } from '../workflows/index.ts';
 import * as repo from '../workflows/index.ts';
 import { isEnabledIn } from './gates.ts';
 import { ensureTick, runTick, startExecution, type TickPayload } from './triggers.service.ts';
@@ -143,7 +143,7 @@ export function registerWorkflows(ctx: AppContext): void {
     for (const event of events) {
       if (!GATING_EVENTS.has(event.type)) continue;
       const payload: GatePayload = { id: event.id, type: event.type, projectId: event.projectId, userId: event.userId, data: (event.data ?? {}) as Record<string, unknown> };
-      await ctx.jobs.enqueue(GATE_JOB, payload, { trx, key: `wf-gate:${event.id}`, maxAttempts: 10 });
+      await ctx.jobs.enqueue(GATE_JOB, payload, { trx, key: gateJobKey(event.id), maxAttempts: 10 });
     }
   }, { batchSize: 200 });
 }

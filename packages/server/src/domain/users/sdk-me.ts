@@ -7,6 +7,8 @@ import type { SdkMe } from './sdk-me.schema.ts';
 import { isActivityRecent, resolveUser, type ConnectedUser } from './users.service.ts';
 import type { JsonObject } from '../../platform/json/json.ts';
 import type { CachedAnswer } from './sdk-me-cache.ts';
+import { redactMeta } from './secret-meta.ts';
+import { userMetaForWorkflows } from './secret-meta.service.ts';
 
 /**
  * The body of `GET /sdk/me`, exactly what the official SDK's `authenticate` needs. It reads only
@@ -18,7 +20,8 @@ export async function buildSdkMe(ctx: AppContext, state: ProjectState, user: Con
   return {
     authenticated: true,
     userId: user.userId,
-    meta: user.meta,
+    // Stored values are sealed already; this covers keys made secret that the rewrite job has not reached.
+    meta: redactMeta(user.meta, state.secretMetaKeys),
     resources: [],
     project: toSdkProject(state),
     integrations: integrationStates(state, credentials),
@@ -26,13 +29,14 @@ export async function buildSdkMe(ctx: AppContext, state: ProjectState, user: Con
 }
 
 /** A Connected User as the Admin API shows it. */
-export async function connectedUserDetails(ctx: AppContext, state: ProjectState, user: ConnectedUser): Promise<ConnectedUserDetails> {
+export async function connectedUserDetails(ctx: AppContext, state: ProjectState, user: ConnectedUser, options: { revealSecrets?: boolean } = {}): Promise<ConnectedUserDetails> {
   const me = await buildSdkMe(ctx, state, user);
+  const meta = options.revealSecrets ? (await userMetaForWorkflows(ctx, state.project.id, user.userId)) ?? me.meta : me.meta;
   return {
     id: user.id,
     userId: me.userId,
     active: user.active,
-    meta: me.meta,
+    meta,
     integrations: me.integrations,
     dateCreated: user.dateCreated,
     dateUpdated: user.dateUpdated,

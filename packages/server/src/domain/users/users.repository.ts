@@ -27,8 +27,19 @@ export async function insertUserIfMissing(db: Db, row: ConnectedUserTable): Prom
   return (result.numInsertedOrUpdatedRows ?? 0n) > 0n;
 }
 
-export function updateUserMeta(db: Db, id: string, meta: string, at: string, search: { search_name: string | null; search_email: string | null }) {
-  return db.updateTable('connected_users').set({ meta, updated_at: at, last_active_at: at, ...search }).where('id', '=', id).execute();
+export function updateUserMeta(db: Db, id: string, meta: string, secretMeta: string | null, at: string, search: { search_name: string | null; search_email: string | null }) {
+  return db.updateTable('connected_users').set({ meta, secret_meta: secretMeta, updated_at: at, last_active_at: at, ...search }).where('id', '=', id).execute();
+}
+
+/** A change of how metadata is stored (a key made secret or public), not of the metadata: timestamps stay. */
+export function restoreUserMeta(db: Db, id: string, meta: string, secretMeta: string | null, search: { search_name: string | null; search_email: string | null }) {
+  return db.updateTable('connected_users').set({ meta, secret_meta: secretMeta, ...search }).where('id', '=', id).execute();
+}
+
+/** A page of the project's users by id, locked (PostgreSQL) for a rewrite. */
+export function pageOfUsersForUpdate(db: Db, dialect: DialectName, projectId: string, afterId: string, limit: number) {
+  const query = db.selectFrom('connected_users').selectAll().where('project_id', '=', projectId).where('id', '>', afterId).orderBy('id').limit(limit);
+  return lockForUpdate(dialect, query).execute();
 }
 
 /** Brings a user's `user_meta_values` from `before` to `after` (key → indexed value), touching only what changed. */
@@ -49,6 +60,23 @@ export function findUserById(db: Db, id: string) {
 
 export function setDisabledAt(db: Db, id: string, disabledAt: string | null, at: string) {
   return db.updateTable('connected_users').set({ disabled_at: disabledAt, updated_at: at }).where('id', '=', id).execute();
+}
+
+/** Erasure: the user's row and the search keys of their metadata. */
+export async function deleteUser(db: Db, id: string): Promise<void> {
+  await db.deleteFrom('user_meta_values').where('user_id', '=', id).execute();
+  await db.deleteFrom('connected_users').where('id', '=', id).execute();
+}
+
+/** Users with sealed secret metadata, by id, for `portico secrets reseal`. */
+export function pageOfSecretMeta(db: Db, afterId: string, limit: number) {
+  return db.selectFrom('connected_users').select(['id', 'secret_meta']).where('secret_meta', 'is not', null).where('id', '>', afterId).orderBy('id').limit(limit).execute();
+}
+
+/** Replaces the sealed secret metadata unless it changed since it was read; the number of rows updated. */
+export async function replaceSecretMeta(db: Db, id: string, expected: string, sealed: string): Promise<number> {
+  const result = await db.updateTable('connected_users').set({ secret_meta: sealed }).where('id', '=', id).where('secret_meta', '=', expected).executeTakeFirst();
+  return Number(result.numUpdatedRows);
 }
 
 /** Internal ids of the project's users whose normalized `meta.Email` is `searchEmail` (index of migration 0031). */

@@ -10,6 +10,8 @@ import type { ChangeDeps } from '../context.ts';
 import { KeyedBatcher } from '../../platform/concurrency/keyed-batcher.ts';
 import { applyMetaPatch, checkPatch } from './metadata.ts';
 import { indexedMetaValues, searchColumns } from './search-keys.ts';
+import { redactMeta, revealMeta, sealMeta, searchableMeta, splitSecretMeta } from './secret-meta.ts';
+import { secretMetaKeysIn } from '../projects/index.ts';
 import * as repo from './users.repository.ts';
 import type { ConnectedUserTable } from './users.table.ts';
 
@@ -152,7 +154,8 @@ export function requireMetadataFeature(state: ProjectState): void {
 export async function patchUserMeta(ctx: AppContext, state: ProjectState, sub: string, patch: JsonObject, actor: Actor = userActor(sub)): Promise<ConnectedUser> {
   requireMetadataFeature(state);
   checkPatch(patch);
-  return ctx.userMetaWrites.patch({ projectId: state.project.id, sub, patch, actor });
+  const user = await ctx.userMetaWrites.patch({ projectId: state.project.id, sub, patch, actor });
+  return { ...user, meta: redactMeta(user.meta, state.secretMetaKeys) };
 }
 
 export interface MetaPatch {
@@ -171,14 +174,14 @@ export interface MetaPatch {
 export class UserMetaWrites {
   private readonly batcher = new KeyedBatcher<MetaPatch, ConnectedUser>((_key, patches) => this.write(patches));
 
-  constructor(private readonly deps: ChangeDeps) {}
+  constructor(private readonly deps: ChangeDeps & Pick<AppContext, 'secrets'>) {}
 
   patch(request: MetaPatch): Promise<ConnectedUser> {
     return this.batcher.run(`${request.projectId}\u0000${request.sub}`, request);
   }
 
   private write(patches: readonly MetaPatch[]): Promise<Array<ConnectedUser | Error>> {
-    const { store, events } = this.deps;
+    const { store, events, secrets } = this.deps;
     const { projectId, sub } = patches[0]!;
     return events.transaction(async (trx) => {
       let row = await repo.findUserForUpdate(trx, store.dialect, projectId, sub);
@@ -190,35 +193,50 @@ export class UserMetaWrites {
         if (!row) throw new Error(`Connected user ${sub} vanished right after it was created`);
       }
       if (row.disabled_at !== null) return patches.map(() => AppError.from('USER_DISABLED'));
+      // Read in this transaction, not from the cache: a key made secret a moment ago is sealed here.
+      const secretKeys = new Set(await secretMetaKeysIn(trx, projectId));
       const now = nowIso();
-      let stored = row.meta;
+      const initial = JSON.stringify(revealMeta(secrets, row.id, row));
+      let stored = initial;
       const outcomes: Array<ConnectedUser | Error> = [];
       const changes: Array<EmitInput<PorticoEvents['user.metadata.updated']>> = [];
       for (const { patch, actor } of patches) {
-        let serialized: string;
+        let applied: { meta: JsonObject; serialized: string };
         try {
-          serialized = applyMetaPatch(parseJsonObject(stored), patch).serialized;
+          applied = applyMetaPatch(parseJsonObject(stored), patch);
         } catch (error) {
           if (!(error instanceof AppError)) throw error;
           outcomes.push(error);
           continue;
         }
-        if (serialized !== stored) {
+        if (applied.serialized !== stored) {
           changes.push({ projectId, userId: sub, actor, data: { keys: Object.keys(patch).sort() } });
-          stored = serialized;
+          stored = applied.serialized;
         }
-        outcomes.push(toConnectedUser({ ...row, meta: serialized, updated_at: now, last_active_at: now }));
+        const shown = JSON.stringify(splitSecretMeta(applied.meta, secretKeys).shown);
+        outcomes.push(toConnectedUser({ ...row, meta: shown, updated_at: now, last_active_at: now }));
       }
       await events.emitAll(trx, 'user.metadata.updated', changes);
-      if (stored !== row.meta) {
-        const before = parseJsonObject(row.meta);
-        const after = parseJsonObject(stored);
-        await repo.updateUserMeta(trx, row.id, stored, now, searchColumns(after));
-        await repo.updateMetaValues(trx, row.id, projectId, indexedMetaValues(before), indexedMetaValues(after));
+      if (stored !== initial) {
+        const sealed = await sealMeta(trx, secrets, row.id, parseJsonObject(stored), secretKeys);
+        const searchable = searchableMeta(sealed.shown, secretKeys);
+        await repo.updateUserMeta(trx, row.id, sealed.meta, sealed.secretMeta, now, searchColumns(searchable));
+        await repo.updateMetaValues(trx, row.id, projectId, indexedMetaValues(parseJsonObject(row.meta)), indexedMetaValues(searchable));
       } else {
         await repo.touchUser(trx, row.id, now);
       }
       return outcomes;
     });
   }
+}
+
+/** The user with their row locked (PostgreSQL) in the caller's transaction, for a change that reads first (erasure). */
+export async function lockUser(trx: Transaction<Database>, dialect: AppContext['store']['dialect'], projectId: string, externalId: string): Promise<ConnectedUser | undefined> {
+  const row = await repo.findUserForUpdate(trx, dialect, projectId, externalId);
+  return row ? toConnectedUser(row) : undefined;
+}
+
+/** Erasure: deletes the user's row and metadata search keys (after the other rooms erased theirs). */
+export function deleteUserRow(trx: Transaction<Database>, personaId: string): Promise<void> {
+  return repo.deleteUser(trx, personaId);
 }

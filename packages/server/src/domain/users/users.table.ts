@@ -12,6 +12,8 @@ export interface ConnectedUserTable {
   /** `meta.Name` and `meta.Email` as search compares them (`searchText`), kept with every metadata write. */
   search_name?: string | null;
   search_email?: string | null;
+  /** The values of the project's secret metadata keys, sealed together (`secret-meta.ts`); `meta` holds "[secret]" for them. */
+  secret_meta?: string | null;
 }
 
 /** One indexable top-level metadata value of a user (`indexedMetaValues`), for `meta.KEY=VALUE` search. */

@@ -11,6 +11,13 @@ export const GATE_JOB = 'portico.workflows.gate';
 /** One schedule tick of one workflow for one user configuration. */
 export const TICK_JOB = 'portico.workflows.tick';
 
+/** The key of the gate job of one outbox event. */
+export const gateJobKey = (eventId: string) => `wf-gate:${eventId}`;
+/** The key of one schedule tick of a workflow in a user configuration. */
+export const tickJobKey = (p: { workflowId: string; configId: string; at: number }) => `wf-tick:${p.workflowId}:${p.configId}:${p.at}`;
+/** LIKE pattern of every tick key of one user configuration (erasure). */
+export const tickJobKeysOfConfig = (configId: string) => `wf-tick:%:${configId}:%`;
+
 export interface RunPayload {
   executionId: string;
 }

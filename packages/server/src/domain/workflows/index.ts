@@ -10,10 +10,10 @@ export { compare, permitted } from './comparison.ts';
 export { render, renderText, TemplateError, variablesIn } from './template.ts';
 export type { TemplateScope } from './template.ts';
 export { setWorkflowEnabled } from './workflow-state.service.ts';
-export { deleteWorkflowStatesOfConfig, enabledStatesOfWorkflow, listWorkflowStatesOfUser, upsertWorkflowState } from './workflows.repository.ts';
+export { deleteWorkflowStatesOfConfig, deleteWorkflowStatesOfUser, enabledStatesOfWorkflow, listWorkflowStatesOfUser, upsertWorkflowState } from './workflows.repository.ts';
 export { createWorkflow, deleteWorkflow, getWorkflow, listWorkflows, toProjectWorkflow, updateWorkflow } from './workflows.service.ts';
 export type { NewWorkflow, Workflow } from './workflows.service.ts';
-export { GATE_JOB, GATING_CONSUMER, RUN_JOB, TICK_JOB, enqueueExecution } from './execution-jobs.ts';
+export { GATE_JOB, GATING_CONSUMER, RUN_JOB, TICK_JOB, enqueueExecution, gateJobKey, tickJobKey } from './execution-jobs.ts';
 export type { RunPayload } from './execution-jobs.ts';
 export {
   countExecuting, deleteExecutionsOfUser, findExecution, insertExecution, listStepRows, pendingExecutions, queuedDepth, setStatusOf, updateExecution, upsertStep,
@@ -30,3 +30,5 @@ export {
 } from './task-history.schema.ts';
 export { TASK_HISTORY_PAGE_SIZE, listExecutions, listTaskHistory, replayExecution, stepExecutionData, taskHistoryExecution } from './task-history.service.ts';
 export type { ExecutionQuery } from './task-history.service.ts';
+export { eraseUserExecutions } from './execution-erasure.ts';
+export type { ErasedWorkflowUser } from './execution-erasure.ts';

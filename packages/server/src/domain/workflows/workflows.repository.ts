@@ -44,6 +44,12 @@ export function deleteWorkflowStatesOfConfig(db: Db, configId: string) {
   return db.deleteFrom('workflow_states').where('config_id', '=', configId).execute();
 }
 
+/** Erasure: every workflow state of the user; how many went. */
+export async function deleteWorkflowStatesOfUser(db: Db, userId: string): Promise<number> {
+  const result = await db.deleteFrom('workflow_states').where('user_id', '=', userId).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
 /** The users' enabled states of one workflow (schedules, App Event fan-out). */
 export function enabledStatesOfWorkflow(db: Db, workflowId: string) {
   return db.selectFrom('workflow_states').selectAll().where('workflow_id', '=', workflowId).where('enabled', '=', 1).execute();

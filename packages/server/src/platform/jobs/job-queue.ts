@@ -9,6 +9,7 @@ import { createJobMetrics } from './jobs.metrics.ts';
 import {
   countUnfinishedByState,
   findJob,
+  deleteByKeys,
   insertJob,
   listJobs,
   requeueDead,
@@ -222,6 +223,14 @@ export class JobQueue {
   /** Makes the worker poll now: called on local enqueue, and by whoever hears of remote ones. */
   wake(): void {
     this.worker?.wake();
+  }
+
+  /**
+   * Forgets jobs by key (exact, or SQL LIKE patterns), running ones excepted, inside the caller's
+   * transaction when given one: for erasure, whose queued and finished jobs may name the user.
+   */
+  async forget(keys: readonly string[], options: { keyPatterns?: readonly string[]; trx?: Kysely<any> } = {}): Promise<number> {
+    return deleteByKeys(options.trx ? jobsDb(options.trx) : this.db, keys, options.keyPatterns ?? []);
   }
 
   async get<P = unknown>(id: string): Promise<Job<P> | undefined> {

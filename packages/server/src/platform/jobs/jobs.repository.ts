@@ -236,3 +236,19 @@ export async function deleteFinished(db: JobsDb, state: 'succeeded' | 'dead', be
   const result = await db.deleteFrom('jobs').where('id', 'in', batch).executeTakeFirst();
   return Number(result.numDeletedRows);
 }
+
+/**
+ * Deletes the jobs with one of `keys` or a key matching one of `keyPatterns` (SQL LIKE), except
+ * running ones (their worker holds them): for erasure, whose jobs' payloads name a user.
+ */
+export async function deleteByKeys(db: JobsDb, keys: readonly string[], keyPatterns: readonly string[]): Promise<number> {
+  if (keys.length === 0 && keyPatterns.length === 0) return 0;
+  const result = await db.deleteFrom('jobs')
+    .where('state', '<>', 'running')
+    .where((eb) => eb.or([
+      ...(keys.length > 0 ? [eb('key', 'in', [...keys])] : []),
+      ...keyPatterns.map((pattern) => eb('key', 'like', pattern)),
+    ]))
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
