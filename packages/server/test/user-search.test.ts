@@ -70,6 +70,19 @@ describe.each(STORES)('Admin API user search and user operations (%s)', (kind) =
     await portico.connect('u-johanna', 'PATCH', '/sdk/me', { meta: { Plan: 'pro' } });
   });
 
+  it('shows each user of a page exactly as GET /users/{userId} does, credentials and workflow states included', async () => {
+    // A second credential for John: the page's users are loaded together, each must get only their own.
+    await portico.admin('POST', '/users/u-john/credentials', { integration: 'salesforce', accessToken: 'second-token', providerId: 'second-account' });
+    const page = await search('limit=200');
+    expect(page.data).toHaveLength(PEOPLE.length);
+    for (const user of page.data) {
+      const alone = await portico.admin('GET', `/users/${encodeURIComponent(user.userId)}`);
+      expect(user, user.userId).toEqual(alone.json());
+    }
+    const john = page.data.find((user) => user.userId === 'u-john') as unknown as { integrations: { salesforce: { allCredentials: unknown[] } } };
+    expect(john.integrations.salesforce.allCredentials).toHaveLength(2);
+  });
+
   it('filters by credential status and integration', async () => {
     expect(await ids('status=account_errors')).toEqual(['u-zoe']);
     expect(await ids('status=connected')).toEqual(['u-john']);

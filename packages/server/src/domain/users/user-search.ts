@@ -3,7 +3,7 @@ import type { AppContext } from '../context.ts';
 import type { Database } from '../database.ts';
 import type { ProjectState } from '../projects/index.ts';
 import { AppError } from '../../platform/errors.ts';
-import { connectedUserDetails } from './sdk-me.ts';
+import { connectedUsersDetails } from './sdk-me.ts';
 import type { ConnectedUserDetails } from './user.schema.ts';
 import { searchText } from './search-keys.ts';
 import { toConnectedUser } from './users.service.ts';
@@ -102,7 +102,7 @@ export async function searchUsers(ctx: AppContext, state: ProjectState, search: 
   const nextCursor = more && last ? encodeCursor({ s: search.sort, v: sortValue(last[column]), id: last.id }) : null;
 
   const [data, counted] = await Promise.all([
-    Promise.all(shown.map((row) => connectedUserDetails(ctx, state, toConnectedUser(row)))),
+    connectedUsersDetails(ctx, state, shown.map(toConnectedUser)),
     countMatches(ctx, base),
   ]);
   return { data, nextCursor, ...counted };
