@@ -45,7 +45,7 @@ function addUser(rows: Rows, project: BenchProject, index: number, seal: (creden
     disabled_at: null, created_at: created, updated_at: created, last_active_at: lastActive,
     ...searchColumns(values),
   });
-  for (const [key, value] of indexedMetaValues(values)) rows.metaValues.push({ user_id: userId, project_id: project.projectId, key, value });
+  for (const [key, value] of indexedMetaValues(values)) rows.metaValues.push({ user_id: userId, project_id: project.projectId, key, value, created_at: created });
   rows.credentials.push({
     id: credentialId, project_id: project.projectId, user_id: userId, integration_id: integration.id, status: 'VALID',
     provider_id: `account-${index}`, provider_data: JSON.stringify({ accountName: `Account ${index}` }), secrets: seal(credentialId),

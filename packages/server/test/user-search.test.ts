@@ -83,6 +83,39 @@ describe.each(STORES)('Admin API user search and user operations (%s)', (kind) =
     expect(john.integrations.salesforce.allCredentials).toHaveLength(2);
   });
 
+  it('pages through metadata matches once, in every sort order, and keeps totals true across changes', async () => {
+    const all = async (query: string, sort: string) => {
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      let pages = 0;
+      do {
+        const page: Page = await search(`${query}${query ? '&' : ''}sort=${sort}&limit=1${cursor ? `&cursor=${cursor}` : ''}`);
+        seen.push(...page.data.map((user) => user.userId));
+        cursor = page.nextCursor;
+        pages++;
+      } while (cursor && pages < 10);
+      return seen;
+    };
+    for (const sort of ['-created', 'created', '-lastActive', 'lastActive', 'name']) {
+      // One metadata value, then two: the search walks the shorter list (Seats=5 has 2 users, Plan=pro 3).
+      const unfiltered = (await all('', sort)).filter((id) => ['u-zoe', 'u-elodie', 'u-johanna'].includes(id));
+      expect(await all('meta.Plan=pro', sort), sort).toEqual(unfiltered);
+      expect(await all('meta.Plan=pro&meta.Seats=5', sort), sort).toEqual(['u-zoe']);
+      expect(await all('meta.Seats=5&meta.Plan=pro', sort), sort).toEqual(['u-zoe']);
+    }
+    expect(await search('meta.Plan=pro&meta.Seats=5')).toMatchObject({ total: 1, totalIsEstimate: false });
+    expect((await search('meta.Plan=pro&limit=1')).total).toBe(3);
+    // A change in the project makes the totals it touches count afresh.
+    await portico.connect('u-elodie', 'PATCH', '/sdk/me', { meta: { Seats: 5 } });
+    expect((await search('meta.Plan=pro&meta.Seats=5')).total).toBe(2);
+    await portico.connect('u-anon', 'PATCH', '/sdk/me', { meta: { Plan: 'pro' } });
+    expect((await search('meta.Plan=pro&limit=1')).total).toBe(4);
+    await portico.connect('u-anon', 'PATCH', '/sdk/me', { meta: { Plan: 'basic' } });
+    await portico.connect('u-elodie', 'PATCH', '/sdk/me', { meta: { Seats: 12 } });
+    expect((await search('meta.Plan=pro&meta.Seats=5')).total).toBe(1);
+    expect((await search('meta.Plan=pro&limit=1')).total).toBe(3);
+  });
+
   it('filters by credential status and integration', async () => {
     expect(await ids('status=account_errors')).toEqual(['u-zoe']);
     expect(await ids('status=connected')).toEqual(['u-john']);

@@ -10,7 +10,7 @@ import type { DomainEvents, PorticoEvents } from './events.ts';
 import { ApiKeyCache, ProjectCache } from './projects/index.ts';
 import { UserTokenVerifier } from './user-tokens/index.ts';
 import { registerCredentialRefresher, registerCredentialRevocation, registerOAuthFlowPruning } from './connections/index.ts';
-import { SdkMeCache, UserMetaWrites } from './users/index.ts';
+import { SdkMeCache, SearchCounts, UserMetaWrites } from './users/index.ts';
 import { registerWebhooks } from './webhooks/index.ts';
 
 /** The services every module receives; built once per process by `createContext`. */
@@ -25,6 +25,8 @@ export interface AppContext {
   readonly apiKeys: ApiKeyCache;
   readonly tokens: UserTokenVerifier;
   readonly sdkMeCache: SdkMeCache;
+  /** User search totals and metadata list lengths, kept until a change in the project. */
+  readonly searchCounts: SearchCounts;
   /** Metadata patches, batched per user. */
   readonly userMetaWrites: UserMetaWrites;
   /** Every outbound HTTP request goes through it (SSRF guard, PORTICO_OUTBOUND_ALLOW_HOSTS). */
@@ -64,6 +66,7 @@ export function createContext(config: Config, store: Store, secrets: SecretBox, 
   const projects = new ProjectCache(store, config.projectCacheTtlMs);
   const apiKeys = new ApiKeyCache(store, config.projectCacheTtlMs);
   const sdkMeCache = new SdkMeCache(store);
+  const searchCounts = new SearchCounts(store);
   const clock = options.clock ?? systemClock;
   const jobs = createJobQueue(config, store, metrics, options.notifier);
   const outbound = createOutboundClient({ allowHosts: config.outboundAllowHosts });
@@ -76,11 +79,13 @@ export function createContext(config: Config, store: Store, secrets: SecretBox, 
   });
   events.subscribe('*', (notice) => {
     if (notice.userId !== null) sdkMeCache.invalidateUser(notice.projectId, notice.userId);
+    searchCounts.invalidateProject(notice.projectId);
   });
   events.onResync(() => {
     projects.clear();
     apiKeys.clear();
     sdkMeCache.clear();
+    searchCounts.clear();
   });
   const context: AppContext = {
     config,
@@ -91,6 +96,7 @@ export function createContext(config: Config, store: Store, secrets: SecretBox, 
     apiKeys,
     tokens: new UserTokenVerifier(config.clockSkewSeconds, config.tokenCacheSize),
     sdkMeCache,
+    searchCounts,
     userMetaWrites: new UserMetaWrites({ store, events }),
     outbound,
     metrics,

@@ -11,6 +11,7 @@ import { oauthFlows } from '../connections/migrations/0011-oauth-flows.ts';
 import { credentialHealth } from '../connections/migrations/0012-credential-health.ts';
 import { apiKeyUsage } from '../projects/migrations/0030-api-key-usage.ts';
 import { userSearch } from '../users/migrations/0031-user-search.ts';
+import { userMetaSorted } from '../users/migrations/0060-user-meta-sorted.ts';
 import { webhooks } from '../webhooks/migrations/0020-webhooks.ts';
 import { auditTimeline } from '../audit/migrations/0021-audit-timeline.ts';
 import { staffAccounts } from '../staff/migrations/0070-staff.ts';
@@ -30,6 +31,7 @@ export const MIGRATIONS: MigrationList = {
   '0021_audit_timeline': auditTimeline,
   '0030_api_key_usage': apiKeyUsage,
   '0031_user_search': userSearch,
+  '0060_user_meta_sorted': userMetaSorted,
   '0070_staff': staffAccounts,
 };
 

@@ -214,7 +214,7 @@ export class UserMetaWrites {
         const before = parseJsonObject(row.meta);
         const after = parseJsonObject(stored);
         await repo.updateUserMeta(trx, row.id, stored, now, searchColumns(after));
-        await repo.updateMetaValues(trx, row.id, projectId, indexedMetaValues(before), indexedMetaValues(after));
+        await repo.updateMetaValues(trx, row, indexedMetaValues(before), indexedMetaValues(after));
       } else {
         await repo.touchUser(trx, row.id, now);
       }

@@ -34,6 +34,9 @@ export async function migrateToLatest(store: AnyStore, migrations: MigrationList
     provider: new StaticProvider(store.dialect, migrations),
     migrationTableName: 'portico_migrations',
     migrationLockTableName: 'portico_migrations_lock',
+    // Rooms number their migrations in ranges handed out per branch, so a store can already have a
+    // higher-numbered one (0070_staff) when a lower one (0060_…) lands; each runs once either way.
+    allowUnorderedMigrations: true,
   });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
