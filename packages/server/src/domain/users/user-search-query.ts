@@ -20,8 +20,26 @@ type UserExpressions = ExpressionBuilder<Database & { u: ConnectedUserTable }, '
 const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 const prefixUpperBound = (prefix: string) => `${prefix}\u{10FFFF}`;
 
-/** The conditions on a candidate user row `u`, every filter of `search` but the driver's own. */
-function userConditions(eb: UserExpressions, projectId: string, search: UserSearch, column: SortColumn, driver: Driver): Array<Expression<SqlBool>> {
+/**
+ * The `meta.KEY=VALUE` filters but the driver's own, each an index probe for the candidate `idRef`
+ * (the driver list's `m0.user_id`, so a candidate is dropped before its user row is read).
+ */
+function metaProbes(eb: UserExpressions, projectId: string, search: UserSearch, driver: Driver, idRef: 'u.id' | 'm0.user_id'): Array<Expression<SqlBool>> {
+  const where: Array<Expression<SqlBool>> = [];
+  let driverSkipped = false;
+  for (const [key, value] of search.meta) {
+    if (driver.kind === 'meta' && !driverSkipped && key === driver.key && value === driver.value) {
+      driverSkipped = true;
+      continue;
+    }
+    where.push(eb.exists(eb.selectFrom('user_meta_values as mv').select('mv.user_id')
+      .where('mv.project_id', '=', projectId).where('mv.key', '=', key).where('mv.value', '=', value).whereRef('mv.user_id', '=', idRef as 'u.id')));
+  }
+  return where;
+}
+
+/** The conditions on a candidate's user row `u`: every filter but the metadata ones. */
+function rowConditions(eb: UserExpressions, projectId: string, search: UserSearch, column: SortColumn): Array<Expression<SqlBool>> {
   const where: Array<Expression<SqlBool>> = [];
   if (search.email !== undefined) where.push(eb('u.search_email', '=', searchText(search.email.trim())));
   if (search.name !== undefined) {
@@ -35,15 +53,6 @@ function userConditions(eb: UserExpressions, projectId: string, search: UserSear
       eb('u.search_email', 'like', sql<string>`${likePattern(text)} escape '\\'`),
       eb('u.external_id', 'like', sql<string>`${likePattern(search.q.trim())} escape '\\'`),
     ]));
-  }
-  let driverSkipped = false;
-  for (const [key, value] of search.meta) {
-    if (driver.kind === 'meta' && !driverSkipped && key === driver.key && value === driver.value) {
-      driverSkipped = true;
-      continue;
-    }
-    where.push(eb.exists(eb.selectFrom('user_meta_values as mv').select('mv.user_id')
-      .where('mv.project_id', '=', projectId).where('mv.key', '=', key).where('mv.value', '=', value).whereRef('mv.user_id', '=', 'u.id')));
   }
   if (search.status !== undefined) {
     const status = search.status === 'account_errors' ? 'INVALID' : 'VALID';
@@ -62,6 +71,31 @@ function userConditions(eb: UserExpressions, projectId: string, search: UserSear
   return where;
 }
 
+/** Whether any filter needs the candidate's user row (beyond the metadata lists). */
+function readsUserRow(search: UserSearch, column: SortColumn): boolean {
+  return search.email !== undefined || search.name !== undefined || (search.q !== undefined && search.q.trim() !== '') || search.status !== undefined
+    || search.integrationId !== undefined || search.active !== undefined || search.createdAfter !== undefined || search.createdBefore !== undefined
+    || search.activeAfter !== undefined || column === 'search_name';
+}
+
+/** The driver's metadata list, every other metadata filter probed on it. */
+function metaList(db: Kysely<Database>, projectId: string, search: UserSearch, driver: Extract<Driver, { kind: 'meta' }>) {
+  return db.selectFrom('user_meta_values as m0')
+    .where('m0.project_id', '=', projectId).where('m0.key', '=', driver.key).where('m0.value', '=', driver.value)
+    .where((eb) => eb.and(metaProbes(eb as unknown as UserExpressions, projectId, search, driver, 'm0.user_id')));
+}
+
+/** The driver's candidates joined to their user rows; `cross join`: SQLite keeps the list as the outer loop, PostgreSQL plans it as a join. */
+function metaCandidates(db: Kysely<Database>, projectId: string, search: UserSearch, column: SortColumn, driver: Extract<Driver, { kind: 'meta' }>) {
+  return metaList(db, projectId, search, driver).crossJoin('connected_users as u').whereRef('u.id', '=', 'm0.user_id')
+    .where((eb) => eb.and(rowConditions(eb as unknown as UserExpressions, projectId, search, column)));
+}
+
+function usersMatching(db: Kysely<Database>, projectId: string, search: UserSearch, column: SortColumn, driver: Driver) {
+  return db.selectFrom('connected_users as u').where('u.project_id', '=', projectId)
+    .where((eb) => eb.and([...rowConditions(eb, projectId, search, column), ...metaProbes(eb, projectId, search, driver, 'u.id')]));
+}
+
 export interface Ordering {
   column: SortColumn;
   descending: boolean;
@@ -78,8 +112,7 @@ export function pageQuery(db: Kysely<Database>, projectId: string, search: UserS
   const direction = descending ? 'desc' : 'asc';
   const op = descending ? '<' : '>';
   if (driver.kind === 'users') {
-    let query = db.selectFrom('connected_users as u').selectAll('u').where('u.project_id', '=', projectId)
-      .where((eb) => eb.and(userConditions(eb, projectId, search, column, driver)));
+    let query = usersMatching(db, projectId, search, column, driver).selectAll('u');
     if (cursor) {
       query = query.where((eb) => eb.or([
         eb(`u.${column}`, op, cursor.v as never),
@@ -88,12 +121,7 @@ export function pageQuery(db: Kysely<Database>, projectId: string, search: UserS
     }
     return query.orderBy(`u.${column}`, direction).orderBy('u.id', direction).limit(limit);
   }
-  // `cross join`: SQLite keeps the metadata list as the outer loop; PostgreSQL plans it as a join.
-  let query = db.selectFrom('user_meta_values as m0').crossJoin('connected_users as u').selectAll('u')
-    .whereRef('u.id', '=', 'm0.user_id')
-    .where('m0.project_id', '=', projectId).where('m0.key', '=', driver.key).where('m0.value', '=', driver.value)
-    .where('u.project_id', '=', projectId)
-    .where((eb) => eb.and(userConditions(eb as unknown as UserExpressions, projectId, search, column, driver)));
+  let query = metaCandidates(db, projectId, search, column, driver).selectAll('u');
   if (column === 'created_at') {
     if (cursor) {
       query = query.where((eb) => eb.or([
@@ -112,24 +140,20 @@ export function pageQuery(db: Kysely<Database>, projectId: string, search: UserS
   return query.orderBy(`u.${column}`, direction).orderBy('u.id', direction).limit(limit);
 }
 
-/** How many users match, counting at most `limit` (the driver's list, each candidate checked). */
+/** How many users match, counting at most `limit`: the driver's list, each candidate checked (its user row only when a filter needs it). */
 export async function countUpTo(db: Kysely<Database>, projectId: string, search: UserSearch, column: SortColumn, driver: Driver, limit: number): Promise<number> {
   const matching = driver.kind === 'users'
-    ? db.selectFrom('connected_users as u').select(sql`1`.as('one')).where('u.project_id', '=', projectId)
-      .where((eb) => eb.and(userConditions(eb, projectId, search, column, driver)))
-    : db.selectFrom('user_meta_values as m0').crossJoin('connected_users as u').select(sql`1`.as('one'))
-      .whereRef('u.id', '=', 'm0.user_id')
-      .where('m0.project_id', '=', projectId).where('m0.key', '=', driver.key).where('m0.value', '=', driver.value)
-      .where('u.project_id', '=', projectId)
-      .where((eb) => eb.and(userConditions(eb as unknown as UserExpressions, projectId, search, column, driver)));
+    ? usersMatching(db, projectId, search, column, driver).select(sql`1`.as('one'))
+    : readsUserRow(search, column)
+      ? metaCandidates(db, projectId, search, column, driver).select(sql`1`.as('one'))
+      : metaList(db, projectId, search, driver).select(sql`1`.as('one'));
   const row = await db.selectFrom(matching.limit(limit).as('m')).select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow();
   return Number(row.n);
 }
 
 /** PostgreSQL's estimate of the matches (for a total above the exact limit). */
 export async function plannerEstimate(db: Kysely<Database>, projectId: string, search: UserSearch, column: SortColumn): Promise<number> {
-  const matching = db.selectFrom('connected_users as u').select(sql`1`.as('one')).where('u.project_id', '=', projectId)
-    .where((eb) => eb.and(userConditions(eb, projectId, search, column, { kind: 'users' })));
+  const matching = usersMatching(db, projectId, search, column, { kind: 'users' }).select(sql`1`.as('one'));
   const explained = await sql<{ 'QUERY PLAN': Array<{ Plan: { 'Plan Rows': number } }> }>`explain (format json) ${matching}`.execute(db);
   return Math.round(explained.rows[0]!['QUERY PLAN'][0]!.Plan['Plan Rows']);
 }

@@ -86,10 +86,11 @@ export async function searchUsers(ctx: AppContext, state: ProjectState, search: 
   const last = shown.at(-1);
   const nextCursor = more && last ? encodeCursor({ s: search.sort, v: sortValue(last[column]), id: last.id }) : null;
 
-  const [data, counted] = await Promise.all([
-    connectedUsersDetails(ctx, state, shown.map((row) => toConnectedUser(row))),
-    cachedCount(ctx.searchCounts, projectId, totalKey(search), () => countMatches(ctx, projectId, search, column, driver)),
-  ]);
+  // A first page that holds every match is its own count.
+  const counting: Promise<SearchTotal> = cursor === undefined && !more
+    ? Promise.resolve({ total: shown.length, totalIsEstimate: false })
+    : cachedCount(ctx.searchCounts, projectId, totalKey(search), () => countMatches(ctx, projectId, search, column, driver));
+  const [data, counted] = await Promise.all([connectedUsersDetails(ctx, state, shown.map((row) => toConnectedUser(row))), counting]);
   return { data, nextCursor, ...counted };
 }
 
