@@ -28,29 +28,26 @@ const MAX_ENTRIES = 10_000;
  * counting afresh would give the same number. An exact count below 10,000 can need thousands of
  * index probes (3,333 users have `plan=pro` among the 10,000 with `seats=37`), work a page of 50
  * never needs; the next page, or the same search again, reuses it.
- * - `version` (SQLite, one node): valid while the store's change version is unchanged: any write
- *   (this process or the CLI) makes every count stale.
- * - `events` (PostgreSQL, many nodes): every change to a user, their metadata or credentials emits
- *   a domain event naming the project; its notice (local at once, remote through LISTEN/NOTIFY)
- *   moves the project to a new generation, and counts of an older one are stale. A count begun
- *   before that is not kept, and a lost listening connection clears everything. `last_active_at`
- *   is written without an event, so a search with `activeAfter` is never cached (the caller's rule).
+ *
+ * Every change to a user, their metadata or credentials emits a domain event naming the project;
+ * its notice (local at once; on PostgreSQL from other nodes through LISTEN/NOTIFY) moves the
+ * project to a new generation, and counts of an older one are stale. A count begun before that is
+ * not kept, and a lost listening connection clears everything. On SQLite a commit by another
+ * process (the CLI, `portico worker`), whose events this one does not hear, makes every count
+ * stale (`store.otherProcessVersion()`). `last_active_at` is written without an event, so a search
+ * with `activeAfter` is never kept (the caller's rule).
  */
 export class SearchCounts {
   private readonly entries = new LRUCache<string, Entry>({ max: MAX_ENTRIES });
   private readonly generations = new Map<string, number>();
   private clears = 0;
-  readonly mode: 'version' | 'events';
 
-  constructor(private readonly store: Store) {
-    this.mode = store.changeVersion() === undefined ? 'events' : 'version';
-  }
+  constructor(private readonly store: Store) {}
 
   get<T extends number | SearchTotal>(projectId: string, key: string): T | undefined {
     const entry = this.entries.get(keyOf(projectId, key));
     if (!entry) return undefined;
-    const stale = entry.generation !== this.generationOf(projectId) || (this.mode === 'version' && entry.version !== this.store.changeVersion());
-    if (stale) {
+    if (entry.generation !== this.generationOf(projectId) || entry.version !== this.store.otherProcessVersion()) {
       this.entries.delete(keyOf(projectId, key));
       return undefined;
     }
@@ -59,11 +56,11 @@ export class SearchCounts {
 
   /** Call before counting; pass the ticket to `set`. */
   beginCount(projectId: string): CountTicket {
-    return { version: this.mode === 'version' ? this.store.changeVersion() : undefined, generation: this.generationOf(projectId), clears: this.clears };
+    return { version: this.store.otherProcessVersion(), generation: this.generationOf(projectId), clears: this.clears };
   }
 
   set(projectId: string, key: string, ticket: CountTicket, value: number | SearchTotal): void {
-    if (this.mode === 'version' && ticket.version !== this.store.changeVersion()) return;
+    if (ticket.version !== this.store.otherProcessVersion()) return;
     if (ticket.clears !== this.clears || ticket.generation !== this.generationOf(projectId)) return;
     this.entries.set(keyOf(projectId, key), { version: ticket.version, generation: ticket.generation, value });
   }
