@@ -1,5 +1,5 @@
 import { sql, type Expression, type ExpressionBuilder, type Kysely, type SqlBool } from 'kysely';
-import type { Database } from '../database.ts';
+import type { Database, DialectName } from '../database.ts';
 import { searchText } from './search-keys.ts';
 import type { ConnectedUserTable } from './users.table.ts';
 import type { UserSearch } from './user-search.ts';
@@ -107,7 +107,7 @@ export interface Ordering {
  * the cursor on, `limit` rows. With a metadata driver sorted by creation the order (and cursor)
  * is the list's own (`created_at`, `user_id`), which is the users' (`created_at`, `id`).
  */
-export function pageQuery(db: Kysely<Database>, projectId: string, search: UserSearch, ordering: Ordering, driver: Driver, limit: number) {
+function pageQuery(db: Kysely<Database>, projectId: string, search: UserSearch, ordering: Ordering, driver: Driver, limit: number) {
   const { column, descending, cursor } = ordering;
   const direction = descending ? 'desc' : 'asc';
   const op = descending ? '<' : '>';
@@ -163,4 +163,17 @@ export async function metaListLength(db: Kysely<Database>, projectId: string, ke
   const list = db.selectFrom('user_meta_values').select('user_id').where('project_id', '=', projectId).where('key', '=', key).where('value', '=', value).limit(limit);
   const row = await db.selectFrom(list.as('m')).select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow();
   return Number(row.n);
+}
+
+/**
+ * Runs the page query. On PostgreSQL a metadata list walked in order is read without parallel
+ * workers: the walk stops after a page of matches (a few hundred index entries), and starting a
+ * worker for it costs more (25 ms instead of 9 ms at 1,000,000 users on two cores).
+ */
+export async function readPage(db: Kysely<Database>, dialect: DialectName, projectId: string, search: UserSearch, ordering: Ordering, driver: Driver, limit: number) {
+  if (dialect !== 'postgres' || driver.kind !== 'meta') return pageQuery(db, projectId, search, ordering, driver, limit).execute();
+  return db.transaction().execute(async (trx) => {
+    await sql`set local max_parallel_workers_per_gather = 0`.execute(trx);
+    return pageQuery(trx, projectId, search, ordering, driver, limit).execute();
+  });
 }

@@ -4,7 +4,7 @@ import { AppError } from '../../platform/errors.ts';
 import { connectedUsersDetails } from './sdk-me.ts';
 import type { ConnectedUserDetails } from './user.schema.ts';
 import { cachedCount, type SearchTotal } from './search-counts.ts';
-import { countUpTo, metaListLength, pageQuery, plannerEstimate, SORT_COLUMNS, type Driver, type SortColumn } from './user-search-query.ts';
+import { countUpTo, metaListLength, readPage, plannerEstimate, SORT_COLUMNS, type Driver, type SortColumn } from './user-search-query.ts';
 import { toConnectedUser } from './users.service.ts';
 
 export const USER_SORTS = ['-created', 'created', '-lastActive', 'lastActive', 'name'] as const;
@@ -80,7 +80,7 @@ export async function searchUsers(ctx: AppContext, state: ProjectState, search: 
   const cursor = search.cursor === undefined ? undefined : decodeCursor(search.cursor, search.sort);
   const driver = await chooseDriver(ctx, projectId, search, column);
 
-  const rows = await pageQuery(db, projectId, search, { column, descending, cursor }, driver, search.limit + 1).execute();
+  const rows = await readPage(db, ctx.store.dialect, projectId, search, { column, descending, cursor }, driver, search.limit + 1);
   const more = rows.length > search.limit;
   const shown = rows.slice(0, search.limit);
   const last = shown.at(-1);
