@@ -1,3 +1,5 @@
+import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STORES, seedSalesforce, startPortico, type Portico } from './harness.ts';
 
@@ -114,6 +116,49 @@ describe.each(STORES)('Admin API user search and user operations (%s)', (kind) =
     await portico.connect('u-elodie', 'PATCH', '/sdk/me', { meta: { Seats: 12 } });
     expect((await search('meta.Plan=pro&meta.Seats=5')).total).toBe(1);
     expect((await search('meta.Plan=pro&limit=1')).total).toBe(3);
+  });
+
+  it('keeps totals true when another node (PostgreSQL) or another process (SQLite) changes a user', async () => {
+    const reader = kind === 'postgres' ? await portico.startSecondNode() : undefined;
+    const app = reader?.app ?? portico.app;
+    const total = async () => {
+      const response = await app.inject({
+        method: 'GET',
+        url: `/api/v1/projects/${portico.project.projectId}/users?meta.Plan=pro&limit=1`,
+        headers: { authorization: `Bearer ${portico.project.apiKey}` },
+      });
+      return (response.json() as Page).total;
+    };
+    // On SQLite the other process is a second connection to the file, as the CLI would open.
+    const otherProcess = kind === 'sqlite' ? new Database(path.join(portico.database.dataDir, 'portico.db')) : undefined;
+    const setPlan = async (plan: string) => {
+      if (otherProcess) {
+        const update = otherProcess.prepare("update user_meta_values set value = ? where key = 'Plan' and user_id = (select id from connected_users where external_id = 'u-anon')");
+        // This process's writer holds the lock between its group commits: retry without blocking its event loop.
+        for (let attempt = 0; ; attempt++) {
+          try {
+            update.run(plan);
+            break;
+          } catch (error) {
+            if ((error as { code?: string }).code !== 'SQLITE_BUSY' || attempt > 200) throw error;
+            await new Promise((resolve) => setTimeout(resolve, 10));
+          }
+        }
+      } else {
+        await portico.connect('u-anon', 'PATCH', '/sdk/me', { meta: { Plan: plan } });
+      }
+    };
+    try {
+      expect(await total()).toBe(3);
+      expect(await total()).toBe(3);
+      await setPlan('pro');
+      await expect.poll(total, { timeout: 5000 }).toBe(4);
+      await setPlan('basic');
+      await expect.poll(total, { timeout: 5000 }).toBe(3);
+    } finally {
+      otherProcess?.close();
+      await reader?.close();
+    }
   });
 
   it('filters by credential status and integration', async () => {
