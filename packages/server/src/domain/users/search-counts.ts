@@ -40,6 +40,8 @@ const MAX_ENTRIES = 10_000;
 export class SearchCounts {
   private readonly entries = new LRUCache<string, Entry>({ max: MAX_ENTRIES });
   private readonly generations = new Map<string, number>();
+  /** Counts running now, so that concurrent searches of one filter set share one count. */
+  private readonly running = new Map<string, { ticket: CountTicket; promise: Promise<number | SearchTotal> }>();
   private clears = 0;
 
   constructor(private readonly store: Store) {}
@@ -65,6 +67,30 @@ export class SearchCounts {
     this.entries.set(keyOf(projectId, key), { version: ticket.version, generation: ticket.generation, value });
   }
 
+  /**
+   * `count()`, or what it gave before if nothing it reads has changed since, or the same count
+   * another search started under the same state and is still waiting for.
+   */
+  async count<T extends number | SearchTotal>(projectId: string, key: string, count: () => Promise<T>): Promise<T> {
+    const cached = this.get<T>(projectId, key);
+    if (cached !== undefined) return cached;
+    const ticket = this.beginCount(projectId);
+    const fullKey = keyOf(projectId, key);
+    const running = this.running.get(fullKey);
+    if (running && running.ticket.version === ticket.version && running.ticket.generation === ticket.generation && running.ticket.clears === ticket.clears) {
+      return running.promise as Promise<T>;
+    }
+    const promise = count();
+    this.running.set(fullKey, { ticket, promise });
+    try {
+      const value = await promise;
+      this.set(projectId, key, ticket, value);
+      return value;
+    } finally {
+      if (this.running.get(fullKey)?.promise === promise) this.running.delete(fullKey);
+    }
+  }
+
   /** A change in the project committed (on this node or another). */
   invalidateProject(projectId: string): void {
     this.generations.set(projectId, this.generationOf(projectId) + 1);
@@ -85,18 +111,12 @@ function keyOf(projectId: string, key: string): string {
   return `${projectId} ${key}`;
 }
 
-/** `count()`, or what it gave before if nothing it reads has changed since; `key` undefined: never kept. */
-export async function cachedCount<T extends number | SearchTotal>(
+/** `counts.count(…)`; with no `key` (a search whose count cannot be kept) the count runs every time. */
+export function cachedCount<T extends number | SearchTotal>(
   counts: SearchCounts,
   projectId: string,
   key: string | undefined,
   count: () => Promise<T>,
 ): Promise<T> {
-  if (key === undefined) return count();
-  const cached = counts.get<T>(projectId, key);
-  if (cached !== undefined) return cached;
-  const ticket = counts.beginCount(projectId);
-  const value = await count();
-  counts.set(projectId, key, ticket, value);
-  return value;
+  return key === undefined ? count() : counts.count(projectId, key, count);
 }
