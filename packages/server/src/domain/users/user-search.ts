@@ -10,7 +10,7 @@ import { toConnectedUser } from './users.service.ts';
 export const USER_SORTS = ['-created', 'created', '-lastActive', 'lastActive', 'name'] as const;
 export type UserSort = (typeof USER_SORTS)[number];
 
-/** Above this many matches `total` is the planner's estimate (PostgreSQL) or a count that stops there (SQLite). */
+/** Above this many matches `total` is the planner's estimate on PostgreSQL (`totalIsEstimate`); SQLite counts them all. */
 export const EXACT_TOTAL_LIMIT = 10_000;
 
 export interface UserSearch {
