@@ -1,3 +1,5 @@
+import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STORES, seedSalesforce, startPortico, type Portico } from './harness.ts';
 
@@ -68,6 +70,95 @@ describe.each(STORES)('Admin API user search and user operations (%s)', (kind) =
     await portico.connect('u-johanna', 'PATCH', '/sdk/me', { meta: { Plan: 'basic' } });
     expect(await ids('meta.Plan=pro')).toEqual(['u-elodie', 'u-zoe']);
     await portico.connect('u-johanna', 'PATCH', '/sdk/me', { meta: { Plan: 'pro' } });
+  });
+
+  it('shows each user of a page exactly as GET /users/{userId} does, credentials and workflow states included', async () => {
+    // A second credential for John: the page's users are loaded together, each must get only their own.
+    await portico.admin('POST', '/users/u-john/credentials', { integration: 'salesforce', accessToken: 'second-token', providerId: 'second-account' });
+    const page = await search('limit=200');
+    expect(page.data).toHaveLength(PEOPLE.length);
+    for (const user of page.data) {
+      const alone = await portico.admin('GET', `/users/${encodeURIComponent(user.userId)}`);
+      expect(user, user.userId).toEqual(alone.json());
+    }
+    const john = page.data.find((user) => user.userId === 'u-john') as unknown as { integrations: { salesforce: { allCredentials: unknown[] } } };
+    expect(john.integrations.salesforce.allCredentials).toHaveLength(2);
+  });
+
+  it('pages through metadata matches once, in every sort order, and keeps totals true across changes', async () => {
+    const all = async (query: string, sort: string) => {
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      let pages = 0;
+      do {
+        const page: Page = await search(`${query}${query ? '&' : ''}sort=${sort}&limit=1${cursor ? `&cursor=${cursor}` : ''}`);
+        seen.push(...page.data.map((user) => user.userId));
+        cursor = page.nextCursor;
+        pages++;
+      } while (cursor && pages < 10);
+      return seen;
+    };
+    for (const sort of ['-created', 'created', '-lastActive', 'lastActive', 'name']) {
+      // One metadata value, then two: the search walks the shorter list (Seats=5 has 2 users, Plan=pro 3).
+      const unfiltered = (await all('', sort)).filter((id) => ['u-zoe', 'u-elodie', 'u-johanna'].includes(id));
+      expect(await all('meta.Plan=pro', sort), sort).toEqual(unfiltered);
+      expect(await all('meta.Plan=pro&meta.Seats=5', sort), sort).toEqual(['u-zoe']);
+      expect(await all('meta.Seats=5&meta.Plan=pro', sort), sort).toEqual(['u-zoe']);
+    }
+    expect(await search('meta.Plan=pro&meta.Seats=5')).toMatchObject({ total: 1, totalIsEstimate: false });
+    expect((await search('meta.Plan=pro&limit=1')).total).toBe(3);
+    // A change in the project makes the totals it touches count afresh.
+    await portico.connect('u-elodie', 'PATCH', '/sdk/me', { meta: { Seats: 5 } });
+    expect((await search('meta.Plan=pro&meta.Seats=5')).total).toBe(2);
+    await portico.connect('u-anon', 'PATCH', '/sdk/me', { meta: { Plan: 'pro' } });
+    expect((await search('meta.Plan=pro&limit=1')).total).toBe(4);
+    await portico.connect('u-anon', 'PATCH', '/sdk/me', { meta: { Plan: 'basic' } });
+    await portico.connect('u-elodie', 'PATCH', '/sdk/me', { meta: { Seats: 12 } });
+    expect((await search('meta.Plan=pro&meta.Seats=5')).total).toBe(1);
+    expect((await search('meta.Plan=pro&limit=1')).total).toBe(3);
+  });
+
+  it('keeps totals true when another node (PostgreSQL) or another process (SQLite) changes a user', async () => {
+    const reader = kind === 'postgres' ? await portico.startSecondNode() : undefined;
+    const app = reader?.app ?? portico.app;
+    const total = async () => {
+      const response = await app.inject({
+        method: 'GET',
+        url: `/api/v1/projects/${portico.project.projectId}/users?meta.Plan=pro&limit=1`,
+        headers: { authorization: `Bearer ${portico.project.apiKey}` },
+      });
+      return (response.json() as Page).total;
+    };
+    // On SQLite the other process is a second connection to the file, as the CLI would open.
+    const otherProcess = kind === 'sqlite' ? new Database(path.join(portico.database.dataDir, 'portico.db')) : undefined;
+    const setPlan = async (plan: string) => {
+      if (otherProcess) {
+        const update = otherProcess.prepare("update user_meta_values set value = ? where key = 'Plan' and user_id = (select id from connected_users where external_id = 'u-anon')");
+        // This process's writer holds the lock between its group commits: retry without blocking its event loop.
+        for (let attempt = 0; ; attempt++) {
+          try {
+            update.run(plan);
+            break;
+          } catch (error) {
+            if ((error as { code?: string }).code !== 'SQLITE_BUSY' || attempt > 200) throw error;
+            await new Promise((resolve) => setTimeout(resolve, 10));
+          }
+        }
+      } else {
+        await portico.connect('u-anon', 'PATCH', '/sdk/me', { meta: { Plan: plan } });
+      }
+    };
+    try {
+      expect(await total()).toBe(3);
+      expect(await total()).toBe(3);
+      await setPlan('pro');
+      await expect.poll(total, { timeout: 5000 }).toBe(4);
+      await setPlan('basic');
+      await expect.poll(total, { timeout: 5000 }).toBe(3);
+    } finally {
+      otherProcess?.close();
+      await reader?.close();
+    }
   });
 
   it('filters by credential status and integration', async () => {

@@ -11,7 +11,7 @@ import type { DomainEvents, PorticoEvents } from './events.ts';
 import { ApiKeyCache, ProjectCache } from './projects/index.ts';
 import { UserTokenVerifier } from './user-tokens/index.ts';
 import { registerCredentialRefresher, registerCredentialRevocation, registerOAuthFlowPruning } from './connections/index.ts';
-import { SdkMeCache, UserMetaWrites, registerSecretMetaRewrite } from './users/index.ts';
+import { SdkMeCache, SearchCounts, UserMetaWrites, registerSecretMetaRewrite } from './users/index.ts';
 import { registerWebhooks } from './webhooks/index.ts';
 import { registerWorkflows } from './runs/index.ts';
 import { registerExecutionRetention } from './workflows/index.ts';
@@ -28,6 +28,8 @@ export interface AppContext {
   readonly apiKeys: ApiKeyCache;
   readonly tokens: UserTokenVerifier;
   readonly sdkMeCache: SdkMeCache;
+  /** User search totals and metadata list lengths, kept until a change in the project. */
+  readonly searchCounts: SearchCounts;
   /** Metadata patches, batched per user. */
   readonly userMetaWrites: UserMetaWrites;
   /** Every outbound HTTP request goes through it (SSRF guard, PORTICO_OUTBOUND_ALLOW_HOSTS). */
@@ -69,6 +71,7 @@ export function createContext(config: Config, store: Store, secrets: SecretBox, 
   const projects = new ProjectCache(store, config.projectCacheTtlMs);
   const apiKeys = new ApiKeyCache(store, config.projectCacheTtlMs);
   const sdkMeCache = new SdkMeCache(store);
+  const searchCounts = new SearchCounts(store);
   const clock = options.clock ?? systemClock;
   const jobs = createJobQueue(config, store, metrics, options.notifier);
   const outbound = createOutboundClient({ allowHosts: config.outboundAllowHosts });
@@ -82,11 +85,13 @@ export function createContext(config: Config, store: Store, secrets: SecretBox, 
   });
   events.subscribe('*', (notice) => {
     if (notice.userId !== null) sdkMeCache.invalidateUser(notice.projectId, notice.userId);
+    searchCounts.invalidateProject(notice.projectId);
   });
   events.onResync(() => {
     projects.clear();
     apiKeys.clear();
     sdkMeCache.clear();
+    searchCounts.clear();
   });
   const context: AppContext = {
     config,
@@ -97,6 +102,7 @@ export function createContext(config: Config, store: Store, secrets: SecretBox, 
     apiKeys,
     tokens: new UserTokenVerifier(config.clockSkewSeconds, config.tokenCacheSize),
     sdkMeCache,
+    searchCounts,
     userMetaWrites: new UserMetaWrites({ store, events, secrets }),
     outbound,
     metrics,

@@ -1,9 +1,9 @@
 import type { Db } from '../database.ts';
 import { parseJsonObject } from '../../platform/json/json.ts';
 import type { ProjectState } from '../projects/index.ts';
-import { listWorkflowStatesOfUser } from '../workflows/index.ts';
+import { listWorkflowStatesOfUser, listWorkflowStatesOfUsers } from '../workflows/index.ts';
 import type { WorkflowStateTable } from '../workflows/index.ts';
-import { listConfigsOfUser, listCredentialsOfUser, type CredentialRow } from './credentials.repository.ts';
+import { listConfigsOfUser, listConfigsOfUsers, listCredentialsOfUser, listCredentialsOfUsers, type CredentialRow } from './credentials.repository.ts';
 import type { Credential, CredentialConfiguration, IntegrationState, WorkflowSettings } from './credential.schema.ts';
 import type { CredentialConfigTable } from './credentials.table.ts';
 
@@ -21,6 +21,24 @@ export async function loadConnections(db: Db, userId: string): Promise<UserConne
     listWorkflowStatesOfUser(db, userId),
   ]);
   return { credentials, configs, states };
+}
+
+/**
+ * What several users have connected, in three queries whatever their number (a page of search
+ * results), by user id; every user asked for has an entry. Each user's rows come in the same
+ * order as {@link loadConnections} gives them.
+ */
+export async function loadConnectionsOfUsers(db: Db, userIds: readonly string[]): Promise<Map<string, UserConnections>> {
+  const [credentials, configs, states] = await Promise.all([
+    listCredentialsOfUsers(db, userIds),
+    listConfigsOfUsers(db, userIds),
+    listWorkflowStatesOfUsers(db, userIds),
+  ]);
+  const byUser = new Map<string, UserConnections>(userIds.map((id) => [id, { credentials: [], configs: [], states: [] }]));
+  for (const row of credentials) byUser.get(row.user_id)?.credentials.push(row);
+  for (const row of configs) byUser.get(row.user_id)?.configs.push(row);
+  for (const row of states) byUser.get(row.user_id)?.states.push(row);
+  return byUser;
 }
 
 function toConfiguration(config: CredentialConfigTable, states: readonly WorkflowStateTable[]): CredentialConfiguration {

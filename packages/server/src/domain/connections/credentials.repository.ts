@@ -31,6 +31,18 @@ export function listConfigsOfUser(db: Db, userId: string) {
   return db.selectFrom('credential_configs').selectAll().where('user_id', '=', userId).orderBy('created_at').orderBy('id').execute();
 }
 
+/** The credentials of several users in one query, each user's oldest first (as listCredentialsOfUser). */
+export function listCredentialsOfUsers(db: Db, userIds: readonly string[]): Promise<CredentialRow[]> {
+  if (userIds.length === 0) return Promise.resolve([]);
+  return db.selectFrom('credentials').select(PUBLIC_COLUMNS).where('user_id', 'in', userIds).orderBy('created_at').orderBy('id').execute();
+}
+
+/** The credential configurations of several users in one query, each user's oldest first (as listConfigsOfUser). */
+export function listConfigsOfUsers(db: Db, userIds: readonly string[]) {
+  if (userIds.length === 0) return Promise.resolve([]);
+  return db.selectFrom('credential_configs').selectAll().where('user_id', 'in', userIds).orderBy('created_at').orderBy('id').execute();
+}
+
 export function findSecrets(db: Db, credentialId: string) {
   return db.selectFrom('credentials').select('secrets').where('id', '=', credentialId).executeTakeFirst();
 }

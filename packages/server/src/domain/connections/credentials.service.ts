@@ -9,7 +9,7 @@ import type { ProjectState } from '../projects/index.ts';
 import { userActor, type Actor } from '../events.ts';
 import type { ConnectedUser } from '../users/index.ts';
 import { deleteWorkflowStatesOfConfig, upsertWorkflowState } from '../workflows/index.ts';
-import { loadConnections, toCredentials } from './credential-view.ts';
+import { loadConnections, loadConnectionsOfUsers, toCredentials } from './credential-view.ts';
 import type { Credential, CredentialStatus, SettingsPatch, UninstalledIntegration } from './credential.schema.ts';
 import type { IntegrationAccount } from './integration-account.schema.ts';
 import * as repo from './credentials.repository.ts';
@@ -125,6 +125,12 @@ export async function readBack(db: Db, user: ConnectedUser, credentialId: string
 
 export async function userCredentials(db: Db, user: ConnectedUser): Promise<Credential[]> {
   return toCredentials(await loadConnections(db, user.id));
+}
+
+/** The credentials of several users (by their row id), as {@link userCredentials} gives each, in three queries. */
+export async function credentialsOfUsers(db: Db, userIds: readonly string[]): Promise<Map<string, Credential[]>> {
+  const connections = await loadConnectionsOfUsers(db, userIds);
+  return new Map([...connections].map(([id, ofUser]) => [id, toCredentials(ofUser)]));
 }
 
 /** Matches a credential by UUID, `ext:<externalId>` or plain externalId, as the SDK allows. */

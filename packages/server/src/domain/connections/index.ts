@@ -6,7 +6,7 @@ export {
 } from './credential.schema.ts';
 export { lockCredentialConfig, touchCredential } from './credentials.repository.ts';
 export {
-  createCredential, findCredential, importCredential, integrationAccount, integrationOf, readSecrets, selectConfiguration, selectCredential,
+  createCredential, credentialsOfUsers, findCredential, importCredential, integrationAccount, integrationOf, readSecrets, selectConfiguration, selectCredential,
   uninstallIntegration, updateUserSettings, userCredentials,
 } from './credentials.service.ts';
 export type { CredentialSecrets } from './credentials.service.ts';

@@ -12,6 +12,7 @@ import { oauthFlows } from '../connections/migrations/0011-oauth-flows.ts';
 import { credentialHealth } from '../connections/migrations/0012-credential-health.ts';
 import { apiKeyUsage } from '../projects/migrations/0030-api-key-usage.ts';
 import { userSearch } from '../users/migrations/0031-user-search.ts';
+import { userMetaSorted } from '../users/migrations/0060-user-meta-sorted.ts';
 import { webhooks } from '../webhooks/migrations/0020-webhooks.ts';
 import { auditTimeline } from '../audit/migrations/0021-audit-timeline.ts';
 import { workflowRuns } from '../workflows/migrations/0040-workflow-runs.ts';
@@ -40,6 +41,7 @@ export const MIGRATIONS: MigrationList = {
   '0051_secret_meta_keys': secretMetaKeys,
   '0052_user_secret_meta': userSecretMeta,
   '0053_rate_limits': rateLimitMigration,
+  '0060_user_meta_sorted': userMetaSorted,
   '0070_staff': staffAccounts,
 };
 

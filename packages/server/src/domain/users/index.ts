@@ -1,6 +1,7 @@
 /** The users room's facade: what other rooms and the API may use. */
 export { checkPatch } from './metadata.ts';
 export { SdkMeCache } from './sdk-me-cache.ts';
+export { SearchCounts } from './search-counts.ts';
 export { SdkMe, UserMetadata } from './sdk-me.schema.ts';
 export { buildSdkMe, cachedUserAnswer, connectedUserDetails, sdkMeJson } from './sdk-me.ts';
 export { ConnectedUserDetails } from './user.schema.ts';

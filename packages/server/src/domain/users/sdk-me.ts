@@ -1,6 +1,5 @@
 import type { AppContext } from '../context.ts';
-import { integrationStates } from '../connections/index.ts';
-import { userCredentials } from '../connections/index.ts';
+import { credentialsOfUsers, integrationStates, userCredentials, type Credential } from '../connections/index.ts';
 import { toSdkProject, type ProjectState } from '../projects/index.ts';
 import type { ConnectedUserDetails } from './user.schema.ts';
 import type { SdkMe } from './sdk-me.schema.ts';
@@ -30,19 +29,30 @@ export async function buildSdkMe(ctx: AppContext, state: ProjectState, user: Con
 
 /** A Connected User as the Admin API shows it. */
 export async function connectedUserDetails(ctx: AppContext, state: ProjectState, user: ConnectedUser, options: { revealSecrets?: boolean } = {}): Promise<ConnectedUserDetails> {
-  const me = await buildSdkMe(ctx, state, user);
-  const meta = options.revealSecrets ? (await userMetaForWorkflows(ctx, state.project.id, user.userId)) ?? me.meta : me.meta;
+  const details = toUserDetails(state, toSdkProject(state), user, await userCredentials(ctx.store.db, user));
+  if (!options.revealSecrets) return details;
+  return { ...details, meta: (await userMetaForWorkflows(ctx, state.project.id, user.userId)) ?? details.meta };
+}
+
+/** Several Connected Users as the Admin API shows each (a page of search results): three queries for all of them. */
+export async function connectedUsersDetails(ctx: AppContext, state: ProjectState, users: readonly ConnectedUser[]): Promise<ConnectedUserDetails[]> {
+  const credentials = await credentialsOfUsers(ctx.store.db, users.map((user) => user.id));
+  const project = toSdkProject(state);
+  return users.map((user) => toUserDetails(state, project, user, credentials.get(user.id) ?? []));
+}
+
+function toUserDetails(state: ProjectState, project: SdkMe['project'], user: ConnectedUser, credentials: readonly Credential[]): ConnectedUserDetails {
   return {
     id: user.id,
-    userId: me.userId,
+    userId: user.userId,
     active: user.active,
-    meta,
-    integrations: me.integrations,
+    meta: redactMeta(user.meta, state.secretMetaKeys),
+    integrations: integrationStates(state, credentials),
     dateCreated: user.dateCreated,
     dateUpdated: user.dateUpdated,
     dateLastActive: user.dateLastActive,
-    resources: me.resources,
-    project: me.project,
+    resources: [],
+    project,
   };
 }
 

@@ -82,7 +82,7 @@ async function rewriteProject(ctx: AppContext, projectId: string, signal: AbortS
         const sealed = await sealMeta(trx, ctx.secrets, row.id, clear, secretKeys);
         const searchable = searchableMeta(sealed.shown, secretKeys);
         await repo.restoreUserMeta(trx, row.id, sealed.meta, sealed.secretMeta, searchColumns(searchable));
-        await repo.updateMetaValues(trx, row.id, projectId, indexedMetaValues(parseJsonObject(row.meta)), indexedMetaValues(searchable));
+        await repo.updateMetaValues(trx, row, indexedMetaValues(parseJsonObject(row.meta)), indexedMetaValues(searchable));
         rewritten++;
       }
       return rows;

@@ -43,11 +43,13 @@ export function pageOfUsersForUpdate(db: Db, dialect: DialectName, projectId: st
 }
 
 /** Brings a user's `user_meta_values` from `before` to `after` (key → indexed value), touching only what changed. */
-export async function updateMetaValues(db: Db, userId: string, projectId: string, before: ReadonlyMap<string, string>, after: ReadonlyMap<string, string>): Promise<void> {
+export async function updateMetaValues(db: Db, user: { id: string; project_id: string; created_at: string }, before: ReadonlyMap<string, string>, after: ReadonlyMap<string, string>): Promise<void> {
   const gone = [...before.keys()].filter((key) => after.get(key) !== before.get(key));
   const added = [...after].filter(([key, value]) => before.get(key) !== value);
-  if (gone.length > 0) await db.deleteFrom('user_meta_values').where('user_id', '=', userId).where('key', 'in', gone).execute();
-  if (added.length > 0) await db.insertInto('user_meta_values').values(added.map(([key, value]) => ({ user_id: userId, project_id: projectId, key, value }))).execute();
+  if (gone.length > 0) await db.deleteFrom('user_meta_values').where('user_id', '=', user.id).where('key', 'in', gone).execute();
+  if (added.length === 0) return;
+  const rows = added.map(([key, value]) => ({ user_id: user.id, project_id: user.project_id, key, value, created_at: user.created_at }));
+  await db.insertInto('user_meta_values').values(rows).execute();
 }
 
 export function touchUser(db: Db, id: string, at: string) {

@@ -221,7 +221,7 @@ export class UserMetaWrites {
         const sealed = await sealMeta(trx, secrets, row.id, parseJsonObject(stored), secretKeys);
         const searchable = searchableMeta(sealed.shown, secretKeys);
         await repo.updateUserMeta(trx, row.id, sealed.meta, sealed.secretMeta, now, searchColumns(searchable));
-        await repo.updateMetaValues(trx, row.id, projectId, indexedMetaValues(parseJsonObject(row.meta)), indexedMetaValues(searchable));
+        await repo.updateMetaValues(trx, row, indexedMetaValues(parseJsonObject(row.meta)), indexedMetaValues(searchable));
       } else {
         await repo.touchUser(trx, row.id, now);
       }

@@ -22,4 +22,6 @@ export interface UserMetaValueTable {
   project_id: string;
   key: string;
   value: string;
+  /** The user's `created_at`: the index lists a value's users in creation order (migration 0060). */
+  created_at: string;
 }

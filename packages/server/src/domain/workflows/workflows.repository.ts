@@ -25,6 +25,12 @@ export function listWorkflowStatesOfUser(db: Db, userId: string) {
   return db.selectFrom('workflow_states').selectAll().where('user_id', '=', userId).execute();
 }
 
+/** The workflow states of several users in one query. */
+export function listWorkflowStatesOfUsers(db: Db, userIds: readonly string[]): Promise<WorkflowStateTable[]> {
+  if (userIds.length === 0) return Promise.resolve([]);
+  return db.selectFrom('workflow_states').selectAll().where('user_id', 'in', userIds).execute();
+}
+
 export function listWorkflowStatesOfConfig(db: Db, configId: string) {
   return db.selectFrom('workflow_states').selectAll().where('config_id', '=', configId).execute();
 }

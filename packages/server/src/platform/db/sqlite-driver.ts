@@ -126,6 +126,11 @@ export class GroupCommitSqliteDriver implements Driver {
 
   async init(): Promise<void> {}
 
+  /** Changes when another process commits to the database file (`PRAGMA data_version` of the writer), not on this process's writes. */
+  otherProcessVersion(): number {
+    return this.dataVersion.get() as number;
+  }
+
   changeVersion(): number {
     const dataVersion = this.dataVersion.get() as number;
     if (dataVersion !== this.lastDataVersion) {

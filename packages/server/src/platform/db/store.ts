@@ -24,6 +24,11 @@ export interface Store<DB = unknown> {
    * A read made under one version may be reused while the version stays the same.
    */
   changeVersion(): number | undefined;
+  /**
+   * SQLite: changes when another process (the CLI, `portico worker`) commits to the file, whose
+   * domain events this process does not hear. PostgreSQL: undefined (every node hears every event).
+   */
+  otherProcessVersion(): number | undefined;
   close(): Promise<void>;
 }
 
@@ -106,6 +111,7 @@ function openSqlite<DB>(file: string, synchronous: 'full' | 'normal'): Store<DB>
     dialect: 'sqlite',
     location: file,
     changeVersion: () => driver.changeVersion(),
+    otherProcessVersion: () => driver.otherProcessVersion(),
     close: () => db.destroy(),
   };
 }
@@ -124,7 +130,7 @@ function openPostgres<DB>(url: string, poolSize: number): Store<DB> {
     // An idle client lost its connection; the pool replaces it. Queries report their own errors.
   });
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
-  return { db, dialect: 'postgres', location: redactUrl(url), changeVersion: () => undefined, close: () => db.destroy() };
+  return { db, dialect: 'postgres', location: redactUrl(url), changeVersion: () => undefined, otherProcessVersion: () => undefined, close: () => db.destroy() };
 }
 
 /** Row lock for read-modify-write inside a transaction; SQLite transactions are already serial. */
