@@ -9,6 +9,7 @@ export const PortalWorkflowMeta = Type.Object({
   infoText: Type.String({ description: 'What the portal shows for the workflow: its name' }),
   defaultEnabled: Type.Boolean({ description: 'Enabled on install' }),
   order: Type.Integer({ description: 'Position in the portal' }),
+  hidden: Type.Optional(Type.Boolean({ description: 'Not listed in the portal: its permissions exclude this user, or it runs on Integration Enabled' })),
 });
 
 /*
