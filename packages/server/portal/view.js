@@ -183,8 +183,10 @@ function isEmpty(kind, value) {
 /** A form over inputs, with required fields enforced; values come back typed (number, boolean, list). */
 function inputForm(ctx, { key, inputs, values, submit, intro, onsubmit }) {
   const { state, actions } = ctx;
-  const draft = state.drafts[key] ?? {};
-  const current = (input) => (input.id in draft ? draft[input.id] : values[input.id]);
+  const current = (input) => {
+    const draft = state.drafts[key] ?? {};
+    return input.id in draft ? draft[input.id] : values[input.id];
+  };
   const fieldId = (input) => `${key}-f-${input.id}`;
   const busy = state.busy.has(key);
 
