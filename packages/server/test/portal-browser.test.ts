@@ -50,6 +50,7 @@ describe.skipIf(!CHROMIUM).each(SUITES)('the Connect Portal through the official
   let page: Page;
   let log: string[];
   let integrationType: string;
+  let apiKeyType: string;
   const workflowIds: Record<string, string> = {};
 
   beforeAll(async () => {
@@ -88,6 +89,11 @@ describe.skipIf(!CHROMIUM).each(SUITES)('the Connect Portal through the official
       expect(created.statusCode, created.body).toBe(201);
       workflowIds[workflow.name] = created.json().id;
     }
+    const tasklab = await portico.admin('POST', '/integrations', {
+      type: 'custom', name: 'Tasklab', auth: { scheme: 'api_key', inputs: [{ id: 'apiKey', title: 'API key', type: 'password' }, { id: 'region', title: 'Region', required: false }] },
+    });
+    expect(tasklab.statusCode, tasklab.body).toBe(201);
+    apiKeyType = tasklab.json().type;
     pageServer = await startSdkPageServer();
     pageUrl = `http://127.0.0.1:${(pageServer.address() as AddressInfo).port}/`;
     browser = await chromium.launch({
@@ -224,7 +230,11 @@ describe.skipIf(!CHROMIUM).each(SUITES)('the Connect Portal through the official
     await frame.getByRole('button', { name: 'Save settings' }).click();
     await frame.getByText('Settings saved.').waitFor();
     expect((await defaultConfig()).sharedSettings).toEqual({ team: 'Growth', limit: 250, region: 'EU', kinds: ['Deals', 'Tasks'], notify: true });
-    await screenshot('connected', 1180);
+    await screenshot('connected', 960);
+    // Readable at 360 px: nothing wider than the screen.
+    await page.setViewportSize({ width: 360, height: 640 });
+    expect(await frame.locator('html').evaluate((el) => el.scrollWidth)).toBeLessThanOrEqual(360);
+    await page.setViewportSize({ width: 480, height: 760 });
 
     log.push('step: settings saved');
     await frame.getByRole('button', { name: 'Disconnect' }).click();
@@ -270,6 +280,69 @@ describe.skipIf(!CHROMIUM).each(SUITES)('the Connect Portal through the official
     // The close button closes too.
     await frame.getByRole('button', { name: 'Close' }).click();
     await expect.poll(() => page.locator('#paragon-connect-frame').isVisible()).toBe(false);
+  });
+
+  it('an API-key integration connects through a form that checks required inputs; keyboard only; dark mode', async () => {
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await authenticate('linus');
+    await openPortal(apiKeyType);
+    const frame = portalFrame();
+    await frame.getByRole('heading', { name: 'Tasklab' }).waitFor();
+    expect(await frame.getByRole('dialog').evaluate((el) => getComputedStyle(el).backgroundColor)).toBe('rgb(17, 24, 39)');
+
+    await frame.getByRole('button', { name: 'Connect', exact: true }).click();
+    await frame.getByRole('alert').filter({ hasText: 'Fill in: API key.' }).waitFor();
+    expect(await frame.getByLabel('API key').getAttribute('aria-invalid')).toBe('true');
+    expect((await sdkMe('linus')).integrations[apiKeyType]!.allCredentials).toEqual([]);
+
+    // Keyboard only: type the key and press Enter; Disconnect takes focus; Escape closes.
+    await frame.getByLabel('API key').focus();
+    await page.keyboard.type('tl-secret-123');
+    await page.keyboard.press('Enter');
+    await frame.getByText('Connected to Tasklab').waitFor({ timeout: 10_000 });
+    const state = (await sdkMe('linus')).integrations[apiKeyType]!;
+    expect(state).toMatchObject({ enabled: true, allCredentials: [{ status: 'VALID' }] });
+    await expect.poll(events).toContainEqual(expect.objectContaining({ name: 'onIntegrationInstall', integrationType: apiKeyType }));
+    const disconnect = frame.getByRole('button', { name: 'Disconnect' });
+    await disconnect.focus();
+    expect(await disconnect.evaluate((el) => el.matches(':focus-visible') || el === document.activeElement)).toBe(true);
+    await page.keyboard.press('Escape');
+    await expect.poll(() => page.locator('#paragon-connect-frame').isVisible()).toBe(false);
+  });
+
+  it('several accounts with allowMultipleCredentials; a declined OAuth is shown in words', async () => {
+    const first = await portico.admin('POST', '/users/mia/credentials', {
+      integration: integrationType, accessToken: 'first-token', providerId: 'acct-1', providerData: { email: 'mia@work.test' },
+    });
+    expect(first.statusCode, first.body).toBe(201);
+    await authenticate('mia');
+    await page.evaluate((type) => {
+      void (window.paragon.connect(type, { allowMultipleCredentials: true } as never) as unknown as Promise<unknown>).catch(() => undefined);
+    }, integrationType);
+    await portalFrame().getByRole('dialog').waitFor({ timeout: 10_000 });
+    const frame = portalFrame();
+    await frame.getByText('mia@work.test').waitFor();
+
+    await frame.getByRole('button', { name: '+ Connect another account' }).click();
+    provider.nextAuthorize = (url) => {
+      url.searchParams.delete('code');
+      url.searchParams.set('error', 'access_denied');
+    };
+    await frame.getByRole('button', { name: 'Connect', exact: true }).click();
+    const declined = frame.getByRole('alert').filter({ hasText: 'The account could not be connected' });
+    await declined.waitFor({ timeout: 15_000 });
+    expect(await declined.textContent()).not.toMatch(/[{}]/);
+    for (const popup of context.pages().slice(1)) await popup.close();
+
+    provider.userinfo = { sub: 'acct-2', email: 'mia@home.test' };
+    const popupClosed = new Promise<void>((resolve) => context.once('page', (popup) => popup.once('close', () => resolve())));
+    await frame.getByRole('button', { name: 'Connect', exact: true }).click();
+    await popupClosed;
+    await frame.getByText('mia@home.test').waitFor({ timeout: 15_000 });
+    await frame.getByText('mia@work.test').waitFor();
+    expect(await frame.getByRole('button', { name: 'Disconnect' }).count()).toBe(2);
+    const state = (await sdkMe('mia')).integrations[integrationType]!;
+    expect(state.allCredentials.map((c) => c.status)).toEqual(['VALID', 'VALID']);
   });
 
   it('serves the portal with frame-ancestors and without a CDN, small', async () => {
