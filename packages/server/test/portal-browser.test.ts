@@ -33,7 +33,7 @@ interface SdkMe {
   integrations: Record<string, {
     enabled: boolean;
     credentialId?: string;
-    allCredentials: Array<{ id: string; status: string; configurations: Array<{ isDefault: boolean; sharedSettings: Record<string, unknown>; workflowSettings: Record<string, { enabled: boolean }> }> }>;
+    allCredentials: Array<{ id: string; status: string; configurations: Array<{ isDefault: boolean; sharedSettings: Record<string, unknown>; workflowSettings: Record<string, { enabled: boolean; settings?: Record<string, unknown> }> }> }>;
   }>;
 }
 
@@ -80,7 +80,7 @@ describe.skipIf(!CHROMIUM).each(SUITES)('the Connect Portal through the official
     });
     expect(portal.statusCode, portal.body).toBe(200);
     const workflows = [
-      { name: 'Sync contacts', trigger: { type: 'event', event: 'contact.created' } },
+      { name: 'Sync contacts', trigger: { type: 'event', event: 'contact.created' }, userSettings: [{ id: 'folder', title: 'Folder', type: 'text', required: true }] },
       { name: 'Welcome email', trigger: { type: 'integration_enabled' } },
       { name: 'VIP sync', trigger: { type: 'event', event: 'vip' }, permissions: [[{ key: 'tier', op: 'equals', value: 'vip' }]] },
     ];
@@ -217,6 +217,14 @@ describe.skipIf(!CHROMIUM).each(SUITES)('the Connect Portal through the official
     await expect.poll(async () => (await defaultConfig()).workflowSettings[workflowIds['Sync contacts']!]?.enabled).toBe(true);
     await expect.poll(events).toContainEqual(expect.objectContaining({ name: 'onWorkflowChange', workflowId: workflowIds['Sync contacts'], workflowStateChange: { enabled: true } }));
 
+    // The workflow's own settings, once it is on.
+    await frame.getByRole('button', { name: 'Save', exact: true }).click();
+    await frame.getByRole('alert').filter({ hasText: 'Fill in: Folder.' }).waitFor();
+    await frame.getByLabel('Folder').fill('Inbox');
+    await frame.getByRole('button', { name: 'Save', exact: true }).click();
+    await expect.poll(async () => (await defaultConfig()).workflowSettings[workflowIds['Sync contacts']!]).toEqual({ enabled: true, settings: { folder: 'Inbox' } });
+    await expect.poll(events).toContainEqual(expect.objectContaining({ name: 'onWorkflowChange', workflowId: workflowIds['Sync contacts'], workflowStateChange: { settings: { folder: 'Inbox' } } }));
+
     // Integration-level user settings: required ones are enforced before anything is sent.
     log.push('step: workflow on');
     await frame.getByRole('button', { name: 'Save settings' }).click();
@@ -228,7 +236,7 @@ describe.skipIf(!CHROMIUM).each(SUITES)('the Connect Portal through the official
     await frame.getByLabel('Tasks').check();
     await frame.getByLabel('Email me about failures').check();
     await frame.getByRole('button', { name: 'Save settings' }).click();
-    await frame.getByText('Settings saved.').waitFor();
+    await frame.getByRole('region', { name: 'Settings' }).getByText('Settings saved.').waitFor();
     expect((await defaultConfig()).sharedSettings).toEqual({ team: 'Growth', limit: 250, region: 'EU', kinds: ['Deals', 'Tasks'], notify: true });
     await screenshot('connected', 960);
     // Readable at 360 px: nothing wider than the screen.

@@ -85,6 +85,28 @@ describe.each(STORES)('the Connect Portal server side (%s)', (kind) => {
     expect(badType.statusCode).toBe(400);
   });
 
+  it('workflows carry their own user settings into workflowMeta inputs; mistakes in them are 400 WORKFLOW_INVALID', async () => {
+    await portico.admin('POST', '/integrations', { type: 'custom', name: 'Notely', auth: { scheme: 'api_key', inputs: [{ id: 'apiKey', title: 'API key', type: 'password' }] } });
+    const settings = [{ id: 'folder', title: 'Folder', type: 'text', required: true }, { id: 'kind', title: 'Kind', type: 'select', options: ['A', 'B'] }];
+    const created = await portico.admin('POST', '/workflows', { integration: 'custom.notely', name: 'Copy notes', userSettings: settings });
+    expect(created.statusCode, created.body).toBe(201);
+    expect(created.json().userSettings).toEqual(settings);
+    const meta = async () => ((await portico.connect('nora', 'GET', '/sdk/integrations')).json() as Array<{ customIntegration: { slug: string } | null; configs: Array<{ values: { workflowMeta: Record<string, { inputs: unknown[] }> } }> }>)
+      .find((i) => i.customIntegration?.slug === 'custom.notely')!.configs[0]!.values.workflowMeta[created.json().id]!;
+    expect((await meta()).inputs).toEqual(settings);
+
+    const patched = await portico.admin('PATCH', `/workflows/${created.json().id}`, { name: 'Copy all notes' });
+    expect(patched.json().userSettings).toEqual(settings);
+    const noOptions = await portico.admin('PATCH', `/workflows/${created.json().id}`, { userSettings: [{ id: 'kind', title: 'Kind', type: 'multiselect' }] });
+    expect(noOptions.statusCode).toBe(400);
+    expect(noOptions.json()).toMatchObject({ code: 'WORKFLOW_INVALID', meta: { field: 'userSettings[0].options' } });
+    const badType = await portico.admin('PATCH', `/workflows/${created.json().id}`, { userSettings: [{ id: 'x', title: 'X', type: 'colour' }] });
+    expect(badType.statusCode).toBe(400);
+    expect(badType.json().code).toBe('WORKFLOW_INVALID');
+    expect((await portico.admin('PATCH', `/workflows/${created.json().id}`, { userSettings: [] })).json().userSettings).toEqual([]);
+    expect((await meta()).inputs).toEqual([]);
+  });
+
   it('GET /sdk/integrations marks Integration Enabled workflows and those the user\'s permissions exclude as hidden', async () => {
     await portico.admin('POST', '/integrations', { type: 'custom', name: 'Tasklab', auth: { scheme: 'api_key', inputs: [{ id: 'apiKey', title: 'API key', type: 'password', required: true }] } });
     const make = async (body: Record<string, unknown>) => (await portico.admin('POST', '/workflows', { integration: 'custom.tasklab', ...body })).json().id as string;

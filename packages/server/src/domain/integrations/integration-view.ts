@@ -23,7 +23,7 @@ export function toSdkIntegration(state: ProjectState, integration: Integration, 
   const workflowMeta = Object.fromEntries(
     all.map((w, order) => {
       const hidden = permits !== undefined && (excluded.has(w.id) || w.definition.trigger.type === 'integration_enabled');
-      return [w.id, { id: w.id, inputs: [], infoText: w.name, defaultEnabled: w.defaultEnabled, order, ...(hidden ? { hidden: true } : {}) }];
+      return [w.id, { id: w.id, inputs: (w.definition.userSettings ?? []) as JsonObject[], infoText: w.name, defaultEnabled: w.defaultEnabled, order, ...(hidden ? { hidden: true } : {}) }];
     }),
   );
   return {
