@@ -55,9 +55,24 @@ window.addEventListener('message', (event) => {
 });
 
 document.addEventListener('keydown', (event) => {
-  if (event.key === 'Escape' && state.open) {
+  if (!state.open) return;
+  if (event.key === 'Escape') {
     event.preventDefault();
     actions.close();
+  } else if (event.key === 'Tab') {
+    // A modal dialog: Tab and Shift+Tab cycle through its controls.
+    const dialog = document.getElementById('portal-dialog');
+    const controls = [...dialog.querySelectorAll('button, input, select, textarea, [tabindex="0"]')].filter((el) => !el.disabled && el.offsetParent !== null);
+    if (controls.length === 0) return;
+    const first = controls[0];
+    const last = controls[controls.length - 1];
+    if (event.shiftKey && (document.activeElement === first || document.activeElement === dialog)) {
+      event.preventDefault();
+      last.focus();
+    } else if (!event.shiftKey && document.activeElement === last) {
+      event.preventDefault();
+      first.focus();
+    }
   }
 });
 

@@ -314,6 +314,9 @@ describe.skipIf(!CHROMIUM).each(SUITES)('the Connect Portal through the official
     const disconnect = frame.getByRole('button', { name: 'Disconnect' });
     await disconnect.focus();
     expect(await disconnect.evaluate((el) => el.matches(':focus-visible') || el === document.activeElement)).toBe(true);
+    // Focus stays in the dialog: Tab from the last control comes back to the first (Close).
+    await page.keyboard.press('Tab');
+    expect(await frame.getByRole('button', { name: 'Close' }).evaluate((el) => el === document.activeElement)).toBe(true);
     await page.keyboard.press('Escape');
     await expect.poll(() => page.locator('#paragon-connect-frame').isVisible()).toBe(false);
   });
