@@ -238,7 +238,7 @@ describe.skipIf(!CHROMIUM).each(SUITES)('the Connect Portal through the official
     await frame.getByRole('button', { name: 'Save settings' }).click();
     await frame.getByRole('region', { name: 'Settings' }).getByText('Settings saved.').waitFor();
     expect((await defaultConfig()).sharedSettings).toEqual({ team: 'Growth', limit: 250, region: 'EU', kinds: ['Deals', 'Tasks'], notify: true });
-    await screenshot('connected', 960);
+    await screenshot('connected', 1090);
     // Readable at 360 px: nothing wider than the screen.
     await page.setViewportSize({ width: 360, height: 640 });
     expect(await frame.locator('html').evaluate((el) => el.scrollWidth)).toBeLessThanOrEqual(360);
