@@ -265,6 +265,8 @@ describe.skipIf(!CHROMIUM).each(SUITES)('the Connect Portal through the official
     });
     expect(imported.statusCode, imported.body).toBe(201);
     const credentialId = imported.json().id as string;
+    const settings = await portico.connect('grace', 'PATCH', `/sdk/credentials/${credentialId}`, { config: { sharedSettings: { team: 'Ops', region: 'US' } } });
+    expect(settings.statusCode, settings.body).toBe(200);
     provider.userinfo = { sub: 'acct-9', email: 'grace@acme.test' };
     await authenticate('grace');
     await openPortal(integrationType);
@@ -283,6 +285,9 @@ describe.skipIf(!CHROMIUM).each(SUITES)('the Connect Portal through the official
     expect(await warning.count()).toBe(0);
     const state = (await sdkMe('grace')).integrations[integrationType]!;
     expect(state, diagnostics()).toMatchObject({ enabled: true, credentialId, allCredentials: [{ id: credentialId, status: 'VALID' }] });
+    // Reconnected in place: the settings are still there, and the portal shows them.
+    expect(state.allCredentials[0]!.configurations.find((c) => c.isDefault)!.sharedSettings).toEqual({ team: 'Ops', region: 'US' });
+    expect(await frame.getByLabel('Team name').inputValue()).toBe('Ops');
     await expect.poll(events).toContainEqual(expect.objectContaining({ name: 'onIntegrationInstall', integrationType }));
 
     // The close button closes too.
@@ -354,6 +359,29 @@ describe.skipIf(!CHROMIUM).each(SUITES)('the Connect Portal through the official
     expect(await frame.getByRole('button', { name: 'Disconnect' }).count()).toBe(2);
     const state = (await sdkMe('mia')).integrations[integrationType]!;
     expect(state.allCredentials.map((c) => c.status)).toEqual(['VALID', 'VALID']);
+  });
+
+  it('a built-in with pre-OAuth inputs (Zendesk subdomain) asks for them, then runs the OAuth popup', async () => {
+    const zendesk = await portico.admin('POST', '/integrations', {
+      type: 'zendesk', clientId: 'zd-client', clientSecret: 'ZD-SECRET',
+      overrides: { authorizationUrl: `${provider.endpoints().authorizationUrl}?sub={subdomain}`, tokenUrl: provider.endpoints().tokenUrl, accountUrl: provider.endpoints().accountUrl },
+    });
+    expect(zendesk.statusCode, zendesk.body).toBe(201);
+    provider.userinfo = { sub: 'zd-77', user: { id: 77, email: 'otto@acme.zendesk.test' } };
+    await authenticate('otto');
+    await openPortal('zendesk');
+    const frame = portalFrame();
+    await frame.getByRole('heading', { name: 'Zendesk' }).waitFor();
+    await frame.getByRole('button', { name: 'Connect', exact: true }).click();
+    await frame.getByRole('alert').filter({ hasText: 'Fill in: Zendesk subdomain.' }).waitFor();
+    await frame.getByLabel('Zendesk subdomain').fill('acme');
+    const popupClosed = new Promise<void>((resolve) => context.once('page', (popup) => popup.once('close', () => resolve())));
+    await frame.getByRole('button', { name: 'Connect', exact: true }).click();
+    await popupClosed;
+    await frame.getByText('Connected as').waitFor({ timeout: 15_000 });
+    const state = (await sdkMe('otto')).integrations.zendesk!;
+    expect(state, diagnostics()).toMatchObject({ enabled: true, allCredentials: [{ status: 'VALID' }] });
+    await expect.poll(events).toContainEqual(expect.objectContaining({ name: 'onIntegrationInstall', integrationType: 'zendesk' }));
   });
 
   it('serves the portal with frame-ancestors and without a CDN, small', async () => {
