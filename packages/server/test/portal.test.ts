@@ -75,6 +75,10 @@ describe.each(STORES)('the Connect Portal server side (%s)', (kind) => {
     expect(after.accentColor).toBe('#FF7A59');
     expect(after.description).toBe('Sync deals.');
 
+    const atCreation = await portico.admin('POST', '/integrations', { type: 'slack', clientId: 'sl', clientSecret: 'sl-secret', portal: { title: 'Slack alerts', accentColor: '#336699' } });
+    expect(atCreation.statusCode, atCreation.body).toBe(201);
+    expect(atCreation.json().portalConfig).toEqual({ title: 'Slack alerts', accentColor: '#336699' });
+
     const badColour = await portico.admin('PATCH', `/integrations/${created.id}`, { portal: { accentColor: 'red' } });
     expect(badColour.statusCode).toBe(400);
     expect(badColour.json().code).toBe('VALIDATION_FAILED');

@@ -76,16 +76,6 @@ const ConnectionFields = {
   apiBaseUrl: Type.Optional(NullableUrl("Custom integrations: base URL of the provider's API")),
 };
 
-export const CreateIntegrationBody = Type.Object(
-  {
-    type: Type.String({ minLength: 1, maxLength: 80, examples: ['hubspot', 'custom', 'custom.tasklab'], description: 'A built-in type, "custom" (the type becomes custom.<slug of name>) or custom.<slug>' }),
-    name: Type.Optional(Type.String({ minLength: 1, maxLength: 120 })),
-    description: Type.Optional(Type.String({ maxLength: 2000, description: 'Text shown in the Connect Portal' })),
-    ...ConnectionFields,
-  },
-  { additionalProperties: false },
-);
-
 /** A User Setting the Connect Portal asks for: of an integration (portal.userSettings) or of a workflow. */
 export const UserSettingInput = Type.Object(
   {
@@ -111,6 +101,17 @@ export const PortalSettings = Type.Object(
   { additionalProperties: false, minProperties: 1 },
 );
 export type PortalSettings = Static<typeof PortalSettings>;
+
+export const CreateIntegrationBody = Type.Object(
+  {
+    type: Type.String({ minLength: 1, maxLength: 80, examples: ['hubspot', 'custom', 'custom.tasklab'], description: 'A built-in type, "custom" (the type becomes custom.<slug of name>) or custom.<slug>' }),
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 120 })),
+    description: Type.Optional(Type.String({ maxLength: 2000, description: 'Text shown in the Connect Portal' })),
+    portal: Type.Optional(PortalSettings),
+    ...ConnectionFields,
+  },
+  { additionalProperties: false },
+);
 
 export const UpdateIntegrationBody = Type.Object(
   {

@@ -60,6 +60,8 @@ export interface CreateIntegrationInput extends AuthConfigChange {
   type: string;
   name?: string | undefined;
   description?: string | undefined;
+  /** The Connect Portal's accent colour, title, description and User Settings. */
+  portal?: PortalSettings | undefined;
 }
 
 export interface UpdateIntegrationInput extends AuthConfigChange {
@@ -107,6 +109,8 @@ export async function createIntegration(deps: IntegrationDeps, projectId: string
   if (existing) {
     throw AppError.from('INTEGRATION_ALREADY_EXISTS', `This project already has a "${existing.type}" integration.`, { id: existing.id, type: existing.type });
   }
+  const portal: JsonObject = input.description ? { description: input.description } : {};
+  applyPortalSettings(portal, input.portal);
   const now = nowIso();
   const id = newId();
   const row = {
@@ -115,7 +119,7 @@ export async function createIntegration(deps: IntegrationDeps, projectId: string
     type,
     name,
     config_id: newId(),
-    portal_config: JSON.stringify(input.description ? { description: input.description } : {}),
+    portal_config: JSON.stringify(portal),
     is_active: 1,
     auth_config: JSON.stringify(config),
     created_at: now,
