@@ -87,6 +87,9 @@ describe.each(STORES)('the Connect Portal server side (%s)', (kind) => {
     expect(noOptions.json()).toMatchObject({ code: 'VALIDATION_FAILED', message: expect.stringContaining('give it "options"') });
     const badType = await portico.admin('PATCH', `/integrations/${created.id}`, { portal: { userSettings: [{ id: 'x', title: 'X', type: 'color' }] } });
     expect(badType.statusCode).toBe(400);
+    const twice = await portico.admin('PATCH', `/integrations/${created.id}`, { portal: { userSettings: [{ id: 'x', title: 'X', type: 'text' }, { id: 'x', title: 'Y', type: 'number' }] } });
+    expect(twice.statusCode).toBe(400);
+    expect(twice.json().message).toContain('"x" is used twice');
   });
 
   it('workflows carry their own user settings into workflowMeta inputs; mistakes in them are 400 WORKFLOW_INVALID', async () => {

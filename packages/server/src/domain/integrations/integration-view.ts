@@ -9,9 +9,10 @@ import type { SdkIntegration } from './sdk-integration.schema.ts';
 
 /**
  * `IConnectIntegrationWithCredentialInfo` of the official SDK: one item of `GET /sdk/integrations`.
- * Given `permits` (whether the user's metadata passes a workflow's permissions), workflows it refuses leave `workflows` for
- * `noPermissionWorkflows`, and those and Integration Enabled workflows (which run by themselves, no
- * switch) are marked `hidden` in `workflowMeta`, as the SDK's `getIntegrationConfig` reads them.
+ * Given `permits` (whether the user's metadata passes a workflow's permissions), the workflows it
+ * refuses leave `workflows` for `noPermissionWorkflows`, and those and Integration Enabled workflows
+ * (which run by themselves, no switch) are marked `hidden` in `workflowMeta`, as the SDK's
+ * `getIntegrationConfig` and the Connect Portal read them.
  */
 export function toSdkIntegration(state: ProjectState, integration: Integration, hasCredential: boolean, permits?: (workflow: Workflow) => boolean): SdkIntegration {
   const all: readonly Workflow[] = state.workflowsByIntegration.get(integration.id) ?? [];

@@ -193,6 +193,13 @@ function applyPortalSettings(portal: JsonObject, change: PortalSettings | undefi
       errors: [{ in: 'body', path: `/portal/userSettings/${selectWithoutOptions}/options`, message: 'is required for select and multiselect' }],
     });
   }
+  const ids = (change.userSettings ?? []).map((input) => input.id);
+  const twice = ids.findIndex((id, index) => ids.indexOf(id) !== index);
+  if (twice >= 0) {
+    throw AppError.from('VALIDATION_FAILED', `Invalid integration configuration: body/portal/userSettings/${twice}/id "${ids[twice]}" is used twice; give each setting its own id.`, {
+      errors: [{ in: 'body', path: `/portal/userSettings/${twice}/id`, message: 'is used twice' }],
+    });
+  }
   for (const key of ['accentColor', 'title', 'description', 'userSettings'] as const) {
     const value = change[key];
     if (value === null) delete portal[key];
