@@ -40,6 +40,11 @@ describe.each(STORES)('the Connect Portal server side (%s)', (kind) => {
     expect(seen.size).toBeGreaterThanOrEqual(4);
     expect(total).toBeLessThan(150 * 1024);
 
+    // The same page for an SDK whose CONNECT_PUBLIC_URL is Portico's bare URL.
+    const alias = await portico.app.inject({ method: 'GET', url: '/ui?projectId=x' });
+    expect(alias.statusCode).toBe(200);
+    expect(alias.body).toBe(page.body);
+
     const missing = await portico.app.inject({ method: 'GET', url: '/connect/ui/assets/nope.js' });
     expect(missing.statusCode).toBe(404);
     expect(missing.json().code).toBe('ROUTE_NOT_FOUND');

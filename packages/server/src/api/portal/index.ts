@@ -35,6 +35,8 @@ export function portalApi(ctx: AppContext) {
 
   return async (scope: FastifyInstance): Promise<void> => {
     scope.get('/connect/ui', { schema: { hide: true } }, async (request, reply) => send(request, reply, 'index.html', 'no-cache'));
+    // An SDK whose CONNECT_PUBLIC_URL is Portico's bare URL (as every other service's) frames /ui.
+    scope.get('/ui', { schema: { hide: true } }, async (request, reply) => send(request, reply, 'index.html', 'no-cache'));
     scope.get('/connect/ui/assets/:file', { schema: { hide: true } }, async (request, reply) => send(request, reply, (request.params as { file: string }).file, 'no-cache'));
   };
 }
