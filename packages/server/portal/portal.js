@@ -136,6 +136,7 @@ async function run(key, work) {
   if (state.busy.has(key)) return;
   state.busy.add(key);
   delete state.notes[key];
+  delete state.notes.portal;
   draw();
   try {
     const note = await work();
@@ -229,7 +230,15 @@ const actions = {
   disconnect(key, credentialId) {
     const integration = state.modal.integration;
     return run(key, async () => {
-      await call('sendConnectRequest', `/sdk/integrations/${encodeURIComponent(integration.id)}`, { method: 'DELETE', headers: { 'X-Paragon-Credential': credentialId } });
+      try {
+        await call('sendConnectRequest', `/sdk/integrations/${encodeURIComponent(integration.id)}`, { method: 'DELETE', headers: { 'X-Paragon-Credential': credentialId } });
+      } catch (error) {
+        // Removed elsewhere meanwhile (another tab, the app's backend): show what is true now.
+        await call('updateLocalState');
+        if (credentialsOf(state.context, integration).some((c) => c.id === credentialId)) throw error;
+        state.notes.portal = { kind: 'info', text: 'This account was already disconnected.' };
+        return null;
+      }
       await call('updateLocalState');
       await call('triggerSDKEvent', { type: 'onIntegrationUninstall', ...eventBase() });
       return null;

@@ -26,6 +26,7 @@ export function renderPortal(state, actions) {
       typeof config.description === 'string' && config.description ? h('p', { class: 'muted' }, config.description) : null),
     h('button', { type: 'button', class: 'close', id: 'portal-close', 'aria-label': 'Close', onclick: () => actions.close() }, '×')),
   connectionErrorOf(modal),
+  note(state, 'portal'),
   state.waiting ? h('p', { class: 'note info', role: 'status' }, `Finish signing in to ${name} in the window that opened.`) : null,
   shown.length === 0 ? connectSection(ctx, 'connect') : shown.map((credential) => account(ctx, credential)),
   shown.length > 0 && allowMultiple ? anotherAccount(ctx) : null);

@@ -308,7 +308,7 @@ describe.skipIf(!CHROMIUM).each(SUITES)('the Connect Portal through the official
     expect(await frame.getByLabel('API key').getAttribute('aria-invalid')).toBe('true');
     expect((await sdkMe('linus')).integrations[apiKeyType]!.allCredentials).toEqual([]);
 
-    // Keyboard only: type the key and press Enter; Disconnect takes focus; Escape closes.
+    // Keyboard only: type the key and press Enter to submit.
     await frame.getByLabel('API key').focus();
     await page.keyboard.type('tl-secret-123');
     await page.keyboard.press('Enter');
@@ -316,10 +316,15 @@ describe.skipIf(!CHROMIUM).each(SUITES)('the Connect Portal through the official
     const state = (await sdkMe('linus')).integrations[apiKeyType]!;
     expect(state).toMatchObject({ enabled: true, allCredentials: [{ status: 'VALID' }] });
     await expect.poll(events).toContainEqual(expect.objectContaining({ name: 'onIntegrationInstall', integrationType: apiKeyType }));
-    const disconnect = frame.getByRole('button', { name: 'Disconnect' });
-    await disconnect.focus();
-    expect(await disconnect.evaluate((el) => el.matches(':focus-visible') || el === document.activeElement)).toBe(true);
+    // The account is removed behind the portal's back (another tab): Disconnect shows what is true now.
+    const gone = await portico.connect('linus', 'DELETE', `/sdk/integrations/${apiKeyType}`, undefined, { 'x-paragon-credential': state.allCredentials[0]!.id });
+    expect(gone.statusCode).toBe(200);
+    await frame.getByRole('button', { name: 'Disconnect' }).click();
+    await frame.getByText('This account was already disconnected.').waitFor();
+    const connectAgain = frame.getByRole('button', { name: 'Connect', exact: true });
+    await connectAgain.waitFor();
     // Focus stays in the dialog: Tab from the last control comes back to the first (Close).
+    await connectAgain.focus();
     await page.keyboard.press('Tab');
     expect(await frame.getByRole('button', { name: 'Close' }).evaluate((el) => el === document.activeElement)).toBe(true);
     await page.keyboard.press('Escape');
