@@ -55,9 +55,13 @@ describe.skipIf(!CHROMIUM).each(SUITES)('the Connect Portal through the official
 
   beforeAll(async () => {
     await provider.start();
+    pageServer = await startSdkPageServer();
+    pageUrl = `http://127.0.0.1:${(pageServer.address() as AddressInfo).port}/`;
     const port = await freePort();
     porticoUrl = `http://127.0.0.1:${port}`;
-    portico = await startPortico(kind, { plan, config: { PORTICO_PUBLIC_URL: porticoUrl, PORTICO_OUTBOUND_ALLOW_HOSTS: '127.0.0.1' } });
+    // The basic-plan suites name the app's origin (CORS and frame-ancestors); the others allow any.
+    const origins: Record<string, string> = plan === 'basic' ? { PORTICO_CORS_ORIGINS: new URL(pageUrl).origin } : {};
+    portico = await startPortico(kind, { plan, config: { PORTICO_PUBLIC_URL: porticoUrl, PORTICO_OUTBOUND_ALLOW_HOSTS: '127.0.0.1', ...origins } });
     await portico.app.listen({ port, host: '127.0.0.1' });
     const integration = await portico.admin('POST', '/integrations', {
       type: 'custom', name: 'Acme CRM', clientId: 'acme-client', clientSecret: 'ACME-CLIENT-SECRET',
@@ -94,8 +98,6 @@ describe.skipIf(!CHROMIUM).each(SUITES)('the Connect Portal through the official
     });
     expect(tasklab.statusCode, tasklab.body).toBe(201);
     apiKeyType = tasklab.json().type;
-    pageServer = await startSdkPageServer();
-    pageUrl = `http://127.0.0.1:${(pageServer.address() as AddressInfo).port}/`;
     browser = await chromium.launch({
       executablePath: CHROMIUM!,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
@@ -392,7 +394,7 @@ describe.skipIf(!CHROMIUM).each(SUITES)('the Connect Portal through the official
   it('serves the portal with frame-ancestors and without a CDN, small', async () => {
     const html = await fetch(`${porticoUrl}/connect/ui?projectId=${portico.project.projectId}`);
     expect(html.status).toBe(200);
-    expect(html.headers.get('content-security-policy')).toContain('frame-ancestors *');
+    expect(html.headers.get('content-security-policy')).toContain(`frame-ancestors ${plan === 'basic' ? new URL(pageUrl).origin : '*'}`);
     const body = await html.text();
     expect(body).not.toMatch(/https?:\/\//);
     const missing = await fetch(`${porticoUrl}/connect/ui/assets/..%2Fpackage.json`);
