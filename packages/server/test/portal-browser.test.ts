@@ -391,6 +391,31 @@ describe.skipIf(!CHROMIUM).each(SUITES)('the Connect Portal through the official
     await expect.poll(events).toContainEqual(expect.objectContaining({ name: 'onIntegrationInstall', integrationType: 'zendesk' }));
   });
 
+  it('post-OAuth inputs: after the popup the account is PENDING and the portal asks for them; then it is connected', async () => {
+    const deskly = await portico.admin('POST', '/integrations', {
+      type: 'custom', name: 'Deskly', clientId: 'deskly-client', clientSecret: 'DESKLY-SECRET',
+      auth: { scheme: 'oauth2', ...provider.endpoints(), scopes: ['read'], postOAuthInputs: [{ id: 'workspace', title: 'Workspace', required: true }] },
+    });
+    expect(deskly.statusCode, deskly.body).toBe(201);
+    const type = deskly.json().type as string;
+    provider.userinfo = { sub: 'acct-55', email: 'ines@deskly.test' };
+    await authenticate('ines');
+    await openPortal(type);
+    const frame = portalFrame();
+    const popupClosed = new Promise<void>((resolve) => context.once('page', (popup) => popup.once('close', () => resolve())));
+    await frame.getByRole('button', { name: 'Connect', exact: true }).click();
+    await popupClosed;
+    await frame.getByText('Setup not finished').waitFor({ timeout: 15_000 });
+    expect((await sdkMe('ines')).integrations[type]!.allCredentials).toMatchObject([{ status: 'PENDING' }]);
+    await frame.getByRole('button', { name: 'Finish setup' }).click();
+    await frame.getByRole('alert').filter({ hasText: 'Fill in: Workspace.' }).waitFor();
+    await frame.getByLabel('Workspace').fill('support');
+    await frame.getByRole('button', { name: 'Finish setup' }).click();
+    await frame.getByText('Connected', { exact: true }).waitFor({ timeout: 10_000 });
+    expect((await sdkMe('ines')).integrations[type]!).toMatchObject({ enabled: true, allCredentials: [{ status: 'VALID' }] });
+    await expect.poll(events).toContainEqual(expect.objectContaining({ name: 'onIntegrationInstall', integrationType: type }));
+  });
+
   it('serves the portal with frame-ancestors and without a CDN, small', async () => {
     const html = await fetch(`${porticoUrl}/connect/ui?projectId=${portico.project.projectId}`);
     expect(html.status).toBe(200);
