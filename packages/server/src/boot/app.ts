@@ -13,6 +13,7 @@ import { connectApi } from '../api/connect/index.ts';
 import { dashboardApi } from '../api/dashboard/index.ts';
 import { oauthPages } from '../api/oauth/index.ts';
 import { opsApi } from '../api/ops/index.ts';
+import { portalApi } from '../api/portal/index.ts';
 import { SHARED_SCHEMAS } from '../api/wire-schemas.ts';
 
 const TASK_HISTORY_PATH = /^\/projects\/[^/?]+\/task-history(?:[/?]|$)/;
@@ -93,6 +94,7 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
   await app.register(connectApi(ctx));
   await app.register(oauthPages(ctx));
   await app.register(dashboardApi(ctx));
+  await app.register(portalApi(ctx));
   await app.register(adminApi(ctx), { prefix: '/api/v1/projects/:projectId' });
   await app.register(taskHistoryApi(ctx), { prefix: '/projects/:projectId/task-history' });
 

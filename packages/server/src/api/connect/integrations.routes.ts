@@ -6,6 +6,7 @@ import { callerOf, tokenCallerOf } from './caller.ts';
 import { cachedUserAnswer } from '../../domain/users/index.ts';
 import { CredentialHeaders, UninstalledIntegration, connectedIntegrationIds, uninstallIntegration } from '../../domain/connections/index.ts';
 import { SdkIntegration, toSdkIntegration } from '../../domain/integrations/index.ts';
+import { permitted } from '../../domain/workflows/index.ts';
 
 export function integrationsConnectRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
   return async (app) => {
@@ -22,7 +23,7 @@ export function integrationsConnectRoutes(ctx: AppContext): FastifyPluginAsyncTy
       // Served from the per-user answer cache like /sdk/me, so a repeat costs no query.
       const body = await cachedUserAnswer(ctx, state, sub, 'integrations', async (user) => {
         const connected = new Set(await connectedIntegrationIds(ctx.store.db, user.id));
-        return reply.serialize(state.integrations.map((integration) => toSdkIntegration(state, integration, connected.has(integration.id)))) as string;
+        return reply.serialize(state.integrations.map((integration) => toSdkIntegration(state, integration, connected.has(integration.id), (w) => permitted(w.definition.permissions, user.meta)))) as string;
       });
       return reply.type('application/json; charset=utf-8').send(body);
     });

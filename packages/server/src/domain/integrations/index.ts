@@ -9,7 +9,7 @@ export { newestSealedClientSecret, readClientSecret, resealClientSecrets } from 
 export type { ClientSecretResealReport } from './client-secrets.ts';
 export { connectionMethod, oauthRedirectUri } from './connection-method.ts';
 export type { AccountLookup, ConnectionMethod, OAuthSettings } from './connection-method.ts';
-export { CreateIntegrationBody, ProjectIntegration, UpdateIntegrationBody } from './integration.schema.ts';
+export { CreateIntegrationBody, ProjectIntegration, UpdateIntegrationBody, UserSettingInput } from './integration.schema.ts';
 export { toProjectIntegration, toSdkIntegration } from './integration-view.ts';
 export { createIntegration, listIntegrations, updateIntegration } from './integrations.service.ts';
 export type { AccountSpec, ApiAuthorization, Provider, RevokeSpec } from './providers/provider.schema.ts';

@@ -1,4 +1,5 @@
 import type { ProjectState } from '../projects/index.ts';
+import type { JsonObject } from '../../platform/json/json.ts';
 import type { Workflow } from '../workflows/index.ts';
 import { catalogView, sdkInput } from './catalog-view.ts';
 import { apiKeyInputsOf } from './connection-method.ts';
@@ -6,13 +7,25 @@ import type { ProjectIntegration } from './integration.schema.ts';
 import type { Integration } from './integrations.service.ts';
 import type { SdkIntegration } from './sdk-integration.schema.ts';
 
-/** `IConnectIntegrationWithCredentialInfo` of the official SDK: one item of `GET /sdk/integrations`. */
-export function toSdkIntegration(state: ProjectState, integration: Integration, hasCredential: boolean): SdkIntegration {
-  const workflows: readonly Workflow[] = state.workflowsByIntegration.get(integration.id) ?? [];
+/**
+ * `IConnectIntegrationWithCredentialInfo` of the official SDK: one item of `GET /sdk/integrations`.
+ * Given `permits` (whether the user's metadata passes a workflow's permissions), the workflows it
+ * refuses leave `workflows` for `noPermissionWorkflows`, and those and Integration Enabled workflows
+ * (which run by themselves, no switch) are marked `hidden` in `workflowMeta`, as the SDK's
+ * `getIntegrationConfig` and the Connect Portal read them.
+ */
+export function toSdkIntegration(state: ProjectState, integration: Integration, hasCredential: boolean, permits?: (workflow: Workflow) => boolean): SdkIntegration {
+  const all: readonly Workflow[] = state.workflowsByIntegration.get(integration.id) ?? [];
+  const excluded = new Set(permits === undefined ? [] : all.filter((w) => !permits(w)).map((w) => w.id));
+  const workflows = all.filter((w) => !excluded.has(w.id));
   const isCustom = integration.type.startsWith('custom.');
   const catalog = catalogView(integration);
+  const { userSettings, ...portal } = integration.portalConfig;
   const workflowMeta = Object.fromEntries(
-    workflows.map((w, order) => [w.id, { id: w.id, inputs: [], infoText: w.name, defaultEnabled: w.defaultEnabled, order }]),
+    all.map((w, order) => {
+      const hidden = permits !== undefined && (excluded.has(w.id) || w.definition.trigger.type === 'integration_enabled');
+      return [w.id, { id: w.id, inputs: (w.definition.userSettings ?? []) as JsonObject[], infoText: w.name, defaultEnabled: w.defaultEnabled, order, ...(hidden ? { hidden: true } : {}) }];
+    }),
   );
   return {
     id: integration.id,
@@ -36,7 +49,7 @@ export function toSdkIntegration(state: ProjectState, integration: Integration, 
         dateCreated: integration.dateCreated,
         dateUpdated: integration.dateUpdated,
         integrationId: integration.id,
-        values: { accentColor: integration.brandColor, ...integration.portalConfig, workflowMeta, sharedMeta: { inputs: [] } },
+        values: { accentColor: integration.brandColor, ...portal, workflowMeta, sharedMeta: { inputs: Array.isArray(userSettings) ? (userSettings as JsonObject[]) : [] } },
       },
     ],
     workflows: workflows.map((w) => ({
@@ -52,7 +65,7 @@ export function toSdkIntegration(state: ProjectState, integration: Integration, 
     connectedUserLimitReached: false,
     needPreOauthInputs: catalog.needPreOauthInputs,
     sdkIntegrationConfig: catalog.sdkIntegrationConfig,
-    noPermissionWorkflows: [],
+    noPermissionWorkflows: [...excluded],
   };
 }
 

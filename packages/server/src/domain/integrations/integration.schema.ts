@@ -76,11 +76,38 @@ const ConnectionFields = {
   apiBaseUrl: Type.Optional(NullableUrl("Custom integrations: base URL of the provider's API")),
 };
 
+/** A User Setting the Connect Portal asks for: of an integration (portal.userSettings) or of a workflow. */
+export const UserSettingInput = Type.Object(
+  {
+    id: Type.String({ pattern: '^[A-Za-z][A-Za-z0-9_-]{0,63}$', description: 'Key of the value in the credential\'s sharedSettings' }),
+    title: Type.String({ minLength: 1, maxLength: 200, description: 'Label the portal shows' }),
+    type: Type.Union(['text', 'number', 'boolean', 'select', 'multiselect'].map((t) => Type.Literal(t)), { description: 'How the portal asks for it: text, number, boolean, select or multiselect' }),
+    required: Type.Optional(Type.Boolean({ description: 'The portal does not save the settings without it. @default false' })),
+    options: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { minItems: 1, maxItems: 100, description: 'The choices of a select or multiselect (required for those)' })),
+    tooltip: Type.Optional(Type.String({ maxLength: 500, description: 'Help text under the field' })),
+  },
+  { additionalProperties: false },
+);
+export type UserSettingInput = Static<typeof UserSettingInput>;
+
+/** The Connect Portal's look and texts for one integration; a null removes a field. */
+export const PortalSettings = Type.Object(
+  {
+    accentColor: Type.Optional(Nullable(Type.String({ pattern: '^#[0-9A-Fa-f]{6}$', description: 'Accent of the portal (buttons, switches), #rrggbb; the brand colour without it' }))),
+    title: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 120, description: 'Heading of the portal; the integration name without it' }))),
+    description: Type.Optional(Nullable(Type.String({ maxLength: 2000, description: 'Text under the heading' }))),
+    userSettings: Type.Optional(Nullable(Type.Array(UserSettingInput, { maxItems: 50, description: "Integration-level User Settings the portal asks for once connected (the credential's sharedSettings)" }))),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+export type PortalSettings = Static<typeof PortalSettings>;
+
 export const CreateIntegrationBody = Type.Object(
   {
     type: Type.String({ minLength: 1, maxLength: 80, examples: ['hubspot', 'custom', 'custom.tasklab'], description: 'A built-in type, "custom" (the type becomes custom.<slug of name>) or custom.<slug>' }),
     name: Type.Optional(Type.String({ minLength: 1, maxLength: 120 })),
     description: Type.Optional(Type.String({ maxLength: 2000, description: 'Text shown in the Connect Portal' })),
+    portal: Type.Optional(PortalSettings),
     ...ConnectionFields,
   },
   { additionalProperties: false },
@@ -91,6 +118,7 @@ export const UpdateIntegrationBody = Type.Object(
     name: Type.Optional(Type.String({ minLength: 1, maxLength: 120 })),
     description: Type.Optional(Nullable(Type.String({ maxLength: 2000, description: 'Text shown in the Connect Portal; null removes it' }))),
     isActive: Type.Optional(Type.Boolean({ description: 'Whether users may connect it' })),
+    portal: Type.Optional(PortalSettings),
     ...ConnectionFields,
   },
   { additionalProperties: false, minProperties: 1 },

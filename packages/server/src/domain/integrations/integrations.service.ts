@@ -12,6 +12,7 @@ import { sealClientSecret } from './client-secrets.ts';
 import { schemeOf } from './connection-method.ts';
 import * as repo from './integrations.repository.ts';
 import type { IntegrationRow } from './integrations.repository.ts';
+import type { PortalSettings } from './integration.schema.ts';
 
 export interface Integration {
   id: string;
@@ -59,6 +60,8 @@ export interface CreateIntegrationInput extends AuthConfigChange {
   type: string;
   name?: string | undefined;
   description?: string | undefined;
+  /** The Connect Portal's accent colour, title, description and User Settings. */
+  portal?: PortalSettings | undefined;
 }
 
 export interface UpdateIntegrationInput extends AuthConfigChange {
@@ -66,6 +69,8 @@ export interface UpdateIntegrationInput extends AuthConfigChange {
   /** Text shown in the Connect Portal; null removes it. */
   description?: string | null | undefined;
   isActive?: boolean | undefined;
+  /** The Connect Portal's accent colour, title, description and User Settings; a null removes one. */
+  portal?: PortalSettings | undefined;
 }
 
 function resolveType(input: CreateIntegrationInput): { type: string; name: string } {
@@ -104,6 +109,8 @@ export async function createIntegration(deps: IntegrationDeps, projectId: string
   if (existing) {
     throw AppError.from('INTEGRATION_ALREADY_EXISTS', `This project already has a "${existing.type}" integration.`, { id: existing.id, type: existing.type });
   }
+  const portal: JsonObject = input.description ? { description: input.description } : {};
+  applyPortalSettings(portal, input.portal);
   const now = nowIso();
   const id = newId();
   const row = {
@@ -112,7 +119,7 @@ export async function createIntegration(deps: IntegrationDeps, projectId: string
     type,
     name,
     config_id: newId(),
-    portal_config: JSON.stringify(input.description ? { description: input.description } : {}),
+    portal_config: JSON.stringify(portal),
     is_active: 1,
     auth_config: JSON.stringify(config),
     created_at: now,
@@ -155,6 +162,7 @@ export async function updateIntegration(deps: IntegrationDeps, projectId: string
     const portal = parseJsonObject(current.portal_config);
     if (input.description === null) delete portal.description;
     else if (input.description !== undefined) portal.description = input.description;
+    applyPortalSettings(portal, input.portal);
     const change: repo.IntegrationChange = {
       name: input.name ?? current.name,
       is_active: input.isActive === undefined ? current.is_active : input.isActive ? 1 : 0,
@@ -174,4 +182,27 @@ export async function updateIntegration(deps: IntegrationDeps, projectId: string
 
 export async function listIntegrations(store: Store, projectId: string): Promise<Integration[]> {
   return (await repo.listIntegrations(store.db, projectId)).map(toIntegration);
+}
+
+/** Writes the portal fields a PATCH gives into the stored portal configuration (null removes one). */
+function applyPortalSettings(portal: JsonObject, change: PortalSettings | undefined): void {
+  if (!change) return;
+  const selectWithoutOptions = (change.userSettings ?? []).findIndex((input) => (input.type === 'select' || input.type === 'multiselect') && !input.options);
+  if (selectWithoutOptions >= 0) {
+    throw AppError.from('VALIDATION_FAILED', `Invalid integration configuration: body/portal/userSettings/${selectWithoutOptions} is a ${change.userSettings![selectWithoutOptions]!.type} without options; give it "options": ["…"].`, {
+      errors: [{ in: 'body', path: `/portal/userSettings/${selectWithoutOptions}/options`, message: 'is required for select and multiselect' }],
+    });
+  }
+  const ids = (change.userSettings ?? []).map((input) => input.id);
+  const twice = ids.findIndex((id, index) => ids.indexOf(id) !== index);
+  if (twice >= 0) {
+    throw AppError.from('VALIDATION_FAILED', `Invalid integration configuration: body/portal/userSettings/${twice}/id "${ids[twice]}" is used twice; give each setting its own id.`, {
+      errors: [{ in: 'body', path: `/portal/userSettings/${twice}/id`, message: 'is used twice' }],
+    });
+  }
+  for (const key of ['accentColor', 'title', 'description', 'userSettings'] as const) {
+    const value = change[key];
+    if (value === null) delete portal[key];
+    else if (value !== undefined) portal[key] = value as JsonObject[keyof JsonObject];
+  }
 }

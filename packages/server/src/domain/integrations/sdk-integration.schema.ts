@@ -9,6 +9,7 @@ export const PortalWorkflowMeta = Type.Object({
   infoText: Type.String({ description: 'What the portal shows for the workflow: its name' }),
   defaultEnabled: Type.Boolean({ description: 'Enabled on install' }),
   order: Type.Integer({ description: 'Position in the portal' }),
+  hidden: Type.Optional(Type.Boolean({ description: 'Not listed in the portal: its permissions exclude this user, or it runs on Integration Enabled' })),
 });
 
 /*
@@ -22,7 +23,7 @@ export const PortalConfigValues = Type.Object(
     description: Type.Optional(Type.String({ description: 'Text the project set for the portal' })),
     workflowMeta: Type.Optional(MapOf(PortalWorkflowMeta, { description: 'Always sent: the workflows shown in the portal, by workflow id' })),
     sharedMeta: Type.Optional(Type.Object(
-      { inputs: Type.Array(OpenObject('A User Settings input'), { description: 'Integration User Settings inputs (none yet)' }) },
+      { inputs: Type.Array(OpenObject('A User Settings input'), { description: 'Integration User Settings inputs: portal.userSettings of PATCH /integrations/{id} (id, title, type text|number|boolean|select|multiselect, required, options)' }) },
       { description: 'Always sent: integration-wide User Settings' },
     )),
   },
@@ -65,7 +66,7 @@ export const SdkIntegration = Type.Object(
       teamId: Type.String(),
       isOnboardingWorkflow: Type.Boolean(),
       integrationId: Type.String(),
-    }), { description: 'Workflows this user may see and enable' }),
+    }), { description: 'Workflows this user may see and enable (not those their permissions exclude)' }),
     hasCredential: Type.Boolean({ description: 'Whether the user has connected the integration' }),
     connectedUserLimitOnDevCred: Type.Boolean(),
     connectedUserLimitReached: Type.Boolean(),

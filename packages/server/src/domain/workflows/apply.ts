@@ -89,6 +89,7 @@ export async function applyWorkflows(deps: ChangeDeps, target: ApplyTarget, sour
           trigger: input.trigger ?? { type: 'request' },
           steps: input.steps ?? [],
           permissions: input.permissions ?? [],
+          userSettings: input.userSettings ?? [],
         }, actor);
       }
       outcomes.push({ origin, name: input.name, id: existing.id, action: 'updated' });

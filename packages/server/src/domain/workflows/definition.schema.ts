@@ -1,4 +1,5 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import type { UserSettingInput } from '../integrations/index.ts';
 
 /**
  * A workflow definition as JSON: its trigger, its steps and who may use it. Strings anywhere in a
@@ -128,6 +129,8 @@ export interface WorkflowDefinition {
   trigger: WorkflowTrigger;
   steps: WorkflowStep[];
   permissions: WorkflowPermissions;
+  /** Settings the Connect Portal asks for when the user turns the workflow on (`workflowSettings[id].settings`). */
+  userSettings?: UserSettingInput[] | undefined;
 }
 
 /** The JSON a workflow is written in (Admin API body, one file of `portico workflows apply`). */
@@ -140,6 +143,7 @@ export const WorkflowInput = Type.Object(
     trigger: Type.Optional(Type.Unknown({ description: 'WorkflowTrigger: `{"type":"event","event":NAME}`, `{"type":"request"}`, `{"type":"schedule","cron":…,"timezone"?}` or `{"type":"integration_enabled"}`; default `{"type":"request"}`' })),
     steps: Type.Optional(Type.Array(Type.Unknown(), { maxItems: 100, description: 'Steps: `http`, `integration_request`, `condition`, `response` (see docs/workflows.md)' })),
     permissions: Type.Optional(Type.Unknown({ description: 'OR of AND groups of `{key, op, value}` over user metadata' })),
+    userSettings: Type.Optional(Type.Unknown({ description: 'Up to 50 settings the Connect Portal asks for once the workflow is on: `{id, title, type: text|number|boolean|select|multiselect, required?, options?, tooltip?}`' })),
   },
   { $id: 'WorkflowInput', description: 'A workflow definition' },
 );
@@ -154,6 +158,7 @@ export const WorkflowPatch = Type.Object(
     trigger: Type.Optional(Type.Unknown()),
     steps: Type.Optional(Type.Array(Type.Unknown(), { maxItems: 100 })),
     permissions: Type.Optional(Type.Unknown()),
+    userSettings: Type.Optional(Type.Unknown()),
   },
   { $id: 'WorkflowPatch', additionalProperties: false },
 );

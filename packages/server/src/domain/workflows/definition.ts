@@ -1,5 +1,6 @@
 import { Value } from '@sinclair/typebox/value';
-import type { TSchema } from '@sinclair/typebox';
+import { Type, type TSchema } from '@sinclair/typebox';
+import { UserSettingInput } from '../integrations/index.ts';
 import { Cron } from 'croner';
 import { AppError } from '../../platform/errors.ts';
 import {
@@ -198,14 +199,33 @@ export function flattenSteps(steps: readonly WorkflowStep[], out: WorkflowStep[]
  * Checks a workflow's trigger, steps and permissions and returns them typed; a mistake answers 400
  * WORKFLOW_INVALID naming the field (`steps[2].url`) and what to write instead.
  */
-export function parseDefinition(input: { trigger?: unknown; steps?: unknown; permissions?: unknown; description?: string | undefined }): WorkflowDefinition {
+export function parseDefinition(input: { trigger?: unknown; steps?: unknown; permissions?: unknown; userSettings?: unknown; description?: string | undefined }): WorkflowDefinition {
   const trigger = parseTrigger(input.trigger);
   const walk: StepWalk = { ids: new Set(), count: 0, trigger };
   const steps = parseSteps(input.steps ?? [], 'steps', walk);
   const permissions = input.permissions ?? [];
   checkSchema(WorkflowPermissions, permissions, 'permissions');
   if (trigger.type === 'schedule' && trigger.timezone?.includes('{{')) checkVariables(trigger.timezone, 'trigger.timezone', walk);
-  return { ...(input.description === undefined ? {} : { description: input.description }), trigger, steps, permissions: permissions as WorkflowDefinition['permissions'] };
+  const userSettings = parseUserSettings(input.userSettings ?? []);
+  return {
+    ...(input.description === undefined ? {} : { description: input.description }),
+    trigger, steps, permissions: permissions as WorkflowDefinition['permissions'],
+    ...(userSettings.length === 0 ? {} : { userSettings }),
+  };
+}
+
+const UserSettingList = Type.Array(UserSettingInput, { maxItems: 50 });
+
+function parseUserSettings(raw: unknown): UserSettingInput[] {
+  checkSchema(UserSettingList, raw, 'userSettings');
+  const settings = raw as UserSettingInput[];
+  const seen = new Set<string>();
+  settings.forEach((setting, index) => {
+    if ((setting.type === 'select' || setting.type === 'multiselect') && !setting.options) throw invalid(`userSettings[${index}].options`, `is required for a ${setting.type}: give the choices, e.g. ["EU", "US"]`);
+    if (seen.has(setting.id)) throw invalid(`userSettings[${index}].id`, `"${setting.id}" is used twice`);
+    seen.add(setting.id);
+  });
+  return settings;
 }
 
 /** A stored definition (null: a workflow defined before steps existed). */

@@ -24,6 +24,7 @@ export const ProjectWorkflow = Type.Object(
     trigger: Type.Object({}, { additionalProperties: true, description: 'WorkflowTrigger: event, request, schedule or integration_enabled' }),
     steps: Type.Array(Type.Object({}, { additionalProperties: true }), { description: 'The steps, as defined (see docs/workflows.md)' }),
     permissions: Type.Array(Type.Array(Type.Object({}, { additionalProperties: true })), { description: 'OR of AND groups of metadata conditions; empty: everyone' }),
+    userSettings: Type.Array(Type.Object({}, { additionalProperties: true }), { description: 'Settings the Connect Portal asks for once the workflow is on; empty: none' }),
     dateCreated: Type.String({ format: 'date-time' }),
     dateUpdated: Type.String({ format: 'date-time' }),
     projectId: Type.String(),

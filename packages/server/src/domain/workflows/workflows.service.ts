@@ -46,6 +46,7 @@ export function toProjectWorkflow(workflow: Workflow, integrationType: string): 
     trigger: definition.trigger,
     steps: definition.steps as unknown as Record<string, unknown>[],
     permissions: definition.permissions as unknown as Record<string, unknown>[][],
+    userSettings: (definition.userSettings ?? []) as unknown as Record<string, unknown>[],
     dateCreated: workflow.dateCreated,
     dateUpdated: workflow.dateUpdated,
     projectId: workflow.projectId,
@@ -112,6 +113,7 @@ export async function updateWorkflow(deps: ChangeDeps, projectId: string, workfl
     trigger: patch.trigger ?? current.trigger,
     steps: patch.steps ?? current.steps,
     permissions: patch.permissions ?? current.permissions,
+    userSettings: patch.userSettings ?? current.userSettings,
   });
   const changes = {
     ...(patch.name === undefined ? {} : { name: patch.name }),
