@@ -161,9 +161,9 @@ describe.each(STORES)('configuring integrations through the Admin API (%s)', (ki
       const on = (node: typeof second) => node.app.inject({ method: 'GET', url: `/api/v1/projects/${portico.project.projectId}/integrations/hubspot`, headers: { authorization: `Bearer ${portico.project.apiKey}` } });
       expect((await on(second)).json().clientId).toBe('hub-client');
       await portico.admin('PATCH', '/integrations/hubspot', { clientId: 'hub-client-2' });
-      await expect.poll(async () => (await on(second)).json().clientId, { timeout: kind === 'postgres' ? 2000 : 7000 }).toBe('hub-client-2');
+      await expect.poll(async () => (await on(second)).json().clientId, { timeout: kind === 'postgres' ? 2000 : 15_000 }).toBe('hub-client-2');
     } finally {
       await second.close();
     }
-  });
+  }, 60_000);
 });
