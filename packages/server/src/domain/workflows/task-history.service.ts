@@ -15,17 +15,11 @@ import type { ExecutionStatus } from './workflows.table.ts';
 /** Paragon's page size for Task History. */
 export const TASK_HISTORY_PAGE_SIZE = 100;
 
-/** Filters of both lists, as the API received them (ids and instants still to resolve). */
-export interface ExecutionQuery {
-  /** Portico's ids of the users (connected_users.id), resolved by the caller from an external id or email. */
-  userIds?: readonly string[] | undefined;
-  workflowId?: string | undefined;
-  /** Integration id, resolved by the caller from a type or id. */
-  integrationId?: string | undefined;
-  status?: ExecutionStatus | undefined;
-  afterDate?: string | undefined;
-  beforeDate?: string | undefined;
-}
+/**
+ * Filters of both lists: the repository's filter without the project (the caller's scope). User and
+ * integration ids are resolved by the caller from an external id, an email or an integration type.
+ */
+export type ExecutionQuery = Omit<repo.ExecutionFilter, 'projectId'>;
 
 type Row = repo.ExecutionRow;
 type ReadDeps = Pick<AppContext, 'store'>;
