@@ -115,10 +115,14 @@ describe.skipIf(!STORES.includes('postgres'))('workflows across three server pro
       for (const sub of subs) {
         const mine = rows.filter((r) => r.end_user_id === sub);
         const moments = mine.map((r) => (JSON.parse(r.trigger_input) as { event: { scheduledAt: string } }).event.scheduledAt);
-        expect(mine.length, `ticks of ${sub}`).toBeGreaterThanOrEqual(3);
+        expect(mine.filter((r) => r.status === 'SUCCEEDED').length, `ticks of ${sub}`).toBeGreaterThanOrEqual(3);
         expect(new Set(moments).size, `one execution per tick for ${sub}`).toBe(mine.length);
-        expect(mine.every((r) => r.status === 'SUCCEEDED'), `runs of ${sub}: ${mine.map((r) => r.status).join(',')}`).toBe(true);
-        expect(tickHits.filter((h) => h.body.user === sub).length, `calls made for ${sub}`).toBe(mine.length);
+        // A tick queued when the user switched the workflow off is cancelled (and calls nothing); every other run succeeded.
+        const succeeded = mine.filter((r) => r.status === 'SUCCEEDED').length;
+        const cancelled = mine.filter((r) => r.status === 'CANCELLED').length;
+        expect(succeeded + cancelled, `runs of ${sub}: ${mine.map((r) => r.status).join(',')}`).toBe(mine.length);
+        expect(cancelled, `runs of ${sub} cancelled by the switch-off`).toBeLessThanOrEqual(1);
+        expect(tickHits.filter((h) => h.body.user === sub).length, `calls made for ${sub}`).toBe(succeeded);
       }
       const workers = nodes.map((n) => (n.output().match(/workflow execution succeeded/g) ?? []).length);
       expect(workers.filter((count) => count > 0).length, `runs per node: ${workers.join(', ')}`).toBeGreaterThanOrEqual(2);
