@@ -8,6 +8,7 @@ import { frameworkErrorHandler, registerErrorHandling } from '../platform/http/e
 import { registerStrictFormats } from '../platform/http/formats.ts';
 import { registerInputGuard } from '../platform/http/input-guard.ts';
 import { registerJsonParser } from '../platform/http/json-parser.ts';
+import { schemaCompilers } from '../platform/http/lazy-schemas.ts';
 import { adminApi, taskHistoryApi } from '../api/admin/index.ts';
 import { connectApi } from '../api/connect/index.ts';
 import { dashboardApi } from '../api/dashboard/index.ts';
@@ -21,6 +22,8 @@ const TASK_HISTORY_PATH = /^\/projects\/[^/?]+\/task-history(?:[/?]|$)/;
 export interface BuildOptions {
   /** pino options, or false for no logging. @default false */
   logger?: FastifyServerOptions['logger'];
+  /** Compile every route's schemas while the app is built (Fastify's default) instead of on first use. @default false */
+  eagerSchemas?: boolean;
 }
 
 export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Promise<FastifyInstance> {
@@ -45,6 +48,7 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
     frameworkErrors: frameworkErrorHandler,
     routerOptions: { maxParamLength: 512 },
     return503OnClosing: true,
+    schemaController: { compilersFactory: schemaCompilers({ eager: options.eagerSchemas ?? false }) },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false }, onCreate: registerStrictFormats },
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.server.maxConnections = config.maxConnections;

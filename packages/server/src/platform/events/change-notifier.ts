@@ -1,4 +1,4 @@
-import pg from 'pg';
+import type pg from 'pg';
 import { sql, type Kysely } from 'kysely';
 
 /** The one LISTEN/NOTIFY channel; messages are JSON objects whose `k` says what they are about. */
@@ -80,7 +80,9 @@ export class PgChangeNotifier {
 
   private async connect(): Promise<void> {
     const heartbeatMs = this.options.heartbeatIntervalMs ?? 30_000;
-    const client = new pg.Client({
+    // Loaded here: a SQLite server never loads the PostgreSQL driver (about 7 MB of idle RSS).
+    const { default: driver } = await import('pg');
+    const client = new driver.Client({
       connectionString: this.options.connectionString,
       application_name: this.options.applicationName ?? 'portico-listener',
       keepAlive: true,
