@@ -21,6 +21,8 @@ export interface BenchOptions {
   verifySeconds: number;
   /** Run the server under test with --cpu-prof; profiles land in `<outDir>/profiles`. */
   cpuProfile: boolean;
+  /** Leave each store's database in place after the run (its location and API key are printed). */
+  keep: boolean;
   outDir: string;
   pgAdminUrl: string;
 }
@@ -37,6 +39,7 @@ export const USAGE = `npm run bench -- [options]
   --warmup S                unmeasured seconds before each HTTP scenario (default 3, quick 1)
   --connections N           concurrent HTTP connections (default 50)
   --cpu-prof                profile the server under test (node --cpu-prof)
+  --keep                    keep each store's database (SQLite directory, PostgreSQL database) to examine it
   --out DIR                 where the JSON report goes (default bench-results/ at the repo root)
 
 Environment: PORTICO_BENCH_PG_URL (default postgres://postgres@127.0.0.1:5432/postgres), where a
@@ -70,6 +73,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
         warmup: { type: 'string' },
         connections: { type: 'string' },
         'cpu-prof': { type: 'boolean' },
+        keep: { type: 'boolean' },
         out: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -93,6 +97,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
     connections: positiveInteger(values.connections, 'connections', 50),
     verifySeconds: quick ? 2 : 5,
     cpuProfile: values['cpu-prof'] ?? false,
+    keep: values.keep ?? false,
     outDir: path.resolve(values.out ?? path.join(REPO_ROOT, 'bench-results')),
     pgAdminUrl: env.PORTICO_BENCH_PG_URL || 'postgres://postgres@127.0.0.1:5432/postgres',
   };

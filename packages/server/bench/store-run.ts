@@ -30,7 +30,11 @@ const log = (store: StoreKind, text: string) => process.stderr.write(`[${store}]
 /** One store's run: a throwaway database, the server in its own process, the seed, then each scenario in turn. */
 export async function benchStore(kind: StoreKind, options: BenchOptions, scenarios: readonly Scenario[], profileDir: string | undefined): Promise<StoreReport> {
   const database = await createBenchDatabase(kind, options.pgAdminUrl);
-  const dropDatabase = onCleanup(() => database.drop());
+  const drop = async () => {
+    if (!options.keep) return database.drop();
+    log(kind, `kept: ${database.databaseUrl ?? database.dataDir} (PORTICO_DATA_DIR ${database.dataDir}; PORTICO_ENCRYPTION_KEYS as printed below)`);
+  };
+  const dropDatabase = onCleanup(() => drop());
   const encryptionKeys = SecretBox.generateKeySpec();
   const store = openStore({ databaseUrl: database.databaseUrl, dataDir: database.dataDir, sqliteSynchronous: 'normal' });
   let server: Service | undefined;
@@ -43,6 +47,7 @@ export async function benchStore(kind: StoreKind, options: BenchOptions, scenari
     stopServer = onCleanup(() => running.stop());
     log(kind, `server ${server.url} (pid ${server.meter.pid}); seeding the bench project through the Admin API`);
     const project = await seedThroughApi(server.url, created);
+    if (options.keep) log(kind, `project ${project.projectId}, API key ${project.apiKey}, PORTICO_ENCRYPTION_KEYS ${encryptionKeys}`);
     const sdkUrl = `${server.url}/projects/${project.projectId}/sdk`;
     const warmToken = await signUserToken({ privateKeyPem: project.privateKeyPem, projectId: project.projectId, userId: BENCH_USER, ttlSeconds: 3 * 3600 });
 
@@ -88,7 +93,7 @@ export async function benchStore(kind: StoreKind, options: BenchOptions, scenari
     await server?.stop();
     stopServer();
     await store.close();
-    await database.drop();
+    await drop();
     dropDatabase();
   }
 }

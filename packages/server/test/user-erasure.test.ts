@@ -5,6 +5,19 @@ import { STORES, startPortico, type Portico } from './harness.ts';
 import { waitFor } from './support/jobs.ts';
 import { WebhookReceiver } from './support/webhook-receiver.ts';
 import { everyRow } from './support/every-row.ts';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+
+/** SQLite: the terms of the `q` trigram index (FTS5), which keeps only trigrams, not the text. */
+function indexedTrigrams(portico: Portico): string[] {
+  const db = new Database(path.join(portico.database.dataDir, 'portico.db'));
+  try {
+    db.exec(`create virtual table temp.search_vocabulary using fts5vocab(main, 'connected_users_text', 'row')`);
+    return db.prepare('select term from temp.search_vocabulary').pluck().all() as string[];
+  } finally {
+    db.close();
+  }
+}
 
 /** Erasure (GDPR): after DELETE /users/{userId}, no table holds anything of the user. */
 describe.each(STORES)('user erasure (%s)', (kind) => {
@@ -85,7 +98,10 @@ describe.each(STORES)('user erasure (%s)', (kind) => {
     expect((await portico.connect('erin-7f3a', 'GET', '/sdk/me')).json().meta.plan).toBe('plan-erin9q');
     const eventsBefore = (await portico.admin('GET', '/users/erin-7f3a/events?limit=200')).json().data.length as number;
 
+    // Trigrams only erin's user id has ("7f3", "f3a") are in the free-text index until she is erased.
+    if (kind === 'sqlite') expect(indexedTrigrams(portico)).toEqual(expect.arrayContaining(['7f3', 'f3a']));
     const response = await portico.admin('DELETE', '/users/erin-7f3a');
+    if (kind === 'sqlite') expect(indexedTrigrams(portico).filter((term) => term === '7f3' || term === 'f3a')).toEqual([]);
     expect(response.statusCode, response.body).toBe(200);
     const receipt = response.json();
     expect(receipt).toEqual({

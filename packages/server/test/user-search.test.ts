@@ -234,3 +234,67 @@ describe.each(STORES)('Admin API user search and user operations (%s)', (kind) =
     expect((await portico.admin('PATCH', '/users/u-anon', {})).statusCode).toBe(400);
   });
 });
+
+/**
+ * `q` through the trigram index (decision 42): SQLite's FTS5 table follows every change of a user
+ * in the same transaction; a text found in thousands of users is walked along the sort order instead.
+ */
+describe.each(STORES)('free-text user search at scale (%s)', (kind) => {
+  let portico: Portico;
+  const COMMON = 2100;
+  beforeAll(async () => {
+    portico = await startPortico(kind, { plan: 'pro' });
+    const start = Date.parse('2026-01-01T00:00:00.000Z');
+    const rows = Array.from({ length: COMMON }, (_, n) => {
+      const at = new Date(start + n * 1000).toISOString();
+      return {
+        id: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
+        project_id: portico.project.projectId,
+        external_id: `Member-${n}`,
+        meta: JSON.stringify({ Name: `Member ${n}`, Email: `member${n}@commonco.test` }),
+        disabled_at: null,
+        created_at: at,
+        updated_at: at,
+        last_active_at: at,
+        search_name: `member ${n}`,
+        search_email: `member${n}@commonco.test`,
+      };
+    });
+    for (let i = 0; i < rows.length; i += 500) await portico.store.db.insertInto('connected_users').values(rows.slice(i, i + 500)).execute();
+  });
+  afterAll(() => portico.close());
+
+  const search = async (query: string): Promise<Page> => {
+    const response = await portico.admin('GET', `/users?${query}`);
+    expect(response.statusCode, response.body).toBe(200);
+    return response.json() as Page;
+  };
+
+  it('finds a substring shared by thousands of users newest first, with an exact total, and one held by a single user', async () => {
+    const common = await search('q=COMMONCO&limit=5');
+    expect(common.total).toBe(COMMON);
+    expect(common.data.map((user) => user.userId)).toEqual(['Member-2099', 'Member-2098', 'Member-2097', 'Member-2096', 'Member-2095']);
+    const one = await search('q=member1234@');
+    expect(one.data.map((user) => user.userId)).toEqual(['Member-1234']);
+    expect(one.total).toBe(1);
+    // Two characters are below the trigram index; the search still answers, by reading users.
+    const short = await search('q=r7&limit=200');
+    expect(short.data.length).toBeGreaterThan(0);
+    expect(short.data.every((user) => /r7/i.test(`${user.userId} ${String(user.meta.Name)} ${String(user.meta.Email)}`))).toBe(true);
+    // The user id matches whatever its case.
+    expect((await search('q=mEmBeR-77&limit=200')).data.map((user) => user.userId)).toContain('Member-77');
+  });
+
+  it('follows renames, new users and erasures at once', async () => {
+    await portico.connect('quentin', 'PATCH', '/sdk/me', { meta: { Name: 'Quentin Blake', Email: 'quentin@illustrators.test' } });
+    expect((await search('q=blake')).data.map((user) => user.userId)).toEqual(['quentin']);
+    await portico.connect('quentin', 'PATCH', '/sdk/me', { meta: { Name: 'Roald Dahl' } });
+    expect((await search('q=blake')).data).toEqual([]);
+    expect((await search('q=dahl')).data.map((user) => user.userId)).toEqual(['quentin']);
+    expect((await search('q=illustrators')).total).toBe(1);
+    const erased = await portico.admin('DELETE', '/users/quentin');
+    expect(erased.statusCode, erased.body).toBe(200);
+    expect((await search('q=dahl')).data).toEqual([]);
+    expect((await search('q=quentin')).total).toBe(0);
+  });
+});

@@ -1,6 +1,7 @@
 import { sql, type Expression, type ExpressionBuilder, type Kysely, type SqlBool } from 'kysely';
 import type { Database, DialectName } from '../database.ts';
 import { searchText } from './search-keys.ts';
+import { SQLITE_TEXT_TABLE } from './migrations/0061-user-search-text.ts';
 import type { ConnectedUserTable } from './users.table.ts';
 import type { UserSearch } from './user-search.ts';
 
@@ -17,6 +18,68 @@ export type Driver = { kind: 'users' } | { kind: 'meta'; key: string; value: str
 
 type UserExpressions = ExpressionBuilder<Database & { u: ConnectedUserTable }, 'u'>;
 
+/**
+ * How `q` is matched (decision 42): `text` is the normalized substring. On SQLite a substring of
+ * three characters or more found in at most {@link TEXT_INDEX_MAX_MATCHES} users is looked up in
+ * the trigram index (`index`); a shorter one, or one so common that a walk along the sort order
+ * meets a page of matches within a few thousand users, is checked per user with `like`.
+ * PostgreSQL always writes `like`, and its planner picks the `pg_trgm` indexes when they pay.
+ */
+export interface TextPlan {
+  text: string;
+  via: 'index' | 'like';
+  /** SQLite and three characters or more: the trigram index can list the matches (for counting them). */
+  indexed: boolean;
+  /** SQLite's `like` already ignores ASCII case; PostgreSQL needs `ilike` for the user id. */
+  idOperator: 'like' | 'ilike';
+}
+
+/** A search with its `q` planned. */
+export interface PlannedSearch extends UserSearch {
+  text: TextPlan | undefined;
+}
+
+/** The trigram tokenizer indexes three characters at a time. */
+export const TEXT_INDEX_MIN_LENGTH = 3;
+export const TEXT_INDEX_MAX_MATCHES = 20_000;
+/** Up to this many index matches a count walks the index (each match one user row); above, reading every user is cheaper. */
+const TEXT_INDEX_COUNT_LIMIT = 100_000;
+
+/** `q` as one FTS5 phrase: with the trigram tokenizer, a phrase matches a substring of a column. */
+const ftsPhrase = (text: string) => `"${text.replace(/"/g, '""')}"`;
+
+export function usesTextIndex(dialect: DialectName, text: string): boolean {
+  return dialect === 'sqlite' && [...text].length >= TEXT_INDEX_MIN_LENGTH;
+}
+
+/** SQLite: how many users' name, email or id hold `text`, counting at most `limit` (every project). */
+async function textIndexMatches(db: Kysely<Database>, text: string, limit: number): Promise<number> {
+  const row = await sql<{ n: number }>`select count(*) as n from (select rowid from ${sql.table(SQLITE_TEXT_TABLE)} where ${sql.table(SQLITE_TEXT_TABLE)} match ${ftsPhrase(text)} limit ${limit})`.execute(db);
+  return Number(row.rows[0]?.n ?? 0);
+}
+
+export async function planText(db: Kysely<Database>, dialect: DialectName, q: string | undefined): Promise<TextPlan | undefined> {
+  if (q === undefined || q.trim() === '') return undefined;
+  const text = searchText(q.trim());
+  const idOperator = dialect === 'postgres' ? 'ilike' : 'like';
+  if (!usesTextIndex(dialect, text)) return { text, via: 'like', indexed: false, idOperator };
+  const matches = await textIndexMatches(db, text, TEXT_INDEX_MAX_MATCHES + 1);
+  return { text, via: matches <= TEXT_INDEX_MAX_MATCHES ? 'index' : 'like', indexed: true, idOperator };
+}
+
+function textCondition(eb: UserExpressions, text: TextPlan): Expression<SqlBool> {
+  if (text.via === 'index') {
+    return sql<SqlBool>`u.rowid in (select rowid from ${sql.table(SQLITE_TEXT_TABLE)} where ${sql.table(SQLITE_TEXT_TABLE)} match ${ftsPhrase(text.text)})`;
+  }
+  const pattern = sql<string>`${likePattern(text.text)} escape '\\'`;
+  return eb.or([
+    eb('u.search_name', 'like', pattern),
+    eb('u.search_email', 'like', pattern),
+    // Case-insensitive on both stores (SQLite's like folds ASCII; the trigram index folds case).
+    eb('u.external_id', text.idOperator, pattern),
+  ]);
+}
+
 const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 const prefixUpperBound = (prefix: string) => `${prefix}\u{10FFFF}`;
 
@@ -24,7 +87,7 @@ const prefixUpperBound = (prefix: string) => `${prefix}\u{10FFFF}`;
  * The `meta.KEY=VALUE` filters but the driver's own, each an index probe for the candidate `idRef`
  * (the driver list's `m0.user_id`, so a candidate is dropped before its user row is read).
  */
-function metaProbes(eb: UserExpressions, projectId: string, search: UserSearch, driver: Driver, idRef: 'u.id' | 'm0.user_id'): Array<Expression<SqlBool>> {
+function metaProbes(eb: UserExpressions, projectId: string, search: PlannedSearch, driver: Driver, idRef: 'u.id' | 'm0.user_id'): Array<Expression<SqlBool>> {
   const where: Array<Expression<SqlBool>> = [];
   let driverSkipped = false;
   for (const [key, value] of search.meta) {
@@ -39,21 +102,14 @@ function metaProbes(eb: UserExpressions, projectId: string, search: UserSearch, 
 }
 
 /** The conditions on a candidate's user row `u`: every filter but the metadata ones. */
-function rowConditions(eb: UserExpressions, projectId: string, search: UserSearch, column: SortColumn): Array<Expression<SqlBool>> {
+function rowConditions(eb: UserExpressions, projectId: string, search: PlannedSearch, column: SortColumn): Array<Expression<SqlBool>> {
   const where: Array<Expression<SqlBool>> = [];
   if (search.email !== undefined) where.push(eb('u.search_email', '=', searchText(search.email.trim())));
   if (search.name !== undefined) {
     const prefix = searchText(search.name.trim());
     where.push(eb('u.search_name', '>=', prefix), eb('u.search_name', '<', prefixUpperBound(prefix)));
   }
-  if (search.q !== undefined && search.q.trim() !== '') {
-    const text = searchText(search.q.trim());
-    where.push(eb.or([
-      eb('u.search_name', 'like', sql<string>`${likePattern(text)} escape '\\'`),
-      eb('u.search_email', 'like', sql<string>`${likePattern(text)} escape '\\'`),
-      eb('u.external_id', 'like', sql<string>`${likePattern(search.q.trim())} escape '\\'`),
-    ]));
-  }
+  if (search.text) where.push(textCondition(eb, search.text));
   if (search.status !== undefined) {
     const status = search.status === 'account_errors' ? 'INVALID' : 'VALID';
     where.push(eb('u.id', 'in', eb.selectFrom('credentials').select('user_id').where('project_id', '=', projectId).where('status', '=', status)));
@@ -72,26 +128,26 @@ function rowConditions(eb: UserExpressions, projectId: string, search: UserSearc
 }
 
 /** Whether any filter needs the candidate's user row (beyond the metadata lists). */
-function readsUserRow(search: UserSearch, column: SortColumn): boolean {
-  return search.email !== undefined || search.name !== undefined || (search.q !== undefined && search.q.trim() !== '') || search.status !== undefined
+function readsUserRow(search: PlannedSearch, column: SortColumn): boolean {
+  return search.email !== undefined || search.name !== undefined || search.text !== undefined || search.status !== undefined
     || search.integrationId !== undefined || search.active !== undefined || search.createdAfter !== undefined || search.createdBefore !== undefined
     || search.activeAfter !== undefined || column === 'search_name';
 }
 
 /** The driver's metadata list, every other metadata filter probed on it. */
-function metaList(db: Kysely<Database>, projectId: string, search: UserSearch, driver: Extract<Driver, { kind: 'meta' }>) {
+function metaList(db: Kysely<Database>, projectId: string, search: PlannedSearch, driver: Extract<Driver, { kind: 'meta' }>) {
   return db.selectFrom('user_meta_values as m0')
     .where('m0.project_id', '=', projectId).where('m0.key', '=', driver.key).where('m0.value', '=', driver.value)
     .where((eb) => eb.and(metaProbes(eb as unknown as UserExpressions, projectId, search, driver, 'm0.user_id')));
 }
 
 /** The driver's candidates joined to their user rows; `cross join`: SQLite keeps the list as the outer loop, PostgreSQL plans it as a join. */
-function metaCandidates(db: Kysely<Database>, projectId: string, search: UserSearch, column: SortColumn, driver: Extract<Driver, { kind: 'meta' }>) {
+function metaCandidates(db: Kysely<Database>, projectId: string, search: PlannedSearch, column: SortColumn, driver: Extract<Driver, { kind: 'meta' }>) {
   return metaList(db, projectId, search, driver).crossJoin('connected_users as u').whereRef('u.id', '=', 'm0.user_id')
     .where((eb) => eb.and(rowConditions(eb as unknown as UserExpressions, projectId, search, column)));
 }
 
-function usersMatching(db: Kysely<Database>, projectId: string, search: UserSearch, column: SortColumn, driver: Driver) {
+function usersMatching(db: Kysely<Database>, projectId: string, search: PlannedSearch, column: SortColumn, driver: Driver) {
   return db.selectFrom('connected_users as u').where('u.project_id', '=', projectId)
     .where((eb) => eb.and([...rowConditions(eb, projectId, search, column), ...metaProbes(eb, projectId, search, driver, 'u.id')]));
 }
@@ -107,7 +163,7 @@ export interface Ordering {
  * the cursor on, `limit` rows. With a metadata driver sorted by creation the order (and cursor)
  * is the list's own (`created_at`, `user_id`), which is the users' (`created_at`, `id`).
  */
-function pageQuery(db: Kysely<Database>, projectId: string, search: UserSearch, ordering: Ordering, driver: Driver, limit: number) {
+function pageQuery(db: Kysely<Database>, projectId: string, search: PlannedSearch, ordering: Ordering, driver: Driver, limit: number) {
   const { column, descending, cursor } = ordering;
   const direction = descending ? 'desc' : 'asc';
   const op = descending ? '<' : '>';
@@ -141,7 +197,11 @@ function pageQuery(db: Kysely<Database>, projectId: string, search: UserSearch, 
 }
 
 /** How many users match, counting at most `limit`: the driver's list, each candidate checked (its user row only when a filter needs it). */
-export async function countUpTo(db: Kysely<Database>, projectId: string, search: UserSearch, column: SortColumn, driver: Driver, limit: number): Promise<number> {
+export async function countUpTo(db: Kysely<Database>, projectId: string, search: PlannedSearch, column: SortColumn, driver: Driver, limit: number): Promise<number> {
+  if (driver.kind === 'users' && search.text?.indexed && search.text.via === 'like'
+    && await textIndexMatches(db, search.text.text, TEXT_INDEX_COUNT_LIMIT + 1) <= TEXT_INDEX_COUNT_LIMIT) {
+    return countThroughTextIndex(db, projectId, search, column, search.text.text, limit);
+  }
   const matching = driver.kind === 'users'
     ? usersMatching(db, projectId, search, column, driver).select(sql`1`.as('one'))
     : readsUserRow(search, column)
@@ -151,8 +211,20 @@ export async function countUpTo(db: Kysely<Database>, projectId: string, search:
   return Number(row.n);
 }
 
+/**
+ * SQLite: the users whose name, email or id hold `text` (from the trigram index, in its order) that
+ * pass every other filter, counting at most `limit`. Each index match costs one user row.
+ */
+async function countThroughTextIndex(db: Kysely<Database>, projectId: string, search: PlannedSearch, column: SortColumn, text: string, limit: number): Promise<number> {
+  const row = await sql<{ n: number }>`select count(*) as n from (select 1 from ${sql.table(SQLITE_TEXT_TABLE)} as f
+    where f.${sql.ref(SQLITE_TEXT_TABLE)} match ${ftsPhrase(text)}
+    and exists ${usersMatching(db, projectId, { ...search, text: undefined }, column, { kind: 'users' }).select(sql`1`.as('one')).whereRef(sql.ref('u.rowid') as never, '=', sql.ref('f.rowid') as never)}
+    limit ${limit})`.execute(db);
+  return Number(row.rows[0]?.n ?? 0);
+}
+
 /** PostgreSQL's estimate of the matches (for a total above the exact limit). */
-export async function plannerEstimate(db: Kysely<Database>, projectId: string, search: UserSearch, column: SortColumn): Promise<number> {
+export async function plannerEstimate(db: Kysely<Database>, projectId: string, search: PlannedSearch, column: SortColumn): Promise<number> {
   const matching = usersMatching(db, projectId, search, column, { kind: 'users' }).select(sql`1`.as('one'));
   const explained = await sql<{ 'QUERY PLAN': Array<{ Plan: { 'Plan Rows': number } }> }>`explain (format json) ${matching}`.execute(db);
   return Math.round(explained.rows[0]!['QUERY PLAN'][0]!.Plan['Plan Rows']);
@@ -170,7 +242,7 @@ export async function metaListLength(db: Kysely<Database>, projectId: string, ke
  * workers: the walk stops after a page of matches (a few hundred index entries), and starting a
  * worker for it costs more (25 ms instead of 9 ms at 1,000,000 users on two cores).
  */
-export async function readPage(db: Kysely<Database>, dialect: DialectName, projectId: string, search: UserSearch, ordering: Ordering, driver: Driver, limit: number) {
+export async function readPage(db: Kysely<Database>, dialect: DialectName, projectId: string, search: PlannedSearch, ordering: Ordering, driver: Driver, limit: number) {
   if (dialect !== 'postgres' || driver.kind !== 'meta') return pageQuery(db, projectId, search, ordering, driver, limit).execute();
   return db.transaction().execute(async (trx) => {
     await sql`set local max_parallel_workers_per_gather = 0`.execute(trx);

@@ -4,7 +4,7 @@ import { AppError } from '../../platform/errors.ts';
 import { connectedUsersDetails } from './sdk-me.ts';
 import type { ConnectedUserDetails } from './user.schema.ts';
 import { cachedCount, type SearchTotal } from './search-counts.ts';
-import { countUpTo, metaListLength, readPage, plannerEstimate, SORT_COLUMNS, type Driver, type SortColumn } from './user-search-query.ts';
+import { countUpTo, metaListLength, planText, readPage, plannerEstimate, SORT_COLUMNS, type Driver, type PlannedSearch, type SortColumn } from './user-search-query.ts';
 import { toConnectedUser } from './users.service.ts';
 import { userIdsWithSearchEmail } from './users.repository.ts';
 import { searchText } from './search-keys.ts';
@@ -71,11 +71,12 @@ function decodeCursor(text: string, sort: UserSort): Cursor {
  * `meta.KEY=VALUE` list walked in creation order) and checks the other filters per candidate
  * through an index; the page's credentials, configurations and workflow states come in three
  * queries. `total` is exact up to EXACT_TOTAL_LIMIT, and kept per node until a change in the
- * project (`ctx.searchCounts`); `q` (substring) scans the project's users and is the one filter
- * whose cost grows with them. Keyset pagination on (sort column, id).
+ * project (`ctx.searchCounts`); `q` (substring) is looked up in a trigram index (decision 42).
+ * Keyset pagination on (sort column, id).
  */
-export async function searchUsers(ctx: AppContext, state: ProjectState, search: UserSearch): Promise<UserSearchPage> {
+export async function searchUsers(ctx: AppContext, state: ProjectState, request: UserSearch): Promise<UserSearchPage> {
   const db = ctx.store.db;
+  const search: PlannedSearch = { ...request, text: await planText(db, ctx.store.dialect, request.q) };
   const projectId = state.project.id;
   const descending = search.sort.startsWith('-');
   const column = SORT_COLUMNS[search.sort.replace('-', '') as keyof typeof SORT_COLUMNS];
@@ -101,7 +102,7 @@ export async function searchUsers(ctx: AppContext, state: ProjectState, search: 
  * there are several (their lengths counted up to EXACT_TOTAL_LIMIT, and kept like totals); else
  * the users index of the sort order.
  */
-async function chooseDriver(ctx: AppContext, projectId: string, search: UserSearch, column: SortColumn): Promise<Driver> {
+async function chooseDriver(ctx: AppContext, projectId: string, search: PlannedSearch, column: SortColumn): Promise<Driver> {
   if (search.email !== undefined || search.meta.length === 0) return { kind: 'users' };
   if (search.name !== undefined && column === 'search_name') return { kind: 'users' };
   const [first, ...others] = search.meta;
@@ -120,9 +121,9 @@ async function chooseDriver(ctx: AppContext, projectId: string, search: UserSear
 }
 
 /** The cache key of a search's total: its filters (not its order or page); none when a filter reads `last_active_at`, written without an event. */
-function totalKey(search: UserSearch): string | undefined {
+function totalKey(search: PlannedSearch): string | undefined {
   if (search.activeAfter !== undefined) return undefined;
-  const { sort: _sort, limit: _limit, cursor: _cursor, ...filters } = search;
+  const { sort: _sort, limit: _limit, cursor: _cursor, text: _text, ...filters } = search;
   return `total ${JSON.stringify(filters)}`;
 }
 
@@ -132,7 +133,7 @@ function sortValue(value: unknown): string | null {
 }
 
 /** Exact up to EXACT_TOTAL_LIMIT; above it PostgreSQL's row estimate for the same filters, SQLite's full count. */
-async function countMatches(ctx: AppContext, projectId: string, search: UserSearch, column: SortColumn, driver: Driver): Promise<SearchTotal> {
+async function countMatches(ctx: AppContext, projectId: string, search: PlannedSearch, column: SortColumn, driver: Driver): Promise<SearchTotal> {
   const db = ctx.store.db;
   const n = await countUpTo(db, projectId, search, column, driver, EXACT_TOTAL_LIMIT + 1);
   if (n <= EXACT_TOTAL_LIMIT) return { total: n, totalIsEstimate: false };
