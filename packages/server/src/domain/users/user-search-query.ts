@@ -1,5 +1,5 @@
-import { sql, type Expression, type ExpressionBuilder, type Kysely, type SqlBool } from 'kysely';
-import type { Database, DialectName } from '../database.ts';
+import { sql, type CompiledQuery, type Expression, type ExpressionBuilder, type Kysely, type SqlBool } from 'kysely';
+import type { AppStore, Database, DialectName } from '../database.ts';
 import { searchText } from './search-keys.ts';
 import { SQLITE_TEXT_TABLE } from './migrations/0061-user-search-text.ts';
 import type { ConnectedUserTable } from './users.table.ts';
@@ -52,18 +52,28 @@ export function usesTextIndex(dialect: DialectName, text: string): boolean {
   return dialect === 'sqlite' && [...text].length >= TEXT_INDEX_MIN_LENGTH;
 }
 
-/** SQLite: how many users' name, email or id hold `text`, counting at most `limit` (every project). */
-async function textIndexMatches(db: Kysely<Database>, text: string, limit: number): Promise<number> {
-  const row = await sql<{ n: number }>`select count(*) as n from (select rowid from ${sql.table(SQLITE_TEXT_TABLE)} where ${sql.table(SQLITE_TEXT_TABLE)} match ${ftsPhrase(text)} limit ${limit})`.execute(db);
-  return Number(row.rows[0]?.n ?? 0);
+/** What counting needs of the store: its query builder and its reads aside (counts run off the event loop, decision 43). */
+export type Reads = Pick<AppStore, 'db' | 'readAside'>;
+
+/** Runs a `select count(*) as n …` aside. */
+async function countAside(store: Reads, query: { compile(): CompiledQuery<{ n: number | string }> }): Promise<number> {
+  const rows = await store.readAside(query.compile());
+  return Number(rows[0]?.n ?? 0);
 }
 
-export async function planText(db: Kysely<Database>, dialect: DialectName, q: string | undefined): Promise<TextPlan | undefined> {
+/** SQLite: how many users' name, email or id hold `text`, counting at most `limit` (every project). */
+function textIndexMatches(store: Reads, text: string, limit: number): Promise<number> {
+  return countAside(store, {
+    compile: () => sql<{ n: number }>`select count(*) as n from (select rowid from ${sql.table(SQLITE_TEXT_TABLE)} where ${sql.table(SQLITE_TEXT_TABLE)} match ${ftsPhrase(text)} limit ${limit})`.compile(store.db),
+  });
+}
+
+export async function planText(store: Reads, dialect: DialectName, q: string | undefined): Promise<TextPlan | undefined> {
   if (q === undefined || q.trim() === '') return undefined;
   const text = searchText(q.trim());
   const idOperator = dialect === 'postgres' ? 'ilike' : 'like';
   if (!usesTextIndex(dialect, text)) return { text, via: 'like', indexed: false, idOperator };
-  const matches = await textIndexMatches(db, text, TEXT_INDEX_MAX_MATCHES + 1);
+  const matches = await textIndexMatches(store, text, TEXT_INDEX_MAX_MATCHES + 1);
   return { text, via: matches <= TEXT_INDEX_MAX_MATCHES ? 'index' : 'like', indexed: true, idOperator };
 }
 
@@ -197,30 +207,30 @@ function pageQuery(db: Kysely<Database>, projectId: string, search: PlannedSearc
 }
 
 /** How many users match, counting at most `limit`: the driver's list, each candidate checked (its user row only when a filter needs it). */
-export async function countUpTo(db: Kysely<Database>, projectId: string, search: PlannedSearch, column: SortColumn, driver: Driver, limit: number): Promise<number> {
+export async function countUpTo(store: Reads, projectId: string, search: PlannedSearch, column: SortColumn, driver: Driver, limit: number): Promise<number> {
+  const db = store.db;
   if (driver.kind === 'users' && search.text?.indexed && search.text.via === 'like'
-    && await textIndexMatches(db, search.text.text, TEXT_INDEX_COUNT_LIMIT + 1) <= TEXT_INDEX_COUNT_LIMIT) {
-    return countThroughTextIndex(db, projectId, search, column, search.text.text, limit);
+    && await textIndexMatches(store, search.text.text, TEXT_INDEX_COUNT_LIMIT + 1) <= TEXT_INDEX_COUNT_LIMIT) {
+    return countThroughTextIndex(store, projectId, search, column, search.text.text, limit);
   }
   const matching = driver.kind === 'users'
     ? usersMatching(db, projectId, search, column, driver).select(sql`1`.as('one'))
     : readsUserRow(search, column)
       ? metaCandidates(db, projectId, search, column, driver).select(sql`1`.as('one'))
       : metaList(db, projectId, search, driver).select(sql`1`.as('one'));
-  const row = await db.selectFrom(matching.limit(limit).as('m')).select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow();
-  return Number(row.n);
+  return countAside(store, db.selectFrom(matching.limit(limit).as('m')).select((eb) => eb.fn.countAll<number | string>().as('n')));
 }
 
 /**
  * SQLite: the users whose name, email or id hold `text` (from the trigram index, in its order) that
  * pass every other filter, counting at most `limit`. Each index match costs one user row.
  */
-async function countThroughTextIndex(db: Kysely<Database>, projectId: string, search: PlannedSearch, column: SortColumn, text: string, limit: number): Promise<number> {
-  const row = await sql<{ n: number }>`select count(*) as n from (select 1 from ${sql.table(SQLITE_TEXT_TABLE)} as f
+function countThroughTextIndex(store: Reads, projectId: string, search: PlannedSearch, column: SortColumn, text: string, limit: number): Promise<number> {
+  const db = store.db;
+  return countAside(store, { compile: () => sql<{ n: number }>`select count(*) as n from (select 1 from ${sql.table(SQLITE_TEXT_TABLE)} as f
     where f.${sql.ref(SQLITE_TEXT_TABLE)} match ${ftsPhrase(text)}
     and exists ${usersMatching(db, projectId, { ...search, text: undefined }, column, { kind: 'users' }).select(sql`1`.as('one')).whereRef(sql.ref('u.rowid') as never, '=', sql.ref('f.rowid') as never)}
-    limit ${limit})`.execute(db);
-  return Number(row.rows[0]?.n ?? 0);
+    limit ${limit})`.compile(db) });
 }
 
 /** PostgreSQL's estimate of the matches (for a total above the exact limit). */
@@ -231,10 +241,9 @@ export async function plannerEstimate(db: Kysely<Database>, projectId: string, s
 }
 
 /** Users with `key` = `value` in their metadata, counting at most `limit`. */
-export async function metaListLength(db: Kysely<Database>, projectId: string, key: string, value: string, limit: number): Promise<number> {
-  const list = db.selectFrom('user_meta_values').select('user_id').where('project_id', '=', projectId).where('key', '=', key).where('value', '=', value).limit(limit);
-  const row = await db.selectFrom(list.as('m')).select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow();
-  return Number(row.n);
+export function metaListLength(store: Reads, projectId: string, key: string, value: string, limit: number): Promise<number> {
+  const list = store.db.selectFrom('user_meta_values').select('user_id').where('project_id', '=', projectId).where('key', '=', key).where('value', '=', value).limit(limit);
+  return countAside(store, store.db.selectFrom(list.as('m')).select((eb) => eb.fn.countAll<number | string>().as('n')));
 }
 
 /**

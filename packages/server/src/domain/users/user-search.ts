@@ -76,7 +76,7 @@ function decodeCursor(text: string, sort: UserSort): Cursor {
  */
 export async function searchUsers(ctx: AppContext, state: ProjectState, request: UserSearch): Promise<UserSearchPage> {
   const db = ctx.store.db;
-  const search: PlannedSearch = { ...request, text: await planText(db, ctx.store.dialect, request.q) };
+  const search: PlannedSearch = { ...request, text: await planText(ctx.store, ctx.store.dialect, request.q) };
   const projectId = state.project.id;
   const descending = search.sort.startsWith('-');
   const column = SORT_COLUMNS[search.sort.replace('-', '') as keyof typeof SORT_COLUMNS];
@@ -111,7 +111,7 @@ async function chooseDriver(ctx: AppContext, projectId: string, search: PlannedS
   let shortest = Infinity;
   for (const [key, value] of search.meta) {
     const length = await cachedCount(ctx.searchCounts, projectId, `list ${JSON.stringify([key, value])}`,
-      () => metaListLength(ctx.store.db, projectId, key, value, EXACT_TOTAL_LIMIT + 1));
+      () => metaListLength(ctx.store, projectId, key, value, EXACT_TOTAL_LIMIT + 1));
     if (length < shortest) {
       shortest = length;
       best = { kind: 'meta', key, value };
@@ -135,13 +135,13 @@ function sortValue(value: unknown): string | null {
 /** Exact up to EXACT_TOTAL_LIMIT; above it PostgreSQL's row estimate for the same filters, SQLite's full count. */
 async function countMatches(ctx: AppContext, projectId: string, search: PlannedSearch, column: SortColumn, driver: Driver): Promise<SearchTotal> {
   const db = ctx.store.db;
-  const n = await countUpTo(db, projectId, search, column, driver, EXACT_TOTAL_LIMIT + 1);
+  const n = await countUpTo(ctx.store, projectId, search, column, driver, EXACT_TOTAL_LIMIT + 1);
   if (n <= EXACT_TOTAL_LIMIT) return { total: n, totalIsEstimate: false };
   if (ctx.store.dialect === 'postgres') {
     const estimate = await plannerEstimate(db, projectId, search, column);
     return { total: Math.max(estimate, n), totalIsEstimate: true };
   }
-  return { total: await countUpTo(db, projectId, search, column, driver, Number.MAX_SAFE_INTEGER), totalIsEstimate: false };
+  return { total: await countUpTo(ctx.store, projectId, search, column, driver, Number.MAX_SAFE_INTEGER), totalIsEstimate: false };
 }
 
 

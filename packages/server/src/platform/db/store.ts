@@ -3,8 +3,12 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type SQLite from 'better-sqlite3';
 import type pg from 'pg';
-import { Kysely, PostgresDialect, type SelectQueryBuilder } from 'kysely';
+import { Kysely, PostgresDialect, type CompiledQuery, type SelectQueryBuilder } from 'kysely';
 import { GroupCommitSqliteDriver, sqliteDialect } from './sqlite-driver.ts';
+import { SqliteReadWorker } from './sqlite-read-worker.ts';
+
+/** The page cache of the SQLite connection that runs long reads aside (decision 43). */
+const READ_ASIDE_CACHE_KIB = 64 * 1024;
 
 /**
  * The one place where SQLite and PostgreSQL differ. Application code sees ISO-8601 strings for
@@ -29,6 +33,12 @@ export interface Store<DB = unknown> {
    * domain events this process does not hear. PostgreSQL: undefined (every node hears every event).
    */
   otherProcessVersion(): number | undefined;
+  /**
+   * A read that may take tens of milliseconds (a count over thousands of index entries). SQLite:
+   * on a worker thread with its own connection, so the event loop goes on serving other requests
+   * meanwhile (decision 43); PostgreSQL: an ordinary query, already off the event loop.
+   */
+  readAside<R>(query: CompiledQuery<R>): Promise<R[]>;
   close(): Promise<void>;
 }
 
@@ -106,13 +116,19 @@ function openSqlite<DB>(file: string, synchronous: 'full' | 'normal'): Store<DB>
   database.pragma('busy_timeout = 5000');
   const driver = new GroupCommitSqliteDriver(database);
   const db = new Kysely<DB>({ dialect: sqliteDialect(driver) });
+  const aside = new SqliteReadWorker(file, loadDriver.resolve('better-sqlite3'), READ_ASIDE_CACHE_KIB,
+    async (query) => (await db.executeQuery(query)).rows);
   return {
     db,
     dialect: 'sqlite',
     location: file,
     changeVersion: () => driver.changeVersion(),
     otherProcessVersion: () => driver.otherProcessVersion(),
-    close: () => db.destroy(),
+    readAside: <R>(query: CompiledQuery<R>) => aside.read<R>(query),
+    close: async () => {
+      await aside.close();
+      await db.destroy();
+    },
   };
 }
 
@@ -130,7 +146,15 @@ function openPostgres<DB>(url: string, poolSize: number): Store<DB> {
     // An idle client lost its connection; the pool replaces it. Queries report their own errors.
   });
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
-  return { db, dialect: 'postgres', location: redactUrl(url), changeVersion: () => undefined, otherProcessVersion: () => undefined, close: () => db.destroy() };
+  return {
+    db,
+    dialect: 'postgres',
+    location: redactUrl(url),
+    changeVersion: () => undefined,
+    otherProcessVersion: () => undefined,
+    readAside: async <R>(query: CompiledQuery<R>) => (await db.executeQuery(query)).rows,
+    close: () => db.destroy(),
+  };
 }
 
 /** Row lock for read-modify-write inside a transaction; SQLite transactions are already serial. */

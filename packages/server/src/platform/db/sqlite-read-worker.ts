@@ -1,0 +1,105 @@
+import { Worker } from 'node:worker_threads';
+import type { CompiledQuery } from 'kysely';
+
+/**
+ * The worker's code, evaluated as a script (no file to find next to the compiled output or the
+ * TypeScript sources): its own read-only connection to the database file, statements prepared once.
+ */
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(workerData.driverPath);
+const db = new Database(workerData.file, { readonly: true, fileMustExist: true });
+db.pragma('busy_timeout = 5000');
+db.pragma('cache_size = -' + workerData.cacheKib);
+const statements = new Map();
+parentPort.on('message', ({ id, sql, parameters }) => {
+  try {
+    let statement = statements.get(sql);
+    if (!statement) {
+      statement = db.prepare(sql);
+      if (!statement.reader || !statement.readonly) throw new Error('Only a read that returns rows runs aside.');
+      if (statements.size >= 256) statements.clear();
+      statements.set(sql, statement);
+    }
+    parentPort.postMessage({ id, rows: statement.all(parameters) });
+  } catch (error) {
+    parentPort.postMessage({ id, error: error instanceof Error ? error.message : String(error) });
+  }
+});
+`;
+
+interface Pending {
+  resolve(rows: unknown[]): void;
+  reject(error: Error): void;
+}
+
+/**
+ * Long SQLite reads (user search counts: thousands of index probes, tens of milliseconds at
+ * 1,000,000 users) on a thread of their own (decision 43). better-sqlite3 is synchronous, so on
+ * the main thread such a read holds up every other request for as long as it runs; here it holds
+ * up only the request that waits for it. Started on the first read, not kept alive on its own;
+ * if it fails to start or dies, reads fall back to `fallback` (the main thread's reader).
+ */
+export class SqliteReadWorker {
+  private worker: Worker | undefined;
+  private broken = false;
+  private nextId = 0;
+  private readonly pending = new Map<number, Pending>();
+
+  constructor(
+    private readonly file: string,
+    private readonly driverPath: string,
+    private readonly cacheKib: number,
+    private readonly fallback: (query: CompiledQuery) => Promise<unknown[]>,
+  ) {}
+
+  read<R>(query: CompiledQuery<R>): Promise<R[]> {
+    const worker = this.started();
+    if (!worker) return this.fallback(query) as Promise<R[]>;
+    const id = this.nextId++;
+    return new Promise<R[]>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (rows: unknown[]) => void, reject });
+      if (this.pending.size === 1) worker.ref();
+      worker.postMessage({ id, sql: query.sql, parameters: query.parameters });
+    });
+  }
+
+  async close(): Promise<void> {
+    const worker = this.worker;
+    this.worker = undefined;
+    this.broken = true;
+    await worker?.terminate();
+  }
+
+  private started(): Worker | undefined {
+    if (this.worker || this.broken) return this.worker;
+    try {
+      const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file: this.file, driverPath: this.driverPath, cacheKib: this.cacheKib } });
+      worker.unref();
+      worker.on('message', (message: { id: number; rows?: unknown[]; error?: string }) => {
+        const waiting = this.pending.get(message.id);
+        if (!waiting) return;
+        this.pending.delete(message.id);
+        if (this.pending.size === 0) worker.unref();
+        if (message.error !== undefined) waiting.reject(new Error(message.error));
+        else waiting.resolve(message.rows ?? []);
+      });
+      const fail = (error: Error) => {
+        if (this.worker === worker) this.worker = undefined;
+        this.broken = true;
+        for (const waiting of this.pending.values()) waiting.reject(error);
+        this.pending.clear();
+      };
+      worker.on('error', fail);
+      worker.on('exit', (code) => {
+        if (this.pending.size > 0) fail(new Error(`The SQLite read worker stopped (exit code ${code}).`));
+        if (this.worker === worker) this.worker = undefined;
+      });
+      this.worker = worker;
+      return worker;
+    } catch {
+      this.broken = true;
+      return undefined;
+    }
+  }
+}
