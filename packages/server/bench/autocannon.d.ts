@@ -16,6 +16,8 @@ declare module 'autocannon' {
     duration?: number;
     pipelining?: number;
     timeout?: number;
+    /** Requests per second across all connections. */
+    overallRate?: number;
     method?: string;
     headers?: Record<string, string>;
     body?: string | Buffer;

@@ -10,6 +10,8 @@ export interface LoadSpec {
   /** A path (and query) per request, replacing the URL's; for requests that differ by query. */
   path?: () => string;
   connections: number;
+  /** Requests per second across all connections (open loop), or undefined for as fast as the server answers. */
+  rate?: number | undefined;
   durationSeconds: number;
   warmupSeconds: number;
 }
@@ -54,6 +56,7 @@ async function run(spec: LoadSpec, seconds: number, latencies?: number[]) {
     duration: seconds,
     pipelining: 1,
     timeout: 10,
+    ...(spec.rate ? { overallRate: spec.rate } : {}),
     requests: [request(spec)],
   });
   if (latencies) instance.on('response', (_client: unknown, _status: number, _bytes: number, ms: number) => latencies.push(ms));

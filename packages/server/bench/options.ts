@@ -17,6 +17,10 @@ export interface BenchOptions {
   /** Seconds of unmeasured load before each HTTP scenario (JIT, caches, connection pools). */
   warmupSeconds: number;
   connections: number;
+  /** Concurrent connections of the user search scenarios: a support team searching, not a load test. */
+  searchConnections: number;
+  /** Searches per second of the search-* scenarios (0: as fast as the server answers). */
+  searchRate: number;
   /** Seconds spent in the in-process token verification loop. */
   verifySeconds: number;
   /** Run the server under test with --cpu-prof; profiles land in `<outDir>/profiles`. */
@@ -38,6 +42,8 @@ export const USAGE = `npm run bench -- [options]
   --duration S              measured seconds per HTTP scenario (default 15, quick 5)
   --warmup S                unmeasured seconds before each HTTP scenario (default 3, quick 1)
   --connections N           concurrent HTTP connections (default 50)
+  --search-connections N    concurrent connections of the search-* scenarios (default 8)
+  --search-rate N           searches per second of the search-* scenarios (default 100; 0: as fast as answered)
   --cpu-prof                profile the server under test (node --cpu-prof)
   --keep                    keep each store's database (SQLite directory, PostgreSQL database) to examine it
   --out DIR                 where the JSON report goes (default bench-results/ at the repo root)
@@ -72,6 +78,8 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
         duration: { type: 'string' },
         warmup: { type: 'string' },
         connections: { type: 'string' },
+        'search-connections': { type: 'string' },
+        'search-rate': { type: 'string' },
         'cpu-prof': { type: 'boolean' },
         keep: { type: 'boolean' },
         out: { type: 'string' },
@@ -95,6 +103,8 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
     durationSeconds: positiveInteger(values.duration, 'duration', quick ? 5 : 15),
     warmupSeconds: positiveInteger(values.warmup, 'warmup', quick ? 1 : 3),
     connections: positiveInteger(values.connections, 'connections', 50),
+    searchConnections: positiveInteger(values['search-connections'], 'search-connections', 8),
+    searchRate: values['search-rate'] === '0' ? 0 : positiveInteger(values['search-rate'], 'search-rate', 100),
     verifySeconds: quick ? 2 : 5,
     cpuProfile: values['cpu-prof'] ?? false,
     keep: values.keep ?? false,

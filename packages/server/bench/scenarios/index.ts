@@ -3,7 +3,7 @@ import { populationMe, populationPatch } from './population.ts';
 import { proxy } from './proxy.ts';
 import { integrations, meCold, mePatch, meWarm } from './single-user.ts';
 import { tokenVerify } from './token-verify.ts';
-import { searchEmail, searchMeta, searchPrefix } from './user-search.ts';
+import { searchEmail, searchMeta, searchPrefix, searchText } from './user-search.ts';
 import { webhookFanOut } from './webhook-fan-out.ts';
 import { eventFanOut } from './event-fan-out.ts';
 import { UsageError } from '../options.ts';
@@ -29,6 +29,7 @@ export const SCENARIOS: readonly Scenario[] = [
   searchEmail,
   searchPrefix,
   searchMeta,
+  searchText,
 ];
 
 export function selectScenarios(names: readonly string[]): Scenario[] {

@@ -1,7 +1,13 @@
 import { runLoad } from '../load.ts';
 import { fromLoad, type Scenario, type ScenarioContext } from './types.ts';
 
-/** Admin API `GET /users` against the seeded population, one query shape per scenario. */
+/**
+ * Admin API `GET /users` against the seeded population, one query shape per scenario, sent at a
+ * fixed `--search-rate` (default 100 searches/s, a large support team typing, each keystroke a
+ * search) over `--search-connections` (default 8). The p99 target is the latency of a search; run
+ * as fast as answered (`--search-rate 0`) it is the queue in front of one Node process instead (at
+ * 50 connections, 50 × a 3–5 ms page), which docs/performance.md records as throughput.
+ */
 function searchScenario(name: string, description: string, query: (users: number) => string): Scenario {
   return {
     name,
@@ -13,6 +19,8 @@ function searchScenario(name: string, description: string, query: (users: number
       const users = ctx.options.populationUsers;
       const result = await runLoad({
         ...ctx.load,
+        connections: ctx.options.searchConnections,
+        rate: ctx.options.searchRate || undefined,
         url: `${base.origin}${path}`,
         headers: { authorization: `Bearer ${ctx.project.apiKey}` },
         path: () => `${path}?${query(users)}`,
@@ -40,4 +48,10 @@ export const searchMeta = searchScenario(
   'search-meta',
   'GET /users?meta.plan=pro&meta.seats=N: two metadata values (a third and a hundredth of the users), newest first, 50 per page',
   () => `meta.plan=pro&meta.seats=${random(100)}`,
+);
+
+export const searchText = searchScenario(
+  'search-text',
+  'GET /users?q= with "pop" and 3 to 6 digits of a random user (a fragment of an email or user id typed in the dashboard), newest first',
+  (users) => `q=pop${String(random(users)).slice(0, 3 + random(4))}`,
 );
