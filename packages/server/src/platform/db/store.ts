@@ -8,7 +8,7 @@ import { GroupCommitSqliteDriver, sqliteDialect } from './sqlite-driver.ts';
 import { SqliteReadWorker } from './sqlite-read-worker.ts';
 
 /** The page cache of the SQLite connection that runs long reads aside (decision 43). */
-const READ_ASIDE_CACHE_KIB = 64 * 1024;
+const READ_ASIDE_CACHE_KIB = 32 * 1024;
 
 /**
  * The one place where SQLite and PostgreSQL differ. Application code sees ISO-8601 strings for
