@@ -21,8 +21,9 @@ type UserExpressions = ExpressionBuilder<Database & { u: ConnectedUserTable }, '
 /**
  * How `q` is matched (decision 42): `text` is the normalized substring. On SQLite a substring of
  * three characters or more found in at most {@link TEXT_INDEX_MAX_MATCHES} users is looked up in
- * the trigram index (`index`); a shorter one, or one so common that a walk along the sort order
- * meets a page of matches within a few thousand users, is checked per user with `like`.
+ * the trigram index (`index`: those users, sorted); a shorter one, or one so common that walking
+ * the users in the sort order usually fills a page sooner than sorting every match, is checked per
+ * user with `like`.
  * PostgreSQL always writes `like`, and its planner picks the `pg_trgm` indexes when they pay.
  */
 export interface TextPlan {
