@@ -1,24 +1,18 @@
 import { sql } from 'kysely';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openAppStore, type AppStore } from '../src/domain/database.ts';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { AppStore } from '../src/domain/database.ts';
 import { migrateToLatest } from '../src/domain/migrations/index.ts';
 import { createProject } from '../src/domain/projects/index.ts';
-import { STORES, createTestDatabase, type TestDatabase } from './harness.ts';
+import { STORES } from './harness.ts';
+import { freshStorePerTest } from './support/fresh-store.ts';
 
 /** `store.readAside`: long reads (search counts) off the event loop on SQLite (decision 43), ordinary queries on PostgreSQL. */
 describe.each(STORES)('reads aside (%s)', (kind) => {
-  let database: TestDatabase;
+  const current = freshStorePerTest(kind);
   let store: AppStore;
-
   beforeEach(async () => {
-    database = await createTestDatabase(kind);
-    store = openAppStore({ databaseUrl: database.databaseUrl, dataDir: database.dataDir, poolSize: 2 });
+    store = current();
     await migrateToLatest(store);
-  });
-
-  afterEach(async () => {
-    await store.close();
-    await database.drop();
   });
 
   it('sees what was committed just before, and answers many reads at once in order', async () => {

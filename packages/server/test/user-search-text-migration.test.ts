@@ -1,23 +1,17 @@
 import { sql, type Kysely } from 'kysely';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { MIGRATIONS } from '../src/domain/migrations/index.ts';
-import { openAppStore as openStore, type AppStore as Store } from '../src/domain/database.ts';
+import type { AppStore as Store } from '../src/domain/database.ts';
 import { createProject } from '../src/domain/projects/index.ts';
 import { migrateToLatest as migrate } from '../src/platform/db/migrator.ts';
-import { STORES, createTestDatabase, type TestDatabase } from './harness.ts';
+import { STORES } from './harness.ts';
+import { freshStorePerTest } from './support/fresh-store.ts';
 
 describe.each(STORES)('migration 0061_user_search_text (%s)', (kind) => {
-  let database: TestDatabase;
+  const current = freshStorePerTest(kind);
   let store: Store;
-
-  beforeEach(async () => {
-    database = await createTestDatabase(kind);
-    store = openStore({ databaseUrl: database.databaseUrl, dataDir: database.dataDir, poolSize: 2 });
-  });
-
-  afterEach(async () => {
-    await store.close();
-    await database.drop();
+  beforeEach(() => {
+    store = current();
   });
 
   it('indexes the users a store already has, after higher-numbered migrations', async () => {
