@@ -200,6 +200,20 @@ describe.each(STORES)('workflows (%s)', (kind) => {
     expect(bad.statusCode).toBe(400);
   });
 
+  it('a metadata change where no workflow has permissions hands the workflows nothing to do', async () => {
+    const guarded = (await portico.admin('GET', '/workflows')).json().data.filter((w: { permissions: unknown[] }) => w.permissions.length > 0);
+    expect(guarded).toEqual([]);
+    await portico.connect('carol', 'PATCH', '/sdk/me', { meta: { Plan: 'free' } });
+    const db = portico.store.db;
+    const { last } = await db.selectFrom('events').select((eb) => eb.fn.max('sequence').as('last')).executeTakeFirstOrThrow();
+    await until('the gating consumer passed the change', async () => {
+      const cursor = await db.selectFrom('event_cursors').select('last_sequence').where('consumer', '=', 'workflows.gating').executeTakeFirst();
+      return cursor !== undefined && Number(cursor.last_sequence) >= Number(last);
+    });
+    const gates = await db.selectFrom('jobs').select('payload').where('name', '=', 'portico.workflows.gate').execute();
+    expect(gates.map((g) => (typeof g.payload === 'string' ? g.payload : JSON.stringify(g.payload))).filter((p) => p.includes('user.metadata.updated'))).toEqual([]);
+  });
+
   it('gates: a workflow the user has not enabled, one their metadata is not permitted, and a disabled user start nothing', async () => {
     const gated = await define({
       name: 'Pro only', trigger: { type: 'event', event: 'Gate' }, permissions: [[{ key: 'Plan', op: 'equals', value: 'pro' }]],

@@ -121,6 +121,17 @@ async function handleChange(ctx: AppContext, event: GatePayload): Promise<void> 
   }
 }
 
+/**
+ * Whether a metadata change can matter to the project's workflows: only Workflow Permissions read
+ * metadata. Most projects have none, and a job per `PATCH /sdk/me` was most of that route's cost on
+ * PostgreSQL. The project state is this node's cache, which hears a workflow change before any
+ * later event's notice; a workflow change in the same batch counts as guarded (see the consumer).
+ */
+async function hasGuardedWorkflows(ctx: AppContext, projectId: string): Promise<boolean> {
+  const state = await ctx.projects.get(projectId);
+  return state !== undefined && state.workflows.some((w) => w.definition.permissions.length > 0);
+}
+
 function permittedAll(workflows: readonly { definition: { permissions: Parameters<typeof permitted>[0] } }[], meta: Record<string, unknown>): boolean {
   return workflows.every((w) => permitted(w.definition.permissions, meta));
 }
@@ -140,8 +151,14 @@ export function registerWorkflows(ctx: AppContext): void {
   ctx.jobs.register<TickPayload>(TICK_JOB, (payload, helpers) => runTick(ctx, payload, helpers, (id) => findUserById(ctx, id)), { concurrency });
   ctx.jobs.register<GatePayload>(GATE_JOB, (payload) => handleChange(ctx, payload), { concurrency: 2, backoff: { baseMs: 1000, maxMs: 60_000 } });
   ctx.events.consume(GATING_CONSUMER, async (events: Array<AnyStoredEvent<PorticoEvents>>, trx: Transaction<Database>) => {
+    const workflowsChanged = new Set<string>();
     for (const event of events) {
       if (!GATING_EVENTS.has(event.type)) continue;
+      if (event.type === 'project.changed') {
+        if ((event.data as { what?: unknown } | null)?.what !== 'workflows') continue;
+        workflowsChanged.add(event.projectId);
+      }
+      if (event.type === 'user.metadata.updated' && !workflowsChanged.has(event.projectId) && !(await hasGuardedWorkflows(ctx, event.projectId))) continue;
       const payload: GatePayload = { id: event.id, type: event.type, projectId: event.projectId, userId: event.userId, data: (event.data ?? {}) as Record<string, unknown> };
       await ctx.jobs.enqueue(GATE_JOB, payload, { trx, key: gateJobKey(event.id), maxAttempts: 10 });
     }
