@@ -1,3 +1,4 @@
+import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STORES, startPortico, type Portico } from './harness.ts';
 import { LocalApi } from './support/local-api.ts';
@@ -204,7 +205,8 @@ describe.each(STORES)('workflows (%s)', (kind) => {
     const guarded = (await portico.admin('GET', '/workflows')).json().data.filter((w: { permissions: unknown[] }) => w.permissions.length > 0);
     expect(guarded).toEqual([]);
     await portico.connect('carol', 'PATCH', '/sdk/me', { meta: { Plan: 'free' } });
-    const db = portico.store.db;
+    // The outbox and the job table belong to the platform, outside the domain's table types.
+    const db = portico.store.db as unknown as Kysely<any>;
     const { last } = await db.selectFrom('events').select((eb) => eb.fn.max('sequence').as('last')).executeTakeFirstOrThrow();
     await until('the gating consumer passed the change', async () => {
       const cursor = await db.selectFrom('event_cursors').select('last_sequence').where('consumer', '=', 'workflows.gating').executeTakeFirst();

@@ -11,7 +11,7 @@ import type { DomainEvents, PorticoEvents } from './events.ts';
 import { ApiKeyCache, ProjectCache } from './projects/index.ts';
 import { UserTokenVerifier } from './user-tokens/index.ts';
 import { registerCredentialRefresher, registerCredentialRevocation, registerOAuthFlowPruning } from './connections/index.ts';
-import { SdkMeCache, SearchCounts, UserMetaWrites, registerSecretMetaRewrite } from './users/index.ts';
+import { ActivityWrites, SdkMeCache, SearchCounts, UserMetaWrites, registerSecretMetaRewrite } from './users/index.ts';
 import { registerWebhooks } from './webhooks/index.ts';
 import { registerWorkflows } from './runs/index.ts';
 import { registerExecutionRetention } from './workflows/index.ts';
@@ -32,6 +32,8 @@ export interface AppContext {
   readonly searchCounts: SearchCounts;
   /** Metadata patches, batched per user. */
   readonly userMetaWrites: UserMetaWrites;
+  /** Users' last-activity times, written behind in batches (flushed by `close()`). */
+  readonly activity: ActivityWrites;
   /** Every outbound HTTP request goes through it (SSRF guard, PORTICO_OUTBOUND_ALLOW_HOSTS). */
   readonly outbound: OutboundClient;
   /** Prometheus metrics of this process, served at `GET /metrics`. */
@@ -72,6 +74,7 @@ export function createContext(config: Config, store: Store, secrets: SecretBox, 
   const apiKeys = new ApiKeyCache(store, config.projectCacheTtlMs);
   const sdkMeCache = new SdkMeCache(store);
   const searchCounts = new SearchCounts(store);
+  const activity = new ActivityWrites(store, { onError: (error) => options.onError?.(error, 'activity') });
   const clock = options.clock ?? systemClock;
   const jobs = createJobQueue(config, store, metrics, options.notifier);
   const outbound = createOutboundClient({ allowHosts: config.outboundAllowHosts });
@@ -104,12 +107,14 @@ export function createContext(config: Config, store: Store, secrets: SecretBox, 
     sdkMeCache,
     searchCounts,
     userMetaWrites: new UserMetaWrites({ store, events, secrets }),
+    activity,
     outbound,
     metrics,
     jobs,
     clock,
     rateLimiter: createRateLimiter(store, config.rateLimitWindowSeconds * 1000, jobs),
     async close() {
+      await activity.close();
       outbound.close();
       await events.close();
       await options.notifier?.stop();

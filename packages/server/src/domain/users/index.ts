@@ -1,4 +1,5 @@
 /** The users room's facade: what other rooms and the API may use. */
+export { ActivityWrites } from './activity-writes.ts';
 export { checkPatch } from './metadata.ts';
 export { SdkMeCache } from './sdk-me-cache.ts';
 export { SearchCounts } from './search-counts.ts';

@@ -84,8 +84,9 @@ export async function resolveUser(ctx: AppContext, state: ProjectState, sub: str
   const now = Date.now();
   if (!isActivityRecent(row.last_active_at, now)) {
     // Activity is not an event: it changes no body any cache holds (the cache checks it itself).
+    // It is written behind, together with every other user's of the moment (ActivityWrites).
     row.last_active_at = new Date(now).toISOString();
-    await repo.touchUser(ctx.store.db, row.id, row.last_active_at);
+    ctx.activity.record(row.id, row.last_active_at);
   }
   return toConnectedUser(row);
 }

@@ -1,0 +1,60 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ActivityWrites } from '../src/domain/users/index.ts';
+import { newId } from '../src/platform/ids.ts';
+import { STORES, startPortico, type Portico } from './harness.ts';
+
+/** `dateLastActive` is written behind, many users per statement (decision 44). */
+describe.each(STORES)('activity written behind (%s)', (kind) => {
+  let portico: Portico;
+  beforeAll(async () => {
+    portico = await startPortico(kind);
+  });
+  afterAll(async () => {
+    await portico?.close();
+  });
+
+  const TWO_DAYS_AGO = new Date(Date.now() - 2 * 86_400_000).toISOString();
+
+  async function lastActive(sub: string): Promise<number> {
+    const row = await portico.store.db.selectFrom('connected_users').select('last_active_at')
+      .where('project_id', '=', portico.project.projectId).where('external_id', '=', sub).executeTakeFirstOrThrow();
+    return Date.parse(String(row.last_active_at instanceof Date ? row.last_active_at.toISOString() : row.last_active_at));
+  }
+
+  it('a returning user\'s request answers at once and their activity lands in the store moments later', async () => {
+    expect((await portico.connect('returning', 'GET', '/sdk/me')).statusCode).toBe(200);
+    await portico.store.db.updateTable('connected_users').set({ last_active_at: TWO_DAYS_AGO })
+      .where('project_id', '=', portico.project.projectId).where('external_id', '=', 'returning').execute();
+    portico.ctx.sdkMeCache.clear();
+    const asked = Date.now();
+    const me = await portico.connect('returning', 'GET', '/sdk/me');
+    expect(me.statusCode).toBe(200);
+    await expect.poll(() => lastActive('returning'), { timeout: 5000, interval: 25 }).toBeGreaterThanOrEqual(asked - 1000);
+    const admin = await portico.admin('GET', '/users/returning');
+    expect(Date.parse(admin.json().dateLastActive)).toBeGreaterThanOrEqual(asked - 1000);
+  });
+
+  it('writes every pending user on close, in chunks, and never moves a time back', async () => {
+    const now = new Date().toISOString();
+    const rows = Array.from({ length: 1_100 }, (_, n) => ({
+      id: newId(), project_id: portico.project.projectId, external_id: `bulk-${n}`, meta: '{}', disabled_at: null,
+      created_at: TWO_DAYS_AGO, updated_at: TWO_DAYS_AGO, last_active_at: n === 0 ? now : TWO_DAYS_AGO,
+    }));
+    for (let start = 0; start < rows.length; start += 100) await portico.store.db.insertInto('connected_users').values(rows.slice(start, start + 100)).execute();
+    // A long window: nothing is written until close() (or 2,000 pending users).
+    const writes = new ActivityWrites(portico.store, { windowMs: 60_000 });
+    const yesterday = new Date(Date.now() - 86_400_000).toISOString();
+    for (const row of rows) writes.record(row.id, yesterday);
+    writes.record(rows[1]!.id, new Date(Date.now() - 3 * 86_400_000).toISOString()); // older than what is pending: ignored
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await lastActive('bulk-5')).toBe(Date.parse(TWO_DAYS_AGO));
+    await writes.close();
+    for (const n of [1, 2, 499, 500, 501, 1_099]) expect(await lastActive(`bulk-${n}`)).toBe(Date.parse(yesterday));
+    // bulk-0 was active after the recorded time: it keeps its later one.
+    expect(await lastActive('bulk-0')).toBe(Date.parse(now));
+    // A user erased before the write is no error: nothing is written for them.
+    const gone = new ActivityWrites(portico.store, { windowMs: 60_000, onError: (error) => { throw error; } });
+    gone.record(newId(), new Date().toISOString());
+    await expect(gone.close()).resolves.toBeUndefined();
+  });
+});
