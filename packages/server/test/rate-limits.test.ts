@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
 import { SharedRateLimiter } from '../src/platform/ratelimit/index.ts';
+import { migrateToLatest } from '../src/domain/migrations/index.ts';
 import { openAppStore } from '../src/domain/database.ts';
 import { STORES, createTestDatabase, startPortico, type Portico } from './harness.ts';
 
@@ -93,6 +95,33 @@ describe.each(STORES)('rate limit windows (%s)', (kind) => {
       for (let i = 0; i < 30; i++) expect((await unlimited.connect('free', 'GET', '/sdk/me')).statusCode).toBe(200);
     } finally {
       await unlimited.close();
+    }
+  });
+});
+
+describe.runIf(STORES.includes('postgres'))('shared rate limit slices (postgres)', () => {
+  it('a window\'s first slice costs the database nothing; the next reservation counts it, and the limit holds', async () => {
+    const database = await createTestDatabase('postgres');
+    const store = openAppStore({ databaseUrl: database.databaseUrl, dataDir: database.dataDir });
+    try {
+      await migrateToLatest(store);
+      const rows = async () => (await sql<{ used: number }>`select used from rate_limit_windows`.execute(store.db)).rows.map((r) => Number(r.used));
+      const limiter = new SharedRateLimiter(store.db, 3_600_000);
+      // Limit 40: slices of 2. Two requests spend the free slice: no row yet.
+      for (let i = 0; i < 2; i++) expect((await limiter.take('quiet', 40)).allowed).toBe(true);
+      expect(await rows()).toEqual([]);
+      // The third reserves: the two spent plus a new slice of two.
+      expect((await limiter.take('quiet', 40)).allowed).toBe(true);
+      expect(await rows()).toEqual([4]);
+      // Two nodes spending one bucket: together at most the limit plus one free slice each.
+      const other = new SharedRateLimiter(store.db, 3_600_000);
+      let allowed = 3;
+      for (let i = 0; i < 100; i++) if ((await (i % 2 ? other : limiter).take('quiet', 40)).allowed) allowed++;
+      expect(allowed).toBeGreaterThanOrEqual(40);
+      expect(allowed).toBeLessThanOrEqual(42);
+    } finally {
+      await store.close();
+      await database.drop();
     }
   });
 });

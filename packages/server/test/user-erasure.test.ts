@@ -125,7 +125,7 @@ describe.each(STORES)('user erasure (%s)', (kind) => {
 
     const needles = ['erin-7f3a', erin.persona, 'erin9q'];
     const rows = await everyRow(portico);
-    expect([...new Set(rows.map((r) => r.table))]).toEqual(expect.arrayContaining(['connected_users', 'user_meta_values', 'credentials', 'credential_configs', 'workflow_states', 'workflow_executions', 'workflow_step_executions', 'events', 'webhook_deliveries', 'jobs', 'user_erasures', ...(kind === 'postgres' ? ['rate_limit_windows'] : [])]));
+    expect([...new Set(rows.map((r) => r.table))]).toEqual(expect.arrayContaining(['connected_users', 'user_meta_values', 'credentials', 'credential_configs', 'workflow_states', 'workflow_executions', 'workflow_step_executions', 'events', 'webhook_deliveries', 'jobs', 'user_erasures', ...(kind === 'postgres' ? ['user_search_text'] : [])]));
     const leftovers = rows.filter(({ text }) => needles.some((needle) => text.includes(needle)));
     // The one thing left naming the user is the erasure notice itself (decision 30): its outbox event and its delivery.
     const notice = leftovers.filter(({ table, row }) => (table === 'events' && row.type === 'user.erased')

@@ -14,6 +14,7 @@ import { apiKeyUsage } from '../projects/migrations/0030-api-key-usage.ts';
 import { userSearch } from '../users/migrations/0031-user-search.ts';
 import { userMetaSorted } from '../users/migrations/0060-user-meta-sorted.ts';
 import { userSearchText } from '../users/migrations/0061-user-search-text.ts';
+import { userSearchTextTable } from '../users/migrations/0062-user-search-text-table.ts';
 import { webhooks } from '../webhooks/migrations/0020-webhooks.ts';
 import { auditTimeline } from '../audit/migrations/0021-audit-timeline.ts';
 import { workflowRuns } from '../workflows/migrations/0040-workflow-runs.ts';
@@ -44,6 +45,7 @@ export const MIGRATIONS: MigrationList = {
   '0053_rate_limits': rateLimitMigration,
   '0060_user_meta_sorted': userMetaSorted,
   '0061_user_search_text': userSearchText,
+  '0062_user_search_text_table': userSearchTextTable,
   '0070_staff': staffAccounts,
 };
 

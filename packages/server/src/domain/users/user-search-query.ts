@@ -2,6 +2,7 @@ import { sql, type CompiledQuery, type Expression, type ExpressionBuilder, type 
 import type { AppStore, Database, DialectName } from '../database.ts';
 import { searchText } from './search-keys.ts';
 import { SQLITE_TEXT_TABLE } from './migrations/0061-user-search-text.ts';
+import { PG_TEXT_TABLE } from './migrations/0062-user-search-text-table.ts';
 import type { ConnectedUserTable } from './users.table.ts';
 import type { UserSearch } from './user-search.ts';
 
@@ -24,15 +25,16 @@ type UserExpressions = ExpressionBuilder<Database & { u: ConnectedUserTable }, '
  * the trigram index (`index`: those users, sorted); a shorter one, or one so common that walking
  * the users in the sort order usually fills a page sooner than sorting every match, is checked per
  * user with `like`.
- * PostgreSQL always writes `like`, and its planner picks the `pg_trgm` indexes when they pay.
+ * PostgreSQL always writes `like` over `user_search_text`, and its planner picks the `pg_trgm`
+ * indexes when they pay.
  */
 export interface TextPlan {
   text: string;
   via: 'index' | 'like';
   /** SQLite and three characters or more: the trigram index can list the matches (for counting them). */
   indexed: boolean;
-  /** SQLite's `like` already ignores ASCII case; PostgreSQL needs `ilike` for the user id. */
-  idOperator: 'like' | 'ilike';
+  /** PostgreSQL reads the text from `user_search_text` (decision 45); SQLite from the user row. */
+  dialect: DialectName;
 }
 
 /** A search with its `q` planned. */
@@ -72,10 +74,9 @@ function textIndexMatches(store: Reads, text: string, limit: number): Promise<nu
 export async function planText(store: Reads, dialect: DialectName, q: string | undefined): Promise<TextPlan | undefined> {
   if (q === undefined || q.trim() === '') return undefined;
   const text = searchText(q.trim());
-  const idOperator = dialect === 'postgres' ? 'ilike' : 'like';
-  if (!usesTextIndex(dialect, text)) return { text, via: 'like', indexed: false, idOperator };
+  if (!usesTextIndex(dialect, text)) return { text, via: 'like', indexed: false, dialect };
   const matches = await textIndexMatches(store, text, TEXT_INDEX_MAX_MATCHES + 1);
-  return { text, via: matches <= TEXT_INDEX_MAX_MATCHES ? 'index' : 'like', indexed: true, idOperator };
+  return { text, via: matches <= TEXT_INDEX_MAX_MATCHES ? 'index' : 'like', indexed: true, dialect };
 }
 
 function textCondition(eb: UserExpressions, text: TextPlan): Expression<SqlBool> {
@@ -83,11 +84,16 @@ function textCondition(eb: UserExpressions, text: TextPlan): Expression<SqlBool>
     return sql<SqlBool>`u.rowid in (select rowid from ${sql.table(SQLITE_TEXT_TABLE)} where ${sql.table(SQLITE_TEXT_TABLE)} match ${ftsPhrase(text.text)})`;
   }
   const pattern = sql<string>`${likePattern(text.text)} escape '\\'`;
+  if (text.dialect === 'postgres') {
+    // The user id case-insensitively, as SQLite's `like` does.
+    return sql<SqlBool>`u.id in (select s.user_id from ${sql.table(PG_TEXT_TABLE)} as s
+      where s.search_name like ${pattern} or s.search_email like ${pattern} or s.external_id ilike ${pattern})`;
+  }
   return eb.or([
     eb('u.search_name', 'like', pattern),
     eb('u.search_email', 'like', pattern),
-    // Case-insensitive on both stores (SQLite's like folds ASCII; the trigram index folds case).
-    eb('u.external_id', text.idOperator, pattern),
+    // SQLite's like folds ASCII case.
+    eb('u.external_id', 'like', pattern),
   ]);
 }
 

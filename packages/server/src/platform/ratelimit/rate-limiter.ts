@@ -46,6 +46,8 @@ interface Reservation {
   windowEndMs: number;
   granted: number;
   used: number;
+  /** Requests granted without the database (the node's first slice of a window), recorded at the next reservation. */
+  unrecorded: number;
   /** The database handed out the whole window: refuse locally until it ends. */
   exhausted: boolean;
   pending: Promise<void> | undefined;
@@ -54,12 +56,18 @@ interface Reservation {
 /** A node reserves at most this share of a limit at once. */
 const RESERVATION_SHARE = 20;
 
+function sliceOf(limit: number): number {
+  return Math.min(limit, Math.max(1, Math.ceil(limit / RESERVATION_SHARE)));
+}
+
 /**
  * The limit held across PostgreSQL nodes: each node reserves requests from a shared counter row
  * (`rate_limit_windows`, the database's clock picks the window) a slice at a time, 1/20 of the
- * limit, and spends them locally. The database never hands out more than the limit in a window,
- * so the nodes together never allow more; a node may refuse a little early while another still
- * holds part of its slice. Decision 32.
+ * limit, and spends them locally. A window's first slice on a node is spent before asking (most
+ * buckets never need a second), and counted in the row with the node's first reservation. The
+ * database never hands out more than the limit in a window, so the nodes together allow at most
+ * the limit plus the first slices they had spent when it ran out (one slice per node); a node may
+ * refuse a little early while another still holds part of its slice. Decision 32.
  */
 export class SharedRateLimiter implements RateLimiter {
   private readonly reservations = new Map<string, Reservation>();
@@ -71,43 +79,54 @@ export class SharedRateLimiter implements RateLimiter {
       const now = Date.now();
       let entry = this.reservations.get(bucket);
       if (entry && now >= entry.windowEndMs && !entry.pending) entry = undefined;
-      if (entry && entry.used < entry.granted) {
+      if (!entry) {
+        // A window's first slice is spent before asking the database: a user who makes fewer
+        // requests than that in a window (nearly all of them) costs the database nothing.
+        const free = sliceOf(limit);
+        entry = { index: -1, windowEndMs: (Math.floor(now / this.windowMs) + 1) * this.windowMs, granted: free, used: 0, unrecorded: free, exhausted: false, pending: undefined };
+        this.reservations.delete(bucket);
+        this.reservations.set(bucket, entry);
+        if (this.reservations.size > MAX_BUCKETS) this.reservations.delete(this.reservations.keys().next().value!);
+      }
+      if (entry.used < entry.granted) {
         entry.used++;
         return verdict(true, entry.windowEndMs, now);
       }
-      if (entry?.exhausted) return verdict(false, entry.windowEndMs, now);
-      if (entry?.pending) {
+      if (entry.exhausted) return verdict(false, entry.windowEndMs, now);
+      if (entry.pending) {
         if (!(await settled(entry.pending))) return verdict(true, now + this.windowMs, now);
         continue;
       }
-      const fresh: Reservation = entry ?? { index: -1, windowEndMs: 0, granted: 0, used: 0, exhausted: false, pending: undefined };
+      const reserving = entry;
       this.reservations.delete(bucket);
-      this.reservations.set(bucket, fresh);
-      if (this.reservations.size > MAX_BUCKETS) this.reservations.delete(this.reservations.keys().next().value!);
-      fresh.pending = this.reserve(bucket, limit, fresh).finally(() => {
-        fresh.pending = undefined;
+      this.reservations.set(bucket, reserving);
+      reserving.pending = this.reserve(bucket, limit, reserving).finally(() => {
+        reserving.pending = undefined;
       });
       // A counter the database cannot give right now fails open: the limit protects the service, it must not take it down.
-      if (!(await settled(fresh.pending))) return verdict(true, now + this.windowMs, now);
+      if (!(await settled(reserving.pending))) return verdict(true, now + this.windowMs, now);
     }
   }
 
   private async reserve(key: string, limit: number, entry: Reservation): Promise<void> {
     // The row is named by a hash: the table never holds a user id or an API key id.
     const bucket = createHash('sha256').update(key).digest('base64url');
-    const slice = Math.max(1, Math.ceil(limit / RESERVATION_SHARE));
-    const first = Math.min(slice, limit);
+    const slice = sliceOf(limit);
+    // What this node let through on its own is counted now, with the next slice.
+    const spent = entry.unrecorded;
+    entry.unrecorded = 0;
     const windowMs = this.windowMs;
     // The window comes from the database's clock, the same for every node.
     const { rows } = await sql<{ window_index: string | number; last_grant: number; now_ms: string | number }>`
       with clock as (select floor(extract(epoch from clock_timestamp()) * 1000)::bigint as now_ms)
       insert into rate_limit_windows as w (bucket, window_index, used, last_grant)
-      select ${bucket}, clock.now_ms / ${windowMs}, ${first}, ${first} from clock
+      select ${bucket}, clock.now_ms / ${windowMs}::bigint,
+        ${spent}::int + greatest(0, least(${slice}::int, ${limit}::int - ${spent}::int)), greatest(0, least(${slice}::int, ${limit}::int - ${spent}::int)) from clock
       on conflict (bucket) do update set
-        last_grant = case when w.window_index = excluded.window_index then least(${slice}, ${limit} - w.used) else ${first} end,
-        used = case when w.window_index = excluded.window_index then w.used + least(${slice}, ${limit} - w.used) else ${first} end,
+        last_grant = case when w.window_index = excluded.window_index then greatest(0, least(${slice}::int, ${limit}::int - w.used - ${spent}::int)) else excluded.last_grant end,
+        used = case when w.window_index = excluded.window_index then w.used + ${spent}::int + greatest(0, least(${slice}::int, ${limit}::int - w.used - ${spent}::int)) else excluded.used end,
         window_index = excluded.window_index
-      where w.window_index <> excluded.window_index or w.used < ${limit}
+      where w.window_index <> excluded.window_index or w.used < ${limit}::int
       returning w.window_index, w.last_grant, (select now_ms from clock) as now_ms`.execute(this.db);
     const row = rows[0];
     const localNow = Date.now();
