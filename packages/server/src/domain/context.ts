@@ -1,7 +1,7 @@
 import type { Config } from '../platform/config.ts';
 import type { SecretBox } from '../platform/crypto/secret-box.ts';
 import { createEventBus, type PgChangeNotifier } from '../platform/events/index.ts';
-import { createJobs, jsonLineLogger, type JobQueue } from '../platform/jobs/index.ts';
+import { createJobs, describeError, jsonLineLogger, type JobQueue } from '../platform/jobs/index.ts';
 import { createOutboundClient, type OutboundClient } from '../platform/net/outbound.ts';
 import { createMetricsRegistry, type Registry } from '../platform/metrics/registry.ts';
 import { systemClock, type Clock } from '../platform/time/clock.ts';
@@ -74,7 +74,11 @@ export function createContext(config: Config, store: Store, secrets: SecretBox, 
   const apiKeys = new ApiKeyCache(store, config.projectCacheTtlMs);
   const sdkMeCache = new SdkMeCache(store);
   const searchCounts = new SearchCounts(store);
-  const activity = new ActivityWrites(store, { onError: (error) => options.onError?.(error, 'activity') });
+  // A lost activity write is logged, never thrown: the requests it belonged to were answered.
+  const activityLog = jsonLineLogger(config.logLevel);
+  const activity = new ActivityWrites(store, {
+    onError: (error) => (options.onError ? options.onError(error, 'activity') : activityLog('error', 'activity times not written', { error: describeError(error) })),
+  });
   const clock = options.clock ?? systemClock;
   const jobs = createJobQueue(config, store, metrics, options.notifier);
   const outbound = createOutboundClient({ allowHosts: config.outboundAllowHosts });

@@ -25,8 +25,8 @@ type UserExpressions = ExpressionBuilder<Database & { u: ConnectedUserTable }, '
  * the trigram index (`index`: those users, sorted); a shorter one, or one so common that walking
  * the users in the sort order usually fills a page sooner than sorting every match, is checked per
  * user with `like`.
- * PostgreSQL always writes `like` over `user_search_text`, and its planner picks the `pg_trgm`
- * indexes when they pay.
+ * PostgreSQL always writes `like`, on the user row and on `user_search_text` (decision 45), and
+ * its planner picks the `pg_trgm` indexes when they pay.
  */
 export interface TextPlan {
   text: string;

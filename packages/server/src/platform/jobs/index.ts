@@ -7,7 +7,7 @@ export { JobQueue, jobsDb, type JobQueueOptions, type StopOptions } from './job-
 export type { EnqueueOptions, Job, JobHandler, JobHelpers, JobLogger, JobState, RegisterOptions, ScheduleOptions } from './jobs.types.ts';
 export type { JobTables } from './jobs.table.ts';
 export type { ScheduledPayload } from './scheduler.ts';
-export { jsonLineLogger } from './job-logger.ts';
+export { describeError, jsonLineLogger } from './job-logger.ts';
 export { RETENTION_JOB, type RetentionOptions } from './retention.ts';
 export { runSelftest, SELFTEST_JOB, type SelftestReport, type SelftestProgress } from './selftest.ts';
 
