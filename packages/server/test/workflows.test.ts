@@ -4,6 +4,7 @@ import { STORES, startPortico, type Portico } from './harness.ts';
 import { LocalApi } from './support/local-api.ts';
 import { MockProvider } from './support/oauth-provider.ts';
 import { transitionCredential } from '../src/domain/connections/index.ts';
+import { GATE_JOB } from '../src/domain/workflows/index.ts';
 
 /**
  * Workflows that run: definitions through the Admin API, App Events and Request triggers through
@@ -242,6 +243,37 @@ describe.each(STORES)('workflows (%s)', (kind) => {
     expect((await portico.admin('PATCH', '/users/bob', { active: false })).statusCode).toBe(200);
     expect((await portico.connect('bob', 'POST', '/sdk/events/trigger', { name: 'Gate' })).json().code).toBe('USER_DISABLED');
     await portico.admin('PATCH', '/users/bob', { active: true });
+  });
+
+  it('a late re-check of a metadata change leaves alone a workflow enabled after that change', async () => {
+    const guarded = await define({
+      name: 'Pro reports', trigger: { type: 'event', event: 'Report' }, permissions: [[{ key: 'Plan', op: 'equals', value: 'pro' }]],
+      steps: [{ id: 'n', type: 'http', method: 'POST', url: `${api.url}/app/reports`, headers: { authorization: 'Bearer {{user.meta.apiKey}}' }, body: {} }],
+    });
+    await connectUser('dee', { Plan: 'free', apiKey: 'app-key-dee' }, 'acme-token-dee');
+    const changedAt = new Date().toISOString();
+    await sleep(5);
+    expect((await portico.connect('dee', 'POST', `/sdk/workflows/${guarded.id}`)).statusCode).toBe(200);
+    const enabled = async () => (await portico.connect('dee', 'GET', '/sdk/me')).json().integrations[acme.type].workflowSettings[guarded.id]?.enabled;
+    // The re-check of a change made before the enable runs now (as a busy queue would run it).
+    const recheck = async (at: string) => {
+      const { id: jobId } = await portico.ctx.jobs.enqueue(GATE_JOB, { id: `late-${at}`, type: 'user.metadata.updated', projectId: portico.project.projectId, userId: 'dee', data: {}, at });
+      const db = portico.store.db as unknown as Kysely<any>;
+      await until('the re-check ran', async () => (await db.selectFrom('jobs').select('state').where('id', '=', jobId).executeTakeFirst())?.state === 'succeeded');
+    };
+    await recheck(changedAt);
+    expect(await enabled()).toBe(true);
+    // On the pro plan it runs.
+    await portico.connect('dee', 'PATCH', '/sdk/me', { meta: { Plan: 'pro' } });
+    expect((await portico.connect('dee', 'POST', '/sdk/events/trigger', { name: 'Report' })).json().executionIds).toHaveLength(1);
+    await finished(guarded.id);
+    // A re-check of a change after the enable does switch it off.
+    await portico.connect('dee', 'PATCH', '/sdk/me', { meta: { Plan: 'free' } });
+    await until('the workflow switched off', async () => (await enabled()) === false);
+    expect((await portico.connect('dee', 'POST', `/sdk/workflows/${guarded.id}`)).statusCode).toBe(200);
+    await sleep(5);
+    await recheck(new Date().toISOString());
+    expect(await enabled()).toBe(false);
   });
 
   it('a Request trigger answers with its Response step, 202 without one, and 542 when the run is too slow', async () => {

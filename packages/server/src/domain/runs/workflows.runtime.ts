@@ -28,6 +28,8 @@ interface GatePayload {
   projectId: string;
   userId: string | null;
   data: Record<string, unknown>;
+  /** When the change was recorded (absent in jobs queued before it was carried). */
+  at?: string;
 }
 
 /** Cancels runs that have not started (or wait for a credential). */
@@ -105,13 +107,22 @@ async function handleChange(ctx: AppContext, event: GatePayload): Promise<void> 
     }
     case 'user.metadata.updated': {
       // Workflow Permissions are re-evaluated: enabled workflows the user no longer matches are switched off.
+      // A workflow whose state changed after this change (enabled again since) is not this
+      // change's to switch off: a later metadata change re-checks it, and runs check permissions
+      // themselves. Without that, a late job undid an enable that followed the change.
       const guarded = state.workflows.filter((w) => w.definition.permissions.length > 0);
       if (guarded.length === 0 || permittedAll(guarded, user.meta)) return;
+      const changedSince = new Set<string>();
+      if (event.at !== undefined) {
+        for (const row of await repo.listWorkflowStatesOfUser(ctx.store.db, user.id)) {
+          if (row.updated_at > event.at) changedSince.add(`${row.config_id}/${row.workflow_id}`);
+        }
+      }
       for (const credential of await userCredentials(ctx.store.db, user)) {
         for (const configuration of credential.configurations) {
           for (const workflow of guarded) {
             if (workflow.integrationId !== credential.integrationId || configuration.workflowSettings[workflow.id]?.enabled !== true) continue;
-            if (permitted(workflow.definition.permissions, user.meta)) continue;
+            if (permitted(workflow.definition.permissions, user.meta) || changedSince.has(`${configuration.id}/${workflow.id}`)) continue;
             await setWorkflowEnabled(ctx, state, user, workflow.id, false, { credential: credential.id, configuration: configuration.id }, systemActor('workflow-permissions'));
           }
         }
@@ -159,7 +170,7 @@ export function registerWorkflows(ctx: AppContext): void {
         workflowsChanged.add(event.projectId);
       }
       if (event.type === 'user.metadata.updated' && !workflowsChanged.has(event.projectId) && !(await hasGuardedWorkflows(ctx, event.projectId))) continue;
-      const payload: GatePayload = { id: event.id, type: event.type, projectId: event.projectId, userId: event.userId, data: (event.data ?? {}) as Record<string, unknown> };
+      const payload: GatePayload = { id: event.id, type: event.type, projectId: event.projectId, userId: event.userId, data: (event.data ?? {}) as Record<string, unknown>, at: event.createdAt };
       await ctx.jobs.enqueue(GATE_JOB, payload, { trx, key: gateJobKey(event.id), maxAttempts: 10 });
     }
   }, { batchSize: 200 });
