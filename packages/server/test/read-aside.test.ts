@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { AppStore } from '../src/domain/database.ts';
 import { migrateToLatest } from '../src/domain/migrations/index.ts';
@@ -28,5 +28,26 @@ describe.each(STORES)('reads aside (%s)', (kind) => {
     await expect(store.readAside(sql`update projects set name = 'Changed' where id = ${projectId}`.compile(store.db))).rejects.toThrow();
     const row = await store.db.selectFrom('projects').select('name').where('id', '=', projectId).executeTakeFirstOrThrow();
     expect(row.name).toBe('Aside');
+  });
+
+  it('hot reads: the same SQL with new parameters; on PostgreSQL a prepared statement that survives a migration changing its table', async () => {
+    const db = store.db as unknown as Kysely<any>;
+    await db.schema.createTable('hot_things').addColumn('id', 'integer', (c) => c.primaryKey()).addColumn('label', 'text', (c) => c.notNull()).execute();
+    await db.insertInto('hot_things').values([{ id: 1, label: 'one' }, { id: 2, label: 'two' }]).execute();
+    const query = (id: number) => db.selectFrom('hot_things').selectAll().where('id', '=', id).compile();
+    const read = (id: number) => store.hotRead<Record<string, unknown>>('test_hot_things', query(id));
+    expect(await read(1)).toEqual([{ id: 1, label: 'one' }]);
+    expect(await read(2)).toEqual([{ id: 2, label: 'two' }]);
+    if (kind === 'postgres') {
+      // Prepared on the pool's connections; each reports it (two connections, so read until both have).
+      await Promise.all([read(1), read(2), read(1), read(2)]);
+      const names = await sql<{ name: string }>`select name from pg_prepared_statements`.execute(db);
+      expect(names.rows.map((row) => row.name)).toContain('test_hot_things_0');
+    }
+    // A migration adds a column: the prepared statement's result type changed.
+    await db.schema.alterTable('hot_things').addColumn('weight', 'integer').execute();
+    await db.updateTable('hot_things').set({ weight: 7 }).where('id', '=', 2).execute();
+    for (let i = 0; i < 4; i++) expect(await read(2)).toEqual([{ id: 2, label: 'two', weight: 7 }]);
+    await expect(store.hotRead('test_hot_things', db.selectFrom('hot_things').select('id').compile())).rejects.toThrow(/two different statements/);
   });
 });

@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openAppStore as openStore } from '../src/domain/database.ts';
 import { STORES, seedSalesforce, startPortico, type Portico } from './harness.ts';
+import { buildSdkMe, findUser } from '../src/domain/users/index.ts';
 
 /** GET /sdk/me may be served from a per-node cache (SQLite); a user must never see it lag behind a change. */
 describe.each(STORES)('GET /sdk/me after changes (%s)', (kind) => {
@@ -152,5 +153,35 @@ describe.each(STORES)('GET /sdk/me after changes (%s)', (kind) => {
     // Activity is written behind, within a fraction of a second.
     await expect.poll(async () => Date.parse((await portico.admin('GET', '/users/regular')).json().dateLastActive) - before, { timeout: 5000, interval: 50 })
       .toBeGreaterThanOrEqual(2 * 60_000 - 1000);
+  });
+
+  it('reads a user and all they have connected in one statement exactly as the separate reads give them', async () => {
+    await portico.admin('POST', '/integrations', { type: 'hubspot' });
+    const onByDefault = (await portico.admin('POST', '/workflows', { name: 'Sync deals', integration: 'hubspot', defaultEnabled: true })).json();
+    const offByDefault = (await portico.admin('POST', '/workflows', { name: 'Digest', integration: 'hubspot', defaultEnabled: false })).json();
+    await portico.connect('wide', 'PATCH', '/sdk/me', { meta: { Name: 'Wide Load', nested: { a: [1, 2.5, 'x'] }, 'ünï': 'çödé' } });
+    // Whole seconds (no fraction in PostgreSQL's own text) and nulls next to filled columns.
+    const first = (await portico.admin('POST', '/users/wide/credentials', {
+      integration: 'hubspot', accessToken: 'a1', refreshToken: 'r1', expiresAt: '2031-01-02T03:04:05.000Z', providerId: 'acct-1', providerData: { portal: 42, region: 'eu' },
+    })).json();
+    await portico.admin('POST', '/users/wide/credentials', { integration: 'hubspot', accessToken: 'a2', providerId: 'acct-2' });
+    await portico.admin('POST', '/users/wide/credentials', { integration: 'salesforce', accessToken: 'a3' });
+    const patched = await portico.connect('wide', 'PATCH', `/sdk/credentials/${first.id}`, {
+      config: { sharedSettings: { folder: 'Inbox', limit: 10 }, workflowSettings: { [onByDefault.id]: { enabled: false, settings: { when: 'daily' } } } },
+    });
+    expect(patched.statusCode, patched.body).toBe(200);
+    expect((await portico.connect('wide', 'POST', `/sdk/workflows/${offByDefault.id}`, undefined, { 'x-paragon-credential': first.id })).statusCode).toBe(200);
+    const response = await portico.connect('wide', 'GET', '/sdk/me');
+    expect(response.statusCode).toBe(200);
+    // The answer built from the separate reads (credentials, configurations, workflow states).
+    const state = (await portico.ctx.projects.get(portico.project.projectId))!;
+    const user = (await findUser(portico.ctx, portico.project.projectId, 'wide'))!;
+    const separate = await buildSdkMe(portico.ctx, state, user);
+    const answered = response.json();
+    expect(answered.integrations.hubspot.allCredentials).toHaveLength(2);
+    expect(answered.integrations.hubspot.allCredentials[0].dateValidUntil).toBe('2031-01-02T03:04:05.000Z');
+    expect(answered.integrations.hubspot.workflowSettings[offByDefault.id]).toEqual({ enabled: true, settings: {} });
+    expect({ ...answered, meta: undefined }).toStrictEqual({ ...JSON.parse(JSON.stringify(separate)), meta: undefined });
+    expect(JSON.stringify(answered.integrations)).toBe(JSON.stringify(separate.integrations));
   });
 });

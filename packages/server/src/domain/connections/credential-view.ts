@@ -1,9 +1,10 @@
-import type { Db } from '../database.ts';
+import type { Db, DialectName } from '../database.ts';
 import { parseJsonObject } from '../../platform/json/json.ts';
 import type { ProjectState } from '../projects/index.ts';
-import { listWorkflowStatesOfUser, listWorkflowStatesOfUsers } from '../workflows/index.ts';
+import type { RawBuilder } from 'kysely';
+import { listWorkflowStatesOfUser, listWorkflowStatesOfUsers, parseWorkflowStatesJson, workflowStatesJson } from '../workflows/index.ts';
 import type { WorkflowStateTable } from '../workflows/index.ts';
-import { listConfigsOfUser, listConfigsOfUsers, listCredentialsOfUser, listCredentialsOfUsers, type CredentialRow } from './credentials.repository.ts';
+import { credentialsJson, listConfigsOfUser, listConfigsOfUsers, listCredentialsOfUser, listCredentialsOfUsers, type CredentialRow } from './credentials.repository.ts';
 import type { Credential, CredentialConfiguration, IntegrationState, WorkflowSettings } from './credential.schema.ts';
 import type { CredentialConfigTable } from './credentials.table.ts';
 
@@ -21,6 +22,31 @@ export async function loadConnections(db: Db, userId: string): Promise<UserConne
     listWorkflowStatesOfUser(db, userId),
   ]);
   return { credentials, configs, states };
+}
+
+/** A user's connections as three JSON columns of one statement (see {@link connectionsJson}). */
+export interface ConnectionsJson {
+  credentials: string;
+  configs: string;
+  states: string;
+}
+
+/**
+ * What {@link loadConnections} reads, as three JSON columns to add to a query whose column
+ * `userIdRef` is the user's row id, so that the user and everything they have connected come back
+ * in one statement (`GET /sdk/me` for a user not in the answer cache).
+ */
+export function connectionsJson(dialect: DialectName, userIdRef: string): { [K in keyof ConnectionsJson]: RawBuilder<string> } {
+  return { ...credentialsJson(dialect, userIdRef), states: workflowStatesJson(dialect, userIdRef) };
+}
+
+/** The user's credentials from the columns of {@link connectionsJson}, as {@link userCredentials} gives them. */
+export function credentialsFromJson(json: ConnectionsJson): Credential[] {
+  return toCredentials({
+    credentials: JSON.parse(json.credentials) as CredentialRow[],
+    configs: JSON.parse(json.configs) as CredentialConfigTable[],
+    states: parseWorkflowStatesJson(json.states),
+  });
 }
 
 /**

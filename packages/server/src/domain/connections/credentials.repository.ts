@@ -1,4 +1,6 @@
+import type { RawBuilder } from 'kysely';
 import type { Db, DialectName } from '../database.ts';
+import { isoTextOf, jsonTextOf, rowsAsJson } from '../../platform/db/rows-json.ts';
 import { lockForUpdate } from '../../platform/db/store.ts';
 import type { CredentialConfigTable, CredentialTable } from './credentials.table.ts';
 
@@ -10,6 +12,40 @@ const PUBLIC_COLUMNS = [
 ] as const;
 
 export type CredentialRow = Omit<CredentialTable, 'secrets'>;
+
+/**
+ * The user's credentials (public columns, oldest first) and their configurations, each a JSON
+ * array of rows shaped like {@link listCredentialsOfUser}'s and {@link listConfigsOfUser}'s, for
+ * the column `userIdRef` of an outer query (see `connectionsJson`).
+ */
+export function credentialsJson(dialect: DialectName, userIdRef: string): { credentials: RawBuilder<string>; configs: RawBuilder<string> } {
+  const iso = (column: string) => isoTextOf(dialect, column);
+  const credentials = rowsAsJson(dialect, {
+    table: 'credentials',
+    alias: 'cr',
+    fields: {
+      id: 'id', project_id: 'project_id', user_id: 'user_id', integration_id: 'integration_id', status: 'status', provider_id: 'provider_id',
+      provider_data: jsonTextOf(dialect, 'cr.provider_data'), external_id: 'external_id', expires_at: iso('cr.expires_at'),
+      refresh_failure_count: 'refresh_failure_count', refreshed_at: iso('cr.refreshed_at'), status_reason: 'status_reason',
+      status_changed_at: iso('cr.status_changed_at'), token_issued_at: iso('cr.token_issued_at'),
+      created_at: iso('cr.created_at'), updated_at: iso('cr.updated_at'),
+    },
+    where: { column: 'user_id', equalsRef: userIdRef },
+    orderBy: ['created_at', 'id'],
+  });
+  const configs = rowsAsJson(dialect, {
+    table: 'credential_configs',
+    alias: 'cc',
+    fields: {
+      id: 'id', credential_id: 'credential_id', user_id: 'user_id', is_default: 'is_default', external_id: 'external_id',
+      shared_settings: jsonTextOf(dialect, 'cc.shared_settings'), config_meta: jsonTextOf(dialect, 'cc.config_meta'),
+      created_at: iso('cc.created_at'), updated_at: iso('cc.updated_at'),
+    },
+    where: { column: 'user_id', equalsRef: userIdRef },
+    orderBy: ['created_at', 'id'],
+  });
+  return { credentials, configs };
+}
 
 /** A new credential row; the health columns start empty unless given. */
 export type NewCredentialRow = Omit<CredentialTable, 'status_reason' | 'status_changed_at' | 'token_issued_at'>

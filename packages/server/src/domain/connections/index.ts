@@ -1,5 +1,6 @@
 /** The connections room's facade: what other rooms and the API may use. */
-export { integrationStates } from './credential-view.ts';
+export { connectionsJson, credentialsFromJson, integrationStates } from './credential-view.ts';
+export type { ConnectionsJson } from './credential-view.ts';
 export {
   Credential, CredentialConfiguration, CredentialHeaders, CredentialStatus, IntegrationState, IntegrationStates,
   UninstalledIntegration, UpdatedCredential, UserSettingsBody, WorkflowSettings,

@@ -3,7 +3,7 @@ import { credentialsOfUsers, integrationStates, userCredentials, type Credential
 import { toSdkProject, type ProjectState } from '../projects/index.ts';
 import type { ConnectedUserDetails } from './user.schema.ts';
 import type { SdkMe } from './sdk-me.schema.ts';
-import { isActivityRecent, resolveUser, type ConnectedUser } from './users.service.ts';
+import { isActivityRecent, resolveUser, resolveUserWithCredentials, type ConnectedUser } from './users.service.ts';
 import type { JsonObject } from '../../platform/json/json.ts';
 import type { CachedAnswer } from './sdk-me-cache.ts';
 import { redactMeta } from './secret-meta.ts';
@@ -14,8 +14,8 @@ import { userMetaForWorkflows } from './secret-meta.service.ts';
  * the user's row, credentials, configurations and workflow states besides the project state; every
  * change to those rows emits a domain event naming the user, which is what keeps the cache true.
  */
-export async function buildSdkMe(ctx: AppContext, state: ProjectState, user: ConnectedUser): Promise<SdkMe> {
-  const credentials = await userCredentials(ctx.store.db, user);
+export async function buildSdkMe(ctx: AppContext, state: ProjectState, user: ConnectedUser, loaded?: readonly Credential[]): Promise<SdkMe> {
+  const credentials = loaded ?? (await userCredentials(ctx.store.db, user));
   return {
     authenticated: true,
     userId: user.userId,
@@ -71,27 +71,32 @@ export async function sdkMeJson(
   if (headerMeta !== undefined) {
     return serialize(await buildSdkMe(ctx, state, await resolveUser(ctx, state, sub, headerMeta)));
   }
-  return cachedUserAnswer(ctx, state, sub, 'me', async (user) => serialize(await buildSdkMe(ctx, state, user)));
+  return cachedUserAnswer(ctx, state, sub, 'me', async (user, credentials) => serialize(await buildSdkMe(ctx, state, user, credentials)), { credentials: true });
 }
 
 /**
  * A per-user answer, serialized: from the per-node cache when nothing the answer reads has changed
  * since (see SdkMeCache), otherwise the user is resolved (created on first sight, activity
- * recorded) and `build` runs. `build` must read only the user's own rows and the project state.
+ * recorded) and `build` runs, given the user's credentials too with `credentials: true` (read
+ * with the user, in one statement on PostgreSQL). `build` must read only the user's own rows and
+ * the project state.
  */
 export async function cachedUserAnswer(
   ctx: AppContext,
   state: ProjectState,
   sub: string,
   answer: CachedAnswer,
-  build: (user: ConnectedUser) => Promise<string>,
+  build: (user: ConnectedUser, credentials: readonly Credential[] | undefined) => Promise<string>,
+  options: { credentials?: boolean } = {},
 ): Promise<string> {
   const cache = ctx.sdkMeCache;
   const cached = cache.get(state, sub, (lastActiveAt) => isActivityRecent(lastActiveAt), answer);
   if (cached !== undefined) return cached;
   const ticket = cache.beginRead();
-  const user = await resolveUser(ctx, state, sub);
-  const body = await build(user);
+  const { user, credentials } = options.credentials
+    ? await resolveUserWithCredentials(ctx, state, sub)
+    : { user: await resolveUser(ctx, state, sub), credentials: undefined };
+  const body = await build(user, credentials);
   cache.set(state, sub, ticket, user.dateLastActive, body, answer);
   return body;
 }

@@ -12,6 +12,7 @@ import { applyMetaPatch, checkPatch } from './metadata.ts';
 import { indexedMetaValues, searchColumns } from './search-keys.ts';
 import { redactMeta, revealMeta, sealMeta, searchableMeta, splitSecretMeta } from './secret-meta.ts';
 import { secretMetaKeysIn } from '../projects/index.ts';
+import { connectionsJson, credentialsFromJson, userCredentials, type Credential } from '../connections/index.ts';
 import * as repo from './users.repository.ts';
 import type { ConnectedUserTable } from './users.table.ts';
 
@@ -81,6 +82,28 @@ export async function resolveUser(ctx: AppContext, state: ProjectState, sub: str
     const { serialized } = applyMetaPatch(parseJsonObject(row.meta), headerMeta);
     if (serialized !== row.meta) return patchUserMeta(ctx, state, sub, headerMeta);
   }
+  return activeUser(ctx, row);
+}
+
+/**
+ * {@link resolveUser} and the user's credentials (as `userCredentials` gives them), for an answer
+ * built from both (`GET /sdk/me`): an existing user and everything they have connected are one
+ * statement, prepared once (`Store.hotRead`); a new user takes the usual path.
+ */
+export async function resolveUserWithCredentials(ctx: AppContext, state: ProjectState, sub: string): Promise<{ user: ConnectedUser; credentials: Credential[] }> {
+  const dialect = ctx.store.dialect;
+  const row = await repo.findUserWithJson(ctx.store, state.project.id, sub, () => connectionsJson(dialect, 'u.id'));
+  if (row) {
+    if (row.disabled_at !== null) throw AppError.from('USER_DISABLED');
+    const credentials = credentialsFromJson({ credentials: row.json_credentials, configs: row.json_configs, states: row.json_states });
+    return { user: activeUser(ctx, row), credentials };
+  }
+  const user = await resolveUser(ctx, state, sub);
+  return { user, credentials: await userCredentials(ctx.store.db, user) };
+}
+
+/** The user of an active row, recording their activity when it is not recent. */
+function activeUser(ctx: AppContext, row: ConnectedUserTable): ConnectedUser {
   const now = Date.now();
   if (!isActivityRecent(row.last_active_at, now)) {
     // Activity is not an event: it changes no body any cache holds (the cache checks it itself).

@@ -10,7 +10,7 @@ export { compare, permitted } from './comparison.ts';
 export { render, renderText, TemplateError, variablesIn } from './template.ts';
 export type { TemplateScope } from './template.ts';
 export { setWorkflowEnabled } from './workflow-state.service.ts';
-export { deleteWorkflowStatesOfConfig, deleteWorkflowStatesOfUser, enabledStatesOfWorkflow, listWorkflowStatesOfUser, listWorkflowStatesOfUsers, upsertWorkflowState } from './workflows.repository.ts';
+export { deleteWorkflowStatesOfConfig, deleteWorkflowStatesOfUser, enabledStatesOfWorkflow, listWorkflowStatesOfUser, listWorkflowStatesOfUsers, parseWorkflowStatesJson, upsertWorkflowState, workflowStatesJson } from './workflows.repository.ts';
 export { createWorkflow, deleteWorkflow, getWorkflow, listWorkflows, toProjectWorkflow, updateWorkflow } from './workflows.service.ts';
 export type { NewWorkflow, Workflow } from './workflows.service.ts';
 export { GATE_JOB, GATING_CONSUMER, RUN_JOB, TICK_JOB, enqueueExecution, gateJobKey, tickJobKey } from './execution-jobs.ts';

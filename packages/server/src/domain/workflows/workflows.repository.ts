@@ -1,4 +1,6 @@
-import type { Db } from '../database.ts';
+import type { RawBuilder } from 'kysely';
+import type { Db, DialectName } from '../database.ts';
+import { isoTextOf, jsonTextOf, rowsAsJson } from '../../platform/db/rows-json.ts';
 import type { WorkflowStateTable, WorkflowTable } from './workflows.table.ts';
 
 export function insertWorkflow(db: Db, row: WorkflowTable) {
@@ -23,6 +25,27 @@ export function listWorkflows(db: Db, projectId: string) {
 
 export function listWorkflowStatesOfUser(db: Db, userId: string) {
   return db.selectFrom('workflow_states').selectAll().where('user_id', '=', userId).execute();
+}
+
+/**
+ * The workflow states of the user whose row id is the column `userIdRef`, as a JSON array of rows
+ * shaped like {@link listWorkflowStatesOfUser}'s, for a read that loads a user and all they have
+ * connected in one statement. `parseWorkflowStatesJson` reads it back.
+ */
+export function workflowStatesJson(dialect: DialectName, userIdRef: string): RawBuilder<string> {
+  return rowsAsJson(dialect, {
+    table: 'workflow_states',
+    alias: 'ws',
+    fields: {
+      config_id: 'config_id', workflow_id: 'workflow_id', user_id: 'user_id', enabled: 'enabled',
+      settings: jsonTextOf(dialect, 'ws.settings'), updated_at: isoTextOf(dialect, 'ws.updated_at'),
+    },
+    where: { column: 'user_id', equalsRef: userIdRef },
+  });
+}
+
+export function parseWorkflowStatesJson(json: string): WorkflowStateTable[] {
+  return JSON.parse(json) as WorkflowStateTable[];
 }
 
 /** The workflow states of several users in one query. */
