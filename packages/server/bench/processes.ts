@@ -30,7 +30,13 @@ function waitForUrl(child: ChildProcess, name: string, pattern: RegExp): Promise
       if (match) {
         clearTimeout(timer);
         child.stdout!.removeAllListeners('data');
-        child.stdout!.resume();
+        // Its log (JSON lines) is dropped from here on, but for errors: a 500 in a scenario says why.
+        let pending = '';
+        child.stdout!.on('data', (data: Buffer) => {
+          const lines = (pending + data.toString()).split('\n');
+          pending = lines.pop() ?? '';
+          for (const line of lines) if (/"level":\s*[56]\d/.test(line)) process.stderr.write(`[${name}] ${line}\n`);
+        });
         resolve(match[1]!);
       }
     });
