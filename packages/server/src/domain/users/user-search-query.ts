@@ -100,15 +100,30 @@ const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}
 const prefixUpperBound = (prefix: string) => `${prefix}\u{10FFFF}`;
 
 /**
+ * How a page walk and a count test the other metadata filters. A page walks its driver in sort
+ * order and stops after a page: each filter is the candidate's own value, read by the primary key
+ * `(user_id, key)` — a scalar subquery, which PostgreSQL runs per candidate. As `EXISTS` PostgreSQL
+ * planned it as a hash semi-join instead, reading the filter's whole list first (every `plan=pro`
+ * user, a third of the project, for a page of 50: 17 ms at 100,000 users, 4 ms now). A count reads
+ * the whole driver list anyway, where that join is the planner's to choose: `EXISTS`.
+ */
+type ProbeForm = 'walk' | 'count';
+
+/**
  * The `meta.KEY=VALUE` filters but the driver's own, each an index probe for the candidate `idRef`
  * (the driver list's `m0.user_id`, so a candidate is dropped before its user row is read).
  */
-function metaProbes(eb: UserExpressions, projectId: string, search: PlannedSearch, driver: Driver, idRef: 'u.id' | 'm0.user_id'): Array<Expression<SqlBool>> {
+function metaProbes(eb: UserExpressions, projectId: string, search: PlannedSearch, driver: Driver, idRef: 'u.id' | 'm0.user_id', form: ProbeForm): Array<Expression<SqlBool>> {
   const where: Array<Expression<SqlBool>> = [];
   let driverSkipped = false;
   for (const [key, value] of search.meta) {
     if (driver.kind === 'meta' && !driverSkipped && key === driver.key && value === driver.value) {
       driverSkipped = true;
+      continue;
+    }
+    if (form === 'walk') {
+      // A user id belongs to one project: the key alone finds the candidate's value.
+      where.push(eb(eb.selectFrom('user_meta_values as mv').select('mv.value').whereRef('mv.user_id', '=', idRef as 'u.id').where('mv.key', '=', key), '=', value));
       continue;
     }
     where.push(eb.exists(eb.selectFrom('user_meta_values as mv').select('mv.user_id')
@@ -151,21 +166,21 @@ function readsUserRow(search: PlannedSearch, column: SortColumn): boolean {
 }
 
 /** The driver's metadata list, every other metadata filter probed on it. */
-function metaList(db: Kysely<Database>, projectId: string, search: PlannedSearch, driver: Extract<Driver, { kind: 'meta' }>) {
+function metaList(db: Kysely<Database>, projectId: string, search: PlannedSearch, driver: Extract<Driver, { kind: 'meta' }>, form: ProbeForm) {
   return db.selectFrom('user_meta_values as m0')
     .where('m0.project_id', '=', projectId).where('m0.key', '=', driver.key).where('m0.value', '=', driver.value)
-    .where((eb) => eb.and(metaProbes(eb as unknown as UserExpressions, projectId, search, driver, 'm0.user_id')));
+    .where((eb) => eb.and(metaProbes(eb as unknown as UserExpressions, projectId, search, driver, 'm0.user_id', form)));
 }
 
 /** The driver's candidates joined to their user rows; `cross join`: SQLite keeps the list as the outer loop, PostgreSQL plans it as a join. */
-function metaCandidates(db: Kysely<Database>, projectId: string, search: PlannedSearch, column: SortColumn, driver: Extract<Driver, { kind: 'meta' }>) {
-  return metaList(db, projectId, search, driver).crossJoin('connected_users as u').whereRef('u.id', '=', 'm0.user_id')
+function metaCandidates(db: Kysely<Database>, projectId: string, search: PlannedSearch, column: SortColumn, driver: Extract<Driver, { kind: 'meta' }>, form: ProbeForm) {
+  return metaList(db, projectId, search, driver, form).crossJoin('connected_users as u').whereRef('u.id', '=', 'm0.user_id')
     .where((eb) => eb.and(rowConditions(eb as unknown as UserExpressions, projectId, search, column)));
 }
 
-function usersMatching(db: Kysely<Database>, projectId: string, search: PlannedSearch, column: SortColumn, driver: Driver) {
+function usersMatching(db: Kysely<Database>, projectId: string, search: PlannedSearch, column: SortColumn, driver: Driver, form: ProbeForm) {
   return db.selectFrom('connected_users as u').where('u.project_id', '=', projectId)
-    .where((eb) => eb.and([...rowConditions(eb, projectId, search, column), ...metaProbes(eb, projectId, search, driver, 'u.id')]));
+    .where((eb) => eb.and([...rowConditions(eb, projectId, search, column), ...metaProbes(eb, projectId, search, driver, 'u.id', form)]));
 }
 
 export interface Ordering {
@@ -184,7 +199,7 @@ function pageQuery(db: Kysely<Database>, projectId: string, search: PlannedSearc
   const direction = descending ? 'desc' : 'asc';
   const op = descending ? '<' : '>';
   if (driver.kind === 'users') {
-    let query = usersMatching(db, projectId, search, column, driver).selectAll('u');
+    let query = usersMatching(db, projectId, search, column, driver, 'walk').selectAll('u');
     if (cursor) {
       query = query.where((eb) => eb.or([
         eb(`u.${column}`, op, cursor.v as never),
@@ -193,7 +208,7 @@ function pageQuery(db: Kysely<Database>, projectId: string, search: PlannedSearc
     }
     return query.orderBy(`u.${column}`, direction).orderBy('u.id', direction).limit(limit);
   }
-  let query = metaCandidates(db, projectId, search, column, driver).selectAll('u');
+  let query = metaCandidates(db, projectId, search, column, driver, 'walk').selectAll('u');
   if (column === 'created_at') {
     if (cursor) {
       query = query.where((eb) => eb.or([
@@ -220,10 +235,10 @@ export async function countUpTo(store: Reads, projectId: string, search: Planned
     return countThroughTextIndex(store, projectId, search, column, search.text.text, limit);
   }
   const matching = driver.kind === 'users'
-    ? usersMatching(db, projectId, search, column, driver).select(sql`1`.as('one'))
+    ? usersMatching(db, projectId, search, column, driver, 'count').select(sql`1`.as('one'))
     : readsUserRow(search, column)
-      ? metaCandidates(db, projectId, search, column, driver).select(sql`1`.as('one'))
-      : metaList(db, projectId, search, driver).select(sql`1`.as('one'));
+      ? metaCandidates(db, projectId, search, column, driver, 'count').select(sql`1`.as('one'))
+      : metaList(db, projectId, search, driver, 'count').select(sql`1`.as('one'));
   return countAside(store, db.selectFrom(matching.limit(limit).as('m')).select((eb) => eb.fn.countAll<number | string>().as('n')));
 }
 
@@ -235,13 +250,13 @@ function countThroughTextIndex(store: Reads, projectId: string, search: PlannedS
   const db = store.db;
   return countAside(store, { compile: () => sql<{ n: number }>`select count(*) as n from (select 1 from ${sql.table(SQLITE_TEXT_TABLE)} as f
     where f.${sql.ref(SQLITE_TEXT_TABLE)} match ${ftsPhrase(text)}
-    and exists ${usersMatching(db, projectId, { ...search, text: undefined }, column, { kind: 'users' }).select(sql`1`.as('one')).whereRef(sql.ref('u.rowid') as never, '=', sql.ref('f.rowid') as never)}
+    and exists ${usersMatching(db, projectId, { ...search, text: undefined }, column, { kind: 'users' }, 'count').select(sql`1`.as('one')).whereRef(sql.ref('u.rowid') as never, '=', sql.ref('f.rowid') as never)}
     limit ${limit})`.compile(db) });
 }
 
 /** PostgreSQL's estimate of the matches (for a total above the exact limit). */
 export async function plannerEstimate(db: Kysely<Database>, projectId: string, search: PlannedSearch, column: SortColumn): Promise<number> {
-  const matching = usersMatching(db, projectId, search, column, { kind: 'users' }).select(sql`1`.as('one'));
+  const matching = usersMatching(db, projectId, search, column, { kind: 'users' }, 'count').select(sql`1`.as('one'));
   const explained = await sql<{ 'QUERY PLAN': Array<{ Plan: { 'Plan Rows': number } }> }>`explain (format json) ${matching}`.execute(db);
   return Math.round(explained.rows[0]!['QUERY PLAN'][0]!.Plan['Plan Rows']);
 }
