@@ -257,8 +257,13 @@ function countThroughTextIndex(store: Reads, projectId: string, search: PlannedS
 /** PostgreSQL's estimate of the matches (for a total above the exact limit). */
 export async function plannerEstimate(db: Kysely<Database>, projectId: string, search: PlannedSearch, column: SortColumn): Promise<number> {
   const matching = usersMatching(db, projectId, search, column, { kind: 'users' }, 'count').select(sql`1`.as('one'));
-  const explained = await sql<{ 'QUERY PLAN': Array<{ Plan: { 'Plan Rows': number } }> }>`explain (format json) ${matching}`.execute(db);
-  return Math.round(explained.rows[0]!['QUERY PLAN'][0]!.Plan['Plan Rows']);
+  // The driver hands json columns over as text (store.ts), so the plan arrives as a string.
+  const explained = await sql<{ 'QUERY PLAN': string | Array<{ Plan: { 'Plan Rows': number } }> }>`explain (format json) ${matching}`.execute(db);
+  const raw = explained.rows[0]?.['QUERY PLAN'];
+  const plan = (typeof raw === 'string' ? JSON.parse(raw) : raw) as Array<{ Plan?: { 'Plan Rows'?: unknown } }> | undefined;
+  const rows = Number(plan?.[0]?.Plan?.['Plan Rows']);
+  if (!Number.isFinite(rows)) throw new Error('PostgreSQL gave no row estimate for a user search');
+  return Math.round(rows);
 }
 
 /** Users with `key` = `value` in their metadata, counting at most `limit`. */
