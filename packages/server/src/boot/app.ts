@@ -7,6 +7,7 @@ import { clientErrorHandler, closeConnectionsWithUnreadBodies } from '../platfor
 import { frameworkErrorHandler, registerErrorHandling } from '../platform/http/error-handler.ts';
 import { registerStrictFormats } from '../platform/http/formats.ts';
 import { registerInputGuard } from '../platform/http/input-guard.ts';
+import { trackInFlight, type InFlightRequests } from '../platform/http/in-flight.ts';
 import { registerJsonParser } from '../platform/http/json-parser.ts';
 import { schemaCompilers } from '../platform/http/lazy-schemas.ts';
 import { adminApi, taskHistoryApi } from '../api/admin/index.ts';
@@ -16,6 +17,13 @@ import { oauthPages } from '../api/oauth/index.ts';
 import { opsApi } from '../api/ops/index.ts';
 import { portalApi } from '../api/portal/index.ts';
 import { SHARED_SCHEMAS } from '../api/wire-schemas.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Requests not answered yet, also those whose client has gone (see trackInFlight). */
+    inFlight: InFlightRequests;
+  }
+}
 
 const TASK_HISTORY_PATH = /^\/projects\/[^/?]+\/task-history(?:[/?]|$)/;
 
@@ -54,6 +62,7 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
   app.server.maxConnections = config.maxConnections;
 
   registerErrorHandling(app);
+  app.decorate('inFlight', trackInFlight(app));
   closeConnectionsWithUnreadBodies(app);
   registerJsonParser(app);
   registerInputGuard(app);

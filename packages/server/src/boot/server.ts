@@ -28,8 +28,9 @@ export async function startServer(ctx: AppContext): Promise<RunningServer> {
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
-      // Requests and job runs drain side by side; the store closes once both are done.
-      await Promise.all([app.close(), ctx.jobs.stop()]);
+      // Requests and job runs drain side by side; the store closes once both are done. A request
+      // whose client went away no longer holds a connection, so app.close() does not wait for it.
+      await Promise.all([app.close().then(() => app.inFlight.drained(ctx.config.requestTimeoutMs)), ctx.jobs.stop()]);
       await ctx.close();
     })();
     return closing;
