@@ -3,7 +3,9 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { AppStore } from '../src/domain/database.ts';
 import { migrateToLatest } from '../src/domain/migrations/index.ts';
 import { createProject } from '../src/domain/projects/index.ts';
-import { STORES } from './harness.ts';
+import { STORES, createTestDatabase } from './harness.ts';
+import { openAppStore } from '../src/domain/database.ts';
+import { loadConfig } from '../src/platform/config.ts';
 import { freshStorePerTest } from './support/fresh-store.ts';
 
 /** `store.readAside`: long reads (search counts) off the event loop on SQLite (decision 43), ordinary queries on PostgreSQL. */
@@ -49,5 +51,32 @@ describe.each(STORES)('reads aside (%s)', (kind) => {
     await db.updateTable('hot_things').set({ weight: 7 }).where('id', '=', 2).execute();
     for (let i = 0; i < 4; i++) expect(await read(2)).toEqual([{ id: 2, label: 'two', weight: 7 }]);
     await expect(store.hotRead('test_hot_things', db.selectFrom('hot_things').select('id').compile())).rejects.toThrow(/two different statements/);
+  });
+});
+
+describe('hot reads without prepared statements (PostgreSQL behind a transaction-mode pooler)', () => {
+  it.runIf(STORES.includes('postgres'))('answers the same, and prepares nothing', async () => {
+    const database = await createTestDatabase('postgres');
+    const store = openAppStore({ databaseUrl: database.databaseUrl, dataDir: database.dataDir, poolSize: 1, preparedStatements: false });
+    try {
+      const db = store.db as unknown as Kysely<any>;
+      await db.schema.createTable('hot_things').addColumn('id', 'integer', (c) => c.primaryKey()).addColumn('label', 'text', (c) => c.notNull()).execute();
+      await db.insertInto('hot_things').values([{ id: 1, label: 'one' }]).execute();
+      for (let i = 0; i < 3; i++) {
+        expect(await store.hotRead('test_hot_things', db.selectFrom('hot_things').selectAll().where('id', '=', 1).compile())).toEqual([{ id: 1, label: 'one' }]);
+      }
+      // One pooled connection: what it has prepared is what this session sees.
+      const names = await sql<{ name: string }>`select name from pg_prepared_statements`.execute(db);
+      expect(names.rows).toEqual([]);
+    } finally {
+      await store.close();
+      await database.drop();
+    }
+  });
+
+  it('is a setting with two values', () => {
+    expect(loadConfig({ PORTICO_DATA_DIR: '/tmp/x' }).pgPreparedStatements).toBe(true);
+    expect(loadConfig({ PORTICO_DATA_DIR: '/tmp/x', PORTICO_PG_PREPARED_STATEMENTS: 'off' }).pgPreparedStatements).toBe(false);
+    expect(() => loadConfig({ PORTICO_DATA_DIR: '/tmp/x', PORTICO_PG_PREPARED_STATEMENTS: 'no' })).toThrow(/on.*off|off.*on/);
   });
 });

@@ -54,7 +54,7 @@ export function loadEncryptionKeys(config: Config): EncryptionKeys {
 
 /** Opens the store and brings its schema up to date. */
 export async function openMigratedStore(config: Config): Promise<Store> {
-  const store = openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, sqliteSynchronous: config.sqliteSynchronous });
+  const store = openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, sqliteSynchronous: config.sqliteSynchronous, preparedStatements: config.pgPreparedStatements });
   try {
     await migrateToLatest(store);
   } catch (error) {

@@ -31,6 +31,8 @@ export interface Config {
   readonly clockSkewSeconds: number;
   /** SQLite `synchronous` pragma: `full` fsyncs every commit, `normal` survives process crashes only. @default "full" */
   readonly sqliteSynchronous: 'full' | 'normal';
+  /** PostgreSQL: run the hottest reads as named prepared statements (off behind a transaction-mode connection pooler). */
+  readonly pgPreparedStatements: boolean;
   /** Largest request body accepted, in bytes. @default 1048576 */
   readonly bodyLimitBytes: number;
   /** Time allowed for a whole request before the socket is closed, in ms. @default 30000 */
@@ -195,6 +197,7 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
     tokenCacheSize: integer(env, 'PORTICO_TOKEN_CACHE_SIZE', 10_000, 0, 10_000_000),
     clockSkewSeconds: integer(env, 'PORTICO_CLOCK_SKEW_SECONDS', 30, 0, 600),
     sqliteSynchronous: oneOf(env, 'PORTICO_SQLITE_SYNCHRONOUS', ['full', 'normal'] as const, 'full'),
+    pgPreparedStatements: oneOf(env, 'PORTICO_PG_PREPARED_STATEMENTS', ['on', 'off'] as const, 'on') === 'on',
     bodyLimitBytes: integer(env, 'PORTICO_BODY_LIMIT_BYTES', 1_048_576, 1024, 64 * 1_048_576),
     requestTimeoutMs: integer(env, 'PORTICO_REQUEST_TIMEOUT_MS', 30_000, 1000, 600_000),
     headersTimeoutMs: integer(env, 'PORTICO_HEADERS_TIMEOUT_MS', 10_000, 500, 600_000),

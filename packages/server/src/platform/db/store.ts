@@ -60,6 +60,12 @@ export interface StoreOptions {
   sqliteSynchronous?: 'full' | 'normal';
   /** Largest PostgreSQL pool. @default 10 */
   poolSize?: number;
+  /**
+   * PostgreSQL: `hotRead` as named prepared statements. Off for a connection pooler in transaction
+   * mode (PgBouncer before 1.21, or without `max_prepared_statements`), where the next query of a
+   * connection may reach another server connection that never prepared it. @default true
+   */
+  preparedStatements?: boolean;
 }
 
 const PG_TIMESTAMPTZ = 1184;
@@ -89,7 +95,7 @@ export function redactUrl(url: string): string {
 const loadDriver = createRequire(import.meta.url);
 
 export function openStore<DB>(options: StoreOptions): Store<DB> {
-  if (options.databaseUrl) return openPostgres<DB>(options.databaseUrl, options.poolSize ?? 10);
+  if (options.databaseUrl) return openPostgres<DB>(options.databaseUrl, options.poolSize ?? 10, options.preparedStatements ?? true);
   return openSqlite<DB>(path.join(options.dataDir, 'portico.db'), options.sqliteSynchronous ?? 'full');
 }
 
@@ -145,7 +151,7 @@ function openSqlite<DB>(file: string, synchronous: 'full' | 'normal'): Store<DB>
   };
 }
 
-function openPostgres<DB>(url: string, poolSize: number): Store<DB> {
+function openPostgres<DB>(url: string, poolSize: number, preparedStatements: boolean): Store<DB> {
   const { Pool, types: pgTypes } = loadDriver('pg') as typeof pg;
   const types = {
     getTypeParser(oid: number, format?: 'text' | 'binary') {
@@ -159,7 +165,7 @@ function openPostgres<DB>(url: string, poolSize: number): Store<DB> {
     // An idle client lost its connection; the pool replaces it. Queries report their own errors.
   });
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
-  const prepared = new PgPreparedReads(pool);
+  const prepared = new PgPreparedReads(pool, preparedStatements);
   return {
     db,
     dialect: 'postgres',
@@ -194,10 +200,14 @@ class PgPreparedReads {
   private readonly generations = new Map<string, number>();
   private readonly names = new HotReadNames();
 
-  constructor(private readonly pool: pg.Pool) {}
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly named: boolean,
+  ) {}
 
   async read<R>(name: string, query: CompiledQuery<R>): Promise<R[]> {
     this.names.check(name, query.sql);
+    if (!this.named) return (await this.pool.query(query.sql, query.parameters as unknown[])).rows as R[];
     const generation = this.generations.get(name) ?? 0;
     try {
       return await this.run<R>(`${name}_${generation}`, query);
