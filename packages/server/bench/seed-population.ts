@@ -57,7 +57,7 @@ function addUser(rows: Rows, project: BenchProject, index: number, seal: (creden
     shared_settings: '{}', config_meta: '{}', created_at: created, updated_at: created,
   });
   const workflowId = project.defaultWorkflowByIntegration.get(integration.id);
-  if (workflowId) rows.states.push({ config_id: configId, workflow_id: workflowId, user_id: userId, enabled: 1, settings: '{}', updated_at: created });
+  if (workflowId) rows.states.push({ config_id: configId, workflow_id: workflowId, user_id: userId, enabled: 1, settings: '{}', updated_at: created, enabled_at: created });
 }
 
 async function insertChunked<T extends keyof Database>(trx: Transaction<Database>, table: T, rows: readonly object[], maxParameters: number): Promise<void> {

@@ -276,6 +276,28 @@ describe.each(STORES)('workflows (%s)', (kind) => {
     expect(await enabled()).toBe(false);
   });
 
+  it('a late re-check switches off a workflow enabled before the change even when its settings were saved since', async () => {
+    const guarded = await define({
+      name: 'Pro digests', trigger: { type: 'event', event: 'Digest' }, permissions: [[{ key: 'Plan', op: 'equals', value: 'pro' }]],
+      steps: [{ id: 'n', type: 'http', method: 'POST', url: `${api.url}/app/digests`, headers: { authorization: 'Bearer {{user.meta.apiKey}}' }, body: {} }],
+    });
+    const credentialId = await connectUser('eve', { Plan: 'free', apiKey: 'app-key-eve' }, 'acme-token-eve');
+    expect((await portico.connect('eve', 'POST', `/sdk/workflows/${guarded.id}`)).statusCode).toBe(200);
+    const settingsOf = async () => (await portico.connect('eve', 'GET', '/sdk/me')).json().integrations[acme.type].workflowSettings[guarded.id];
+    await sleep(5);
+    const changedAt = new Date().toISOString();
+    await sleep(5);
+    // A settings save after the change: the workflow stays enabled, only its settings change.
+    const saved = await portico.connect('eve', 'PATCH', `/sdk/credentials/${credentialId}`, { config: { workflowSettings: { [guarded.id]: { enabled: true, settings: { every: 'day' } } } } });
+    expect(saved.statusCode, saved.body).toBe(200);
+    expect(await settingsOf()).toMatchObject({ enabled: true, settings: { every: 'day' } });
+    const { id: jobId } = await portico.ctx.jobs.enqueue(GATE_JOB, { id: `late-eve-${changedAt}`, type: 'user.metadata.updated', projectId: portico.project.projectId, userId: 'eve', data: {}, at: changedAt });
+    const db = portico.store.db as unknown as Kysely<any>;
+    await until('the re-check ran', async () => (await db.selectFrom('jobs').select('state').where('id', '=', jobId).executeTakeFirst())?.state === 'succeeded');
+    // Enabled before the change, not permitted by it: switched off, settings kept.
+    expect(await settingsOf()).toMatchObject({ enabled: false, settings: { every: 'day' } });
+  });
+
   it('a Request trigger answers with its Response step, 202 without one, and 542 when the run is too slow', async () => {
     const answering = await define({
       name: 'Lookup on request', trigger: { type: 'request' },

@@ -250,7 +250,8 @@ export async function updateUserSettings(
     }
     if (patch.sharedSettings) await repo.updateSharedSettings(trx, configuration.id, JSON.stringify(patch.sharedSettings), now);
     if (workflowSettings) {
-      await deleteWorkflowStatesOfConfig(trx, configuration.id);
+      // Upserted, not deleted and made again: a workflow whose `enabled` stays keeps its `enabled_at`.
+      await deleteWorkflowStatesOfConfig(trx, configuration.id, Object.keys(workflowSettings));
       for (const [workflowId, value] of Object.entries(workflowSettings)) {
         await upsertWorkflowState(trx, {
           config_id: configuration.id, workflow_id: workflowId, user_id: user.id,

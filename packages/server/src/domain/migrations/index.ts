@@ -18,6 +18,7 @@ import { userSearchTextTable } from '../users/migrations/0062-user-search-text-t
 import { webhooks } from '../webhooks/migrations/0020-webhooks.ts';
 import { auditTimeline } from '../audit/migrations/0021-audit-timeline.ts';
 import { workflowRuns } from '../workflows/migrations/0040-workflow-runs.ts';
+import { workflowEnabledAt } from '../workflows/migrations/0041-workflow-enabled-at.ts';
 import { userErasures } from '../erasure/migrations/0050-user-erasures.ts';
 import { secretMetaKeys } from '../projects/migrations/0051-secret-meta-keys.ts';
 import { userSecretMeta } from '../users/migrations/0052-secret-meta.ts';
@@ -39,6 +40,7 @@ export const MIGRATIONS: MigrationList = {
   '0030_api_key_usage': apiKeyUsage,
   '0031_user_search': userSearch,
   '0040_workflow_runs': workflowRuns,
+  '0041_workflow_enabled_at': workflowEnabledAt,
   '0050_user_erasures': userErasures,
   '0051_secret_meta_keys': secretMetaKeys,
   '0052_user_secret_meta': userSecretMeta,

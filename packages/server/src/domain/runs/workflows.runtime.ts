@@ -107,15 +107,16 @@ async function handleChange(ctx: AppContext, event: GatePayload): Promise<void> 
     }
     case 'user.metadata.updated': {
       // Workflow Permissions are re-evaluated: enabled workflows the user no longer matches are switched off.
-      // A workflow whose state changed after this change (enabled again since) is not this
-      // change's to switch off: a later metadata change re-checks it, and runs check permissions
-      // themselves. Without that, a late job undid an enable that followed the change.
+      // A workflow switched on or off since this change (`enabled_at`, which a settings save does
+      // not move; the same millisecond counts as since) is not this change's to switch off: a
+      // later metadata change re-checks it, and runs check permissions themselves. Without that,
+      // a late job undid an enable that followed the change.
       const guarded = state.workflows.filter((w) => w.definition.permissions.length > 0);
       if (guarded.length === 0 || permittedAll(guarded, user.meta)) return;
       const changedSince = new Set<string>();
       if (event.at !== undefined) {
         for (const row of await repo.listWorkflowStatesOfUser(ctx.store.db, user.id)) {
-          if (row.updated_at > event.at) changedSince.add(`${row.config_id}/${row.workflow_id}`);
+          if (row.enabled_at >= event.at) changedSince.add(`${row.config_id}/${row.workflow_id}`);
         }
       }
       for (const credential of await userCredentials(ctx.store.db, user)) {

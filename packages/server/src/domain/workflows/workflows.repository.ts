@@ -58,19 +58,27 @@ export function listWorkflowStatesOfConfig(db: Db, configId: string) {
   return db.selectFrom('workflow_states').selectAll().where('config_id', '=', configId).execute();
 }
 
-/** Insert or overwrite one workflow's state in a configuration. */
-export function upsertWorkflowState(db: Db, row: WorkflowStateTable) {
+/** Insert or overwrite one workflow's state in a configuration; `enabled_at` moves only if `enabled` changes. */
+export function upsertWorkflowState(db: Db, row: Omit<WorkflowStateTable, 'enabled_at'>) {
   return db
     .insertInto('workflow_states')
-    .values(row)
+    .values({ ...row, enabled_at: row.updated_at })
     .onConflict((oc) =>
-      oc.columns(['config_id', 'workflow_id']).doUpdateSet({ enabled: row.enabled, settings: row.settings, updated_at: row.updated_at }),
+      oc.columns(['config_id', 'workflow_id']).doUpdateSet((eb) => ({
+        enabled: row.enabled,
+        settings: row.settings,
+        updated_at: row.updated_at,
+        enabled_at: eb.case().when('workflow_states.enabled', '=', row.enabled).then(eb.ref('workflow_states.enabled_at')).else(row.updated_at).end(),
+      })),
     )
     .execute();
 }
 
-export function deleteWorkflowStatesOfConfig(db: Db, configId: string) {
-  return db.deleteFrom('workflow_states').where('config_id', '=', configId).execute();
+/** Every workflow state of a configuration, or every one but those of `keep`. */
+export function deleteWorkflowStatesOfConfig(db: Db, configId: string, keep: readonly string[] = []) {
+  let query = db.deleteFrom('workflow_states').where('config_id', '=', configId);
+  if (keep.length > 0) query = query.where('workflow_id', 'not in', keep);
+  return query.execute();
 }
 
 /** Erasure: every workflow state of the user; how many went. */
