@@ -116,7 +116,7 @@ async function handleChange(ctx: AppContext, event: GatePayload): Promise<void> 
       const changedSince = new Set<string>();
       if (event.at !== undefined) {
         for (const row of await repo.listWorkflowStatesOfUser(ctx.store.db, user.id)) {
-          if (row.enabled_at >= event.at) changedSince.add(`${row.config_id}/${row.workflow_id}`);
+          if ((row.enabled_at ?? row.updated_at) >= event.at) changedSince.add(`${row.config_id}/${row.workflow_id}`);
         }
       }
       for (const credential of await userCredentials(ctx.store.db, user)) {

@@ -24,8 +24,8 @@ export interface WorkflowStateTable {
   /** JSON object of the user's settings for this workflow. */
   settings: string;
   updated_at: string;
-  /** When `enabled` last changed (or the row was made); a settings save leaves it alone. */
-  enabled_at: string;
+  /** When `enabled` last changed (or the row was made); a settings save leaves it alone. Null on rows older than the column: read `updated_at` then. */
+  enabled_at: string | null;
 }
 
 export type ExecutionStatus = 'QUEUED' | 'EXECUTING' | 'DELAYED' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
