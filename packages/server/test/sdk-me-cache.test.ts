@@ -184,4 +184,28 @@ describe.each(STORES)('GET /sdk/me after changes (%s)', (kind) => {
     expect({ ...answered, meta: undefined }).toStrictEqual({ ...JSON.parse(JSON.stringify(separate)), meta: undefined });
     expect(JSON.stringify(answered.integrations)).toBe(JSON.stringify(separate.integrations));
   });
+  it('answers many users asked for at once (read together on PostgreSQL) each with their own data', async () => {
+    await portico.admin('POST', '/integrations', { type: 'pipedrive' });
+    const subs = Array.from({ length: 12 }, (_, i) => `crowd-${i}`);
+    for (const [i, sub] of subs.entries()) {
+      await portico.connect(sub, 'PATCH', '/sdk/me', { meta: { Name: `Crowd ${i}`, n: i } });
+      if (i % 3 === 0) await portico.admin('POST', `/users/${sub}/credentials`, { integration: 'pipedrive', accessToken: `t-${i}`, providerId: `acct-${i}` });
+    }
+    // Alone first: what each user's answer is.
+    const alone = new Map<string, unknown>();
+    for (const sub of subs) alone.set(sub, (await portico.connect(sub, 'GET', '/sdk/me')).json());
+    // Then all at once, each user twice, with users nobody has seen yet among them; no answer cached.
+    portico.ctx.sdkMeCache.clear();
+    const fresh = ['crowd-new-a', 'crowd-new-b'];
+    const asked = [...subs, ...fresh, ...subs];
+    const answers = await Promise.all(asked.map((sub) => portico.connect(sub, 'GET', '/sdk/me')));
+    for (const [i, sub] of asked.entries()) {
+      expect(answers[i]!.statusCode, answers[i]!.body).toBe(200);
+      const body = answers[i]!.json();
+      expect(body.userId).toBe(sub);
+      if (alone.has(sub)) expect({ ...body, dateLastActive: undefined }).toEqual({ ...(alone.get(sub) as object), dateLastActive: undefined });
+      else expect(body.meta).toEqual({});
+    }
+    expect(answers.filter((a) => a.json().integrations.pipedrive?.enabled === true)).toHaveLength(8);
+  });
 });

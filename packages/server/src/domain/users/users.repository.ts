@@ -1,6 +1,7 @@
-import { CompiledQuery, type RawBuilder } from 'kysely';
+import { CompiledQuery, sql, type RawBuilder } from 'kysely';
 import type { AppStore, Db, DialectName } from '../database.ts';
 import { lockForUpdate } from '../../platform/db/store.ts';
+import { TurnBatch } from '../../platform/db/turn-batch.ts';
 import type { ConnectedUserTable } from './users.table.ts';
 
 export function findUser(db: Db, projectId: string, externalId: string) {
@@ -18,15 +19,44 @@ export type UserJsonColumns = Readonly<Record<'credentials' | 'configs' | 'state
 export type UserRowWithJson = ConnectedUserTable & { json_credentials: string; json_configs: string; json_states: string };
 
 const withJsonQueries = new WeakMap<Db, CompiledQuery<UserRowWithJson>>();
+const withJsonBatches = new WeakMap<Db, TurnBatch<string, UserRowWithJson>>();
 
 /**
  * The user's row and, in the same statement, the `columns` computed from it (what they have
- * connected), so a user not in any cache costs one statement (on PostgreSQL one round trip, planned
- * once) instead of four. The SQL is compiled once per database handle; only the project and the
- * user id change.
+ * connected), so a user not in any cache costs one statement (on PostgreSQL planned once) instead
+ * of four. The SQL is compiled once per database handle; only the project and the user ids change.
+ * On PostgreSQL the users asked for in one turn of the event loop (concurrent requests) are read by
+ * one statement (`external_id = any($2)`, decision 48): each statement is a write to and a read
+ * from PostgreSQL's socket, and on this loopback those system calls, not the query, were most of
+ * the server's time. SQLite reads in process, one user at a time.
  */
 export async function findUserWithJson(store: AppStore, projectId: string, externalId: string, columns: () => UserJsonColumns): Promise<UserRowWithJson | undefined> {
+  if (store.dialect !== 'postgres') return (await readUsersWithJson(store, projectId, [externalId], columns))[0];
+  let batch = withJsonBatches.get(store.db);
+  if (!batch) {
+    batch = new TurnBatch<string, UserRowWithJson>(async (keys) => {
+      // A key is the project id and the user id; a batch is nearly always one project.
+      const byProject = new Map<string, string[]>();
+      for (const key of keys) {
+        const [project, ...rest] = key.split('\n');
+        const ids = byProject.get(project!) ?? [];
+        ids.push(rest.join('\n'));
+        byProject.set(project!, ids);
+      }
+      const found = new Map<string, UserRowWithJson>();
+      for (const [project, ids] of byProject) {
+        for (const row of await readUsersWithJson(store, project, ids, columns)) found.set(`${project}\n${row.external_id}`, row);
+      }
+      return found;
+    }, (row) => ({ ...row }));
+    withJsonBatches.set(store.db, batch);
+  }
+  return batch.load(`${projectId}\n${externalId}`);
+}
+
+async function readUsersWithJson(store: AppStore, projectId: string, externalIds: readonly string[], columns: () => UserJsonColumns): Promise<UserRowWithJson[]> {
   const db = store.db;
+  const many = store.dialect === 'postgres';
   let compiled = withJsonQueries.get(db);
   if (!compiled) {
     const extra = columns();
@@ -35,14 +65,14 @@ export async function findUserWithJson(store: AppStore, projectId: string, exter
       .selectAll('u')
       .select([extra.credentials.as('json_credentials'), extra.configs.as('json_configs'), extra.states.as('json_states')])
       .where('u.project_id', '=', projectId)
-      .where('u.external_id', '=', externalId)
+      .where('u.external_id', '=', many ? sql<string>`any(${[...externalIds]}::text[])` : externalIds[0]!)
       .compile();
     if (query.parameters.length !== 2) throw new Error(`findUserWithJson: expected 2 parameters, the SQL has ${query.parameters.length}`);
     compiled = CompiledQuery.raw(query.sql, []) as CompiledQuery<UserRowWithJson>;
     withJsonQueries.set(db, compiled);
   }
-  const rows = await store.hotRead<UserRowWithJson>('portico_user_with_connections', { ...compiled, parameters: [projectId, externalId] });
-  return rows[0];
+  const name = many ? 'portico_users_with_connections' : 'portico_user_with_connections';
+  return store.hotRead<UserRowWithJson>(name, { ...compiled, parameters: [projectId, many ? [...externalIds] : externalIds[0]] });
 }
 
 export function findUserForUpdate(db: Db, dialect: DialectName, projectId: string, externalId: string) {
