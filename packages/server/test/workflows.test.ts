@@ -284,18 +284,43 @@ describe.each(STORES)('workflows (%s)', (kind) => {
     const credentialId = await connectUser('eve', { Plan: 'free', apiKey: 'app-key-eve' }, 'acme-token-eve');
     expect((await portico.connect('eve', 'POST', `/sdk/workflows/${guarded.id}`)).statusCode).toBe(200);
     const settingsOf = async () => (await portico.connect('eve', 'GET', '/sdk/me')).json().integrations[acme.type].workflowSettings[guarded.id];
+    const db = portico.store.db as unknown as Kysely<any>;
+    const recheck = async (at: string) => {
+      const { id: jobId } = await portico.ctx.jobs.enqueue(GATE_JOB, { id: `late-eve-${at}`, type: 'user.metadata.updated', projectId: portico.project.projectId, userId: 'eve', data: {}, at });
+      await until('the re-check ran', async () => (await db.selectFrom('jobs').select('state').where('id', '=', jobId).executeTakeFirst())?.state === 'succeeded');
+    };
+    const save = async (every: string) => {
+      const response = await portico.connect('eve', 'PATCH', `/sdk/credentials/${credentialId}`, { config: { workflowSettings: { [guarded.id]: { enabled: true, settings: { every } } } } });
+      expect(response.statusCode, response.body).toBe(200);
+    };
     await sleep(5);
     const changedAt = new Date().toISOString();
     await sleep(5);
     // A settings save after the change: the workflow stays enabled, only its settings change.
-    const saved = await portico.connect('eve', 'PATCH', `/sdk/credentials/${credentialId}`, { config: { workflowSettings: { [guarded.id]: { enabled: true, settings: { every: 'day' } } } } });
-    expect(saved.statusCode, saved.body).toBe(200);
+    await save('day');
     expect(await settingsOf()).toMatchObject({ enabled: true, settings: { every: 'day' } });
-    const { id: jobId } = await portico.ctx.jobs.enqueue(GATE_JOB, { id: `late-eve-${changedAt}`, type: 'user.metadata.updated', projectId: portico.project.projectId, userId: 'eve', data: {}, at: changedAt });
-    const db = portico.store.db as unknown as Kysely<any>;
-    await until('the re-check ran', async () => (await db.selectFrom('jobs').select('state').where('id', '=', jobId).executeTakeFirst())?.state === 'succeeded');
+    await recheck(changedAt);
     // Enabled before the change, not permitted by it: switched off, settings kept.
     expect(await settingsOf()).toMatchObject({ enabled: false, settings: { every: 'day' } });
+
+    // A state row from before `enabled_at` existed (null): its last save stands for its last switch.
+    expect((await portico.connect('eve', 'POST', `/sdk/workflows/${guarded.id}`)).statusCode).toBe(200);
+    await db.updateTable('workflow_states').set({ enabled_at: null }).where('workflow_id', '=', guarded.id).execute();
+    await sleep(5);
+    const changedAgainAt = new Date().toISOString();
+    await sleep(5);
+    await save('week');
+    await recheck(changedAgainAt);
+    expect(await settingsOf()).toMatchObject({ enabled: false, settings: { every: 'week' } });
+
+    // Asking for the workflow on after the change counts as switching it, even if it was on already.
+    expect((await portico.connect('eve', 'POST', `/sdk/workflows/${guarded.id}`)).statusCode).toBe(200);
+    await sleep(5);
+    const changedLastAt = new Date().toISOString();
+    await sleep(5);
+    expect((await portico.connect('eve', 'POST', `/sdk/workflows/${guarded.id}`)).statusCode).toBe(200);
+    await recheck(changedLastAt);
+    expect(await settingsOf()).toMatchObject({ enabled: true });
   });
 
   it('a Request trigger answers with its Response step, 202 without one, and 542 when the run is too slow', async () => {

@@ -8,11 +8,14 @@ import { credentialsJson, listConfigsOfUser, listConfigsOfUsers, listCredentials
 import type { Credential, CredentialConfiguration, IntegrationState, WorkflowSettings } from './credential.schema.ts';
 import type { CredentialConfigTable } from './credentials.table.ts';
 
+/** A workflow state as the answers read it (`enabled_at` is the permissions re-check's alone). */
+type StateRow = Omit<WorkflowStateTable, 'enabled_at'>;
+
 /** Everything a user has connected, loaded in three queries. */
 export interface UserConnections {
   credentials: CredentialRow[];
   configs: CredentialConfigTable[];
-  states: WorkflowStateTable[];
+  states: StateRow[];
 }
 
 export async function loadConnections(db: Db, userId: string): Promise<UserConnections> {
@@ -67,7 +70,7 @@ export async function loadConnectionsOfUsers(db: Db, userIds: readonly string[])
   return byUser;
 }
 
-function toConfiguration(config: CredentialConfigTable, states: readonly WorkflowStateTable[]): CredentialConfiguration {
+function toConfiguration(config: CredentialConfigTable, states: readonly StateRow[]): CredentialConfiguration {
   const workflowSettings: WorkflowSettings = {};
   for (const state of states) workflowSettings[state.workflow_id] = { enabled: state.enabled === 1, settings: parseJsonObject(state.settings) };
   const wire: CredentialConfiguration = {
@@ -86,7 +89,7 @@ function toConfiguration(config: CredentialConfigTable, states: readonly Workflo
 
 /** The user's credentials in the SDK's shape, oldest first; each has its default configuration first. */
 export function toCredentials(connections: UserConnections): Credential[] {
-  const statesByConfig = new Map<string, WorkflowStateTable[]>();
+  const statesByConfig = new Map<string, StateRow[]>();
   for (const state of connections.states) {
     const list = statesByConfig.get(state.config_id) ?? [];
     list.push(state);

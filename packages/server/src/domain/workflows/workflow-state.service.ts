@@ -43,7 +43,7 @@ export async function setWorkflowEnabled(
       enabled: enabled ? 1 : 0,
       settings: JSON.stringify(configuration.workflowSettings[workflow.id]?.settings ?? {}),
       updated_at: now,
-    });
+    }, { switched: true });
     await touchCredential(trx, credential.id, now);
     await ctx.events.emit(trx, enabled ? 'workflow.enabled' : 'workflow.disabled', {
       projectId: state.project.id,

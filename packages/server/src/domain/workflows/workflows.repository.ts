@@ -44,8 +44,9 @@ export function workflowStatesJson(dialect: DialectName, userIdRef: string): Raw
   });
 }
 
-export function parseWorkflowStatesJson(json: string): WorkflowStateTable[] {
-  return JSON.parse(json) as WorkflowStateTable[];
+/** The states as `workflowStatesJson` gives them: every column but `enabled_at`, which only the permissions re-check reads. */
+export function parseWorkflowStatesJson(json: string): Array<Omit<WorkflowStateTable, 'enabled_at'>> {
+  return JSON.parse(json) as Array<Omit<WorkflowStateTable, 'enabled_at'>>;
 }
 
 /** The workflow states of several users in one query. */
@@ -58,8 +59,12 @@ export function listWorkflowStatesOfConfig(db: Db, configId: string) {
   return db.selectFrom('workflow_states').selectAll().where('config_id', '=', configId).execute();
 }
 
-/** Insert or overwrite one workflow's state in a configuration; `enabled_at` moves only if `enabled` changes. */
-export function upsertWorkflowState(db: Db, row: Omit<WorkflowStateTable, 'enabled_at'>) {
+/**
+ * Insert or overwrite one workflow's state in a configuration. `enabled_at` moves when `enabled`
+ * changes, or always with `switched` (the user asked for this workflow on or off, even if it
+ * already was); a row from before the column keeps `updated_at` as its best known switch time.
+ */
+export function upsertWorkflowState(db: Db, row: Omit<WorkflowStateTable, 'enabled_at'>, options: { switched?: boolean } = {}) {
   return db
     .insertInto('workflow_states')
     .values({ ...row, enabled_at: row.updated_at })
@@ -68,7 +73,10 @@ export function upsertWorkflowState(db: Db, row: Omit<WorkflowStateTable, 'enabl
         enabled: row.enabled,
         settings: row.settings,
         updated_at: row.updated_at,
-        enabled_at: eb.case().when('workflow_states.enabled', '=', row.enabled).then(eb.ref('workflow_states.enabled_at')).else(row.updated_at).end(),
+        enabled_at: options.switched
+          ? row.updated_at
+          : eb.case().when('workflow_states.enabled', '=', row.enabled)
+            .then(eb.fn.coalesce('workflow_states.enabled_at', 'workflow_states.updated_at')).else(row.updated_at).end(),
       })),
     )
     .execute();
