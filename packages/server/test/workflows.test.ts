@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STORES, startPortico, type Portico } from './harness.ts';
 import { LocalApi } from './support/local-api.ts';
 import { MockProvider } from './support/oauth-provider.ts';
+import { waitFor } from './support/jobs.ts';
 import { transitionCredential } from '../src/domain/connections/index.ts';
 import { GATE_JOB } from '../src/domain/workflows/index.ts';
 
@@ -13,16 +14,8 @@ import { GATE_JOB } from '../src/domain/workflows/index.ts';
  */
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
+/** Runs wait for jobs: up to 15 s on a loaded machine. */
+const until = <T>(what: string, probe: () => Promise<T | undefined | false>) => waitFor(what, probe, 15_000);
 
 describe.each(STORES)('workflows (%s)', (kind) => {
   let portico: Portico;

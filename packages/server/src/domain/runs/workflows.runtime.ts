@@ -12,7 +12,7 @@ import { enqueueExecution, gateJobKey, GATE_JOB, GATING_CONSUMER, RUN_JOB, TICK_
 import * as repo from '../workflows/index.ts';
 import { isEnabledIn } from './gates.ts';
 import { ensureTick, runTick, startExecution, type TickPayload } from './triggers.service.ts';
-import { setWorkflowEnabled } from '../workflows/index.ts';
+import { setWorkflowEnabled, switchOffUnlessSwitchedSince } from '../workflows/index.ts';
 import { enabledStatesOfWorkflow } from '../workflows/index.ts';
 import { workflowMetrics } from './workflow.metrics.ts';
 
@@ -124,7 +124,13 @@ async function handleChange(ctx: AppContext, event: GatePayload): Promise<void> 
           for (const workflow of guarded) {
             if (workflow.integrationId !== credential.integrationId || configuration.workflowSettings[workflow.id]?.enabled !== true) continue;
             if (permitted(workflow.definition.permissions, user.meta) || changedSince.has(`${configuration.id}/${workflow.id}`)) continue;
-            await setWorkflowEnabled(ctx, state, user, workflow.id, false, { credential: credential.id, configuration: configuration.id }, systemActor('workflow-permissions'));
+            // The reads above may be a moment old: the switch is decided again under the
+            // configuration's lock, with the user's metadata read afresh.
+            const fresh = event.at === undefined ? user : await findUser(ctx, event.projectId, event.userId);
+            if (!fresh || permitted(workflow.definition.permissions, fresh.meta)) continue;
+            const refs = { credential: credential.id, configuration: configuration.id };
+            if (event.at === undefined) await setWorkflowEnabled(ctx, state, user, workflow.id, false, refs, systemActor('workflow-permissions'));
+            else await switchOffUnlessSwitchedSince(ctx, state, user, workflow.id, refs, systemActor('workflow-permissions'), event.at);
           }
         }
       }

@@ -9,7 +9,7 @@ export { checkTimezone, flattenSteps, parseCron, parseDefinition } from './defin
 export { compare, permitted } from './comparison.ts';
 export { render, renderText, TemplateError, variablesIn } from './template.ts';
 export type { TemplateScope } from './template.ts';
-export { setWorkflowEnabled } from './workflow-state.service.ts';
+export { setWorkflowEnabled, switchOffUnlessSwitchedSince } from './workflow-state.service.ts';
 export { deleteWorkflowStatesOfConfig, deleteWorkflowStatesOfUser, enabledStatesOfWorkflow, listWorkflowStatesOfUser, listWorkflowStatesOfUsers, parseWorkflowStatesJson, upsertWorkflowState, workflowStatesJson } from './workflows.repository.ts';
 export { createWorkflow, deleteWorkflow, getWorkflow, listWorkflows, toProjectWorkflow, updateWorkflow } from './workflows.service.ts';
 export type { NewWorkflow, Workflow } from './workflows.service.ts';

@@ -7,18 +7,38 @@ import type { ProjectState } from '../projects/index.ts';
 import { userActor, type Actor } from '../events.ts';
 import type { ConnectedUser } from '../users/index.ts';
 import type { WorkflowStateChange } from './workflow.schema.ts';
-import { upsertWorkflowState } from './workflows.repository.ts';
+import { findWorkflowState, upsertWorkflowState } from './workflows.repository.ts';
+
+type Refs = { credential?: string | undefined; configuration?: string | undefined };
 
 /** Enables or disables one workflow for the user, in the selected credential's configuration. */
 export async function setWorkflowEnabled(
+  ctx: AppContext, state: ProjectState, user: ConnectedUser, workflowId: string, enabled: boolean, refs: Refs, actor: Actor = userActor(user.userId),
+): Promise<WorkflowStateChange> {
+  return (await switchWorkflow(ctx, state, user, workflowId, enabled, refs, actor, {}))!;
+}
+
+/**
+ * Switches a workflow off for the Workflow Permissions re-check of a change made at `since`,
+ * unless it is off already or was switched since (decided under the configuration's lock, after
+ * the re-check's own reads); `undefined` when it was left alone.
+ */
+export function switchOffUnlessSwitchedSince(
+  ctx: AppContext, state: ProjectState, user: ConnectedUser, workflowId: string, refs: Refs, actor: Actor, since: string,
+): Promise<WorkflowStateChange | undefined> {
+  return switchWorkflow(ctx, state, user, workflowId, false, refs, actor, { unlessSwitchedSince: since });
+}
+
+async function switchWorkflow(
   ctx: AppContext,
   state: ProjectState,
   user: ConnectedUser,
   workflowId: string,
   enabled: boolean,
-  refs: { credential?: string | undefined; configuration?: string | undefined },
-  actor: Actor = userActor(user.userId),
-): Promise<WorkflowStateChange> {
+  refs: Refs,
+  actor: Actor,
+  options: { unlessSwitchedSince?: string },
+): Promise<WorkflowStateChange | undefined> {
   const workflow = isUuid(workflowId) ? state.workflowsById.get(workflowId.toLowerCase()) : undefined;
   if (!workflow) throw AppError.from('WORKFLOW_NOT_FOUND', `No workflow "${workflowId.slice(0, 80)}" in this project.`);
   const integration = state.integrationsById.get(workflow.integrationId);
@@ -32,9 +52,19 @@ export async function setWorkflowEnabled(
   }
   const configuration = selectConfiguration(credential, refs.configuration);
   const now = nowIso();
+  let skipped = false;
   await ctx.events.transaction(async (trx) => {
     if (!(await lockCredentialConfig(trx, ctx.store.dialect, credential.id, configuration.id))) {
       throw AppError.from('CREDENTIAL_NOT_FOUND', `Credential ${credential.id} was disconnected while this request ran.`);
+    }
+    if (options.unlessSwitchedSince !== undefined) {
+      // Decided under the configuration's lock: a switch since `unlessSwitchedSince`, or a state
+      // already as asked, is left alone (the permissions re-check read the state earlier).
+      const current = await findWorkflowState(trx, configuration.id, workflow.id);
+      if (!current || (current.enabled === 1) === enabled || (current.enabled_at ?? current.updated_at) >= options.unlessSwitchedSince) {
+        skipped = true;
+        return;
+      }
     }
     await upsertWorkflowState(trx, {
       config_id: configuration.id,
@@ -52,5 +82,6 @@ export async function setWorkflowEnabled(
       data: { workflowId: workflow.id, credentialId: credential.id, configurationId: configuration.id },
     });
   });
+  if (skipped) return undefined;
   return { workflowId: workflow.id, enabled, credentialId: credential.id, configurationId: configuration.id };
 }

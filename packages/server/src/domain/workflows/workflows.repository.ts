@@ -82,6 +82,10 @@ export function upsertWorkflowState(db: Db, row: Omit<WorkflowStateTable, 'enabl
     .execute();
 }
 
+export function findWorkflowState(db: Db, configId: string, workflowId: string) {
+  return db.selectFrom('workflow_states').selectAll().where('config_id', '=', configId).where('workflow_id', '=', workflowId).executeTakeFirst();
+}
+
 /** Every workflow state of a configuration, or every one but those of `keep`. */
 export function deleteWorkflowStatesOfConfig(db: Db, configId: string, keep: readonly string[] = []) {
   let query = db.deleteFrom('workflow_states').where('config_id', '=', configId);
