@@ -111,21 +111,15 @@ async function handleChange(ctx: AppContext, event: GatePayload): Promise<void> 
       // not move; the same millisecond counts as since) is not this change's to switch off: a
       // later metadata change re-checks it, and runs check permissions themselves. Without that,
       // a late job undid an enable that followed the change.
+      // Whether it was switched since is decided under the configuration's lock, with the user's
+      // metadata read afresh (switchOffUnlessSwitchedSince): the reads here may be a moment old.
       const guarded = state.workflows.filter((w) => w.definition.permissions.length > 0);
       if (guarded.length === 0 || permittedAll(guarded, user.meta)) return;
-      const changedSince = new Set<string>();
-      if (event.at !== undefined) {
-        for (const row of await repo.listWorkflowStatesOfUser(ctx.store.db, user.id)) {
-          if ((row.enabled_at ?? row.updated_at) >= event.at) changedSince.add(`${row.config_id}/${row.workflow_id}`);
-        }
-      }
       for (const credential of await userCredentials(ctx.store.db, user)) {
         for (const configuration of credential.configurations) {
           for (const workflow of guarded) {
             if (workflow.integrationId !== credential.integrationId || configuration.workflowSettings[workflow.id]?.enabled !== true) continue;
-            if (permitted(workflow.definition.permissions, user.meta) || changedSince.has(`${configuration.id}/${workflow.id}`)) continue;
-            // The reads above may be a moment old: the switch is decided again under the
-            // configuration's lock, with the user's metadata read afresh.
+            if (permitted(workflow.definition.permissions, user.meta)) continue;
             const fresh = event.at === undefined ? user : await findUser(ctx, event.projectId, event.userId);
             if (!fresh || permitted(workflow.definition.permissions, fresh.meta)) continue;
             const refs = { credential: credential.id, configuration: configuration.id };

@@ -19,7 +19,8 @@ export type UserJsonColumns = Readonly<Record<'credentials' | 'configs' | 'state
 export type UserRowWithJson = ConnectedUserTable & { json_credentials: string; json_configs: string; json_states: string };
 
 const withJsonQueries = new WeakMap<Db, CompiledQuery<UserRowWithJson>>();
-const withJsonBatches = new WeakMap<Db, TurnBatch<string, UserRowWithJson>>();
+/** Per database handle and project: the users of that project asked for in the current turn. */
+const withJsonBatches = new WeakMap<Db, Map<string, TurnBatch<string, UserRowWithJson>>>();
 
 /**
  * The user's row and, in the same statement, the `columns` computed from it (what they have
@@ -32,26 +33,17 @@ const withJsonBatches = new WeakMap<Db, TurnBatch<string, UserRowWithJson>>();
  */
 export async function findUserWithJson(store: AppStore, projectId: string, externalId: string, columns: () => UserJsonColumns): Promise<UserRowWithJson | undefined> {
   if (store.dialect !== 'postgres') return (await readUsersWithJson(store, projectId, [externalId], columns))[0];
-  let batch = withJsonBatches.get(store.db);
+  let byProject = withJsonBatches.get(store.db);
+  if (!byProject) withJsonBatches.set(store.db, (byProject = new Map()));
+  let batch = byProject.get(projectId);
   if (!batch) {
-    batch = new TurnBatch<string, UserRowWithJson>(async (keys) => {
-      // A key is the project id and the user id; a batch is nearly always one project.
-      const byProject = new Map<string, string[]>();
-      for (const key of keys) {
-        const [project, ...rest] = key.split('\n');
-        const ids = byProject.get(project!) ?? [];
-        ids.push(rest.join('\n'));
-        byProject.set(project!, ids);
-      }
-      const found = new Map<string, UserRowWithJson>();
-      for (const [project, ids] of byProject) {
-        for (const row of await readUsersWithJson(store, project, ids, columns)) found.set(`${project}\n${row.external_id}`, row);
-      }
-      return found;
-    }, (row) => ({ ...row }));
-    withJsonBatches.set(store.db, batch);
+    batch = new TurnBatch<string, UserRowWithJson>(
+      async (ids) => new Map((await readUsersWithJson(store, projectId, ids, columns)).map((row) => [row.external_id, row])),
+      (row) => ({ ...row }),
+    );
+    byProject.set(projectId, batch);
   }
-  return batch.load(`${projectId}\n${externalId}`);
+  return batch.load(externalId);
 }
 
 async function readUsersWithJson(store: AppStore, projectId: string, externalIds: readonly string[], columns: () => UserJsonColumns): Promise<UserRowWithJson[]> {
