@@ -11,7 +11,7 @@ import type { DomainEvents, PorticoEvents } from './events.ts';
 import { ApiKeyCache, ProjectCache } from './projects/index.ts';
 import { UserTokenVerifier } from './user-tokens/index.ts';
 import { registerCredentialRefresher, registerCredentialRevocation, registerOAuthFlowPruning } from './connections/index.ts';
-import { ActivityWrites, SdkMeCache, SearchCounts, UserMetaWrites, registerSecretMetaRewrite } from './users/index.ts';
+import { ActivityWrites, MetaLists, SdkMeCache, SearchCounts, UserMetaWrites, registerSecretMetaRewrite } from './users/index.ts';
 import { registerWebhooks } from './webhooks/index.ts';
 import { registerWorkflows } from './runs/index.ts';
 import { registerExecutionRetention } from './workflows/index.ts';
@@ -30,6 +30,8 @@ export interface AppContext {
   readonly sdkMeCache: SdkMeCache;
   /** User search totals and metadata list lengths, kept until a change in the project. */
   readonly searchCounts: SearchCounts;
+  /** User ids of metadata values that search counts intersect in memory (decision 49). */
+  readonly metaLists: MetaLists;
   /** Metadata patches, batched per user. */
   readonly userMetaWrites: UserMetaWrites;
   /** Users' last-activity times, written behind in batches (flushed by `close()`). */
@@ -74,6 +76,7 @@ export function createContext(config: Config, store: Store, secrets: SecretBox, 
   const apiKeys = new ApiKeyCache(store, config.projectCacheTtlMs);
   const sdkMeCache = new SdkMeCache(store);
   const searchCounts = new SearchCounts(store);
+  const metaLists = new MetaLists(store);
   // A lost activity write is logged, never thrown: the requests it belonged to were answered.
   const activityLog = jsonLineLogger(config.logLevel);
   const activity = new ActivityWrites(store, {
@@ -93,12 +96,14 @@ export function createContext(config: Config, store: Store, secrets: SecretBox, 
   events.subscribe('*', (notice) => {
     if (notice.userId !== null) sdkMeCache.invalidateUser(notice.projectId, notice.userId);
     searchCounts.invalidateProject(notice.projectId);
+    metaLists.changed(notice.projectId, notice.userId);
   });
   events.onResync(() => {
     projects.clear();
     apiKeys.clear();
     sdkMeCache.clear();
     searchCounts.clear();
+    metaLists.clear();
   });
   const context: AppContext = {
     config,
@@ -110,6 +115,7 @@ export function createContext(config: Config, store: Store, secrets: SecretBox, 
     tokens: new UserTokenVerifier(config.clockSkewSeconds, config.tokenCacheSize),
     sdkMeCache,
     searchCounts,
+    metaLists,
     userMetaWrites: new UserMetaWrites({ store, events, secrets }),
     activity,
     outbound,

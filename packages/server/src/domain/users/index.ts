@@ -3,6 +3,7 @@ export { ActivityWrites } from './activity-writes.ts';
 export { checkPatch } from './metadata.ts';
 export { SdkMeCache } from './sdk-me-cache.ts';
 export { SearchCounts } from './search-counts.ts';
+export { MetaLists } from './meta-lists.ts';
 export { SdkMe, UserMetadata } from './sdk-me.schema.ts';
 export { buildSdkMe, cachedUserAnswer, connectedUserDetails, sdkMeJson } from './sdk-me.ts';
 export { ConnectedUserDetails } from './user.schema.ts';

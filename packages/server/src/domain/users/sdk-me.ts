@@ -1,4 +1,5 @@
 import type { AppContext } from '../context.ts';
+import type { Db } from '../database.ts';
 import { credentialsOfUsers, integrationStates, userCredentials, type Credential } from '../connections/index.ts';
 import { toSdkProject, type ProjectState } from '../projects/index.ts';
 import type { ConnectedUserDetails } from './user.schema.ts';
@@ -35,8 +36,8 @@ export async function connectedUserDetails(ctx: AppContext, state: ProjectState,
 }
 
 /** Several Connected Users as the Admin API shows each (a page of search results): three queries for all of them. */
-export async function connectedUsersDetails(ctx: AppContext, state: ProjectState, users: readonly ConnectedUser[]): Promise<ConnectedUserDetails[]> {
-  const credentials = await credentialsOfUsers(ctx.store.db, users.map((user) => user.id));
+export async function connectedUsersDetails(ctx: AppContext, state: ProjectState, users: readonly ConnectedUser[], db: Db = ctx.store.db): Promise<ConnectedUserDetails[]> {
+  const credentials = await credentialsOfUsers(db, users.map((user) => user.id));
   const project = toSdkProject(state);
   return users.map((user) => toUserDetails(state, project, user, credentials.get(user.id) ?? []));
 }

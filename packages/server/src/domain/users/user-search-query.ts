@@ -159,7 +159,7 @@ function rowConditions(eb: UserExpressions, projectId: string, search: PlannedSe
 }
 
 /** Whether any filter needs the candidate's user row (beyond the metadata lists). */
-function readsUserRow(search: PlannedSearch, column: SortColumn): boolean {
+export function readsUserRow(search: PlannedSearch, column: SortColumn): boolean {
   return search.email !== undefined || search.name !== undefined || search.text !== undefined || search.status !== undefined
     || search.integrationId !== undefined || search.active !== undefined || search.createdAfter !== undefined || search.createdBefore !== undefined
     || search.activeAfter !== undefined || column === 'search_name';
@@ -290,6 +290,54 @@ export async function plannerEstimate(db: Kysely<Database>, projectId: string, s
 export function metaListLength(store: Reads, projectId: string, key: string, value: string, limit: number): Promise<number> {
   const list = store.db.selectFrom('user_meta_values').select('user_id').where('project_id', '=', projectId).where('key', '=', key).where('value', '=', value).limit(limit);
   return countAside(store, store.db.selectFrom(list.as('m')).select((eb) => eb.fn.countAll<number | string>().as('n')));
+}
+
+/** A Portico user id: a lowercase UUID (ids imported from elsewhere may not be). */
+const UUID_SHAPE = sql`l.user_id like '________-____-____-____-____________' and l.user_id = lower(l.user_id)`;
+
+/**
+ * The user ids of `key` = `value`, ascending, as one text (decision 49): each lowercase UUID without
+ * its dashes, and how many are not such a UUID (a list holding one is not kept). One row instead of
+ * up to a million, so that reading `plan=pro` is one value to hand over, not 333,333 rows.
+ * Undefined when the list is longer than `limit`, or holds an id that is not a UUID; with
+ * `uuidsOnly` such ids are left out instead (a search's candidates: none of them is in a kept list).
+ */
+export async function metaListIdsText(store: Reads, projectId: string, key: string, value: string, limit: number, uuidsOnly = false): Promise<{ count: number; hex: string } | undefined> {
+  const list = sql`select m0.user_id from ${sql.raw(store.dialect === 'sqlite' ? 'user_meta_values as m0 indexed by user_meta_values_lookup' : 'user_meta_values as m0')}
+    where m0.project_id = ${projectId} and m0.key = ${key} and m0.value = ${value} order by m0.user_id limit ${limit + 1}`;
+  const uuid = sql`case when ${UUID_SHAPE} then replace(l.user_id, '-', '') end`;
+  const concat = store.dialect === 'sqlite' ? sql`group_concat(${uuid}, '')` : sql`string_agg(${uuid}, '')`;
+  const [row] = await store.readAside(sql<{ n: number | string; odd: number | string | null; hex: string | null }>`select count(*) as n,
+    sum(case when ${UUID_SHAPE} then 0 else 1 end) as odd, ${concat} as hex from (${list}) as l`.compile(store.db));
+  const total = Number(row?.n ?? 0);
+  const odd = Number(row?.odd ?? 0);
+  if (total > limit || (odd > 0 && !uuidsOnly)) return undefined;
+  const count = total - odd;
+  return { count, hex: row?.hex ?? '' };
+}
+
+/** Portico's ids of the project's users with these external ids (`sub`); users since erased are not among them. */
+export async function userIdsOfSubs(store: Reads, projectId: string, subs: readonly string[]): Promise<string[]> {
+  const ids: string[] = [];
+  for (let at = 0; at < subs.length; at += 500) {
+    const rows = await store.readAside(store.db.selectFrom('connected_users').select('id')
+      .where('project_id', '=', projectId).where('external_id', 'in', subs.slice(at, at + 500)).compile());
+    for (const row of rows) ids.push(row.id);
+  }
+  return ids;
+}
+
+/** How many of `userIds` have every one of `values` (distinct keys) in their metadata, read now. */
+export async function countWithMetaValues(store: Reads, projectId: string, userIds: readonly string[], values: ReadonlyArray<readonly [string, string]>): Promise<number> {
+  let n = 0;
+  for (let at = 0; at < userIds.length; at += 500) {
+    const rows = await store.readAside(store.db.selectFrom('user_meta_values as mv').select('mv.user_id')
+      .where('mv.project_id', '=', projectId).where('mv.user_id', 'in', userIds.slice(at, at + 500))
+      .where((eb) => eb.or(values.map(([key, value]) => eb.and([eb('mv.key', '=', key), eb('mv.value', '=', value)]))))
+      .groupBy('mv.user_id').having((eb) => eb.fn.countAll(), '=', values.length).compile());
+    n += rows.length;
+  }
+  return n;
 }
 
 /**

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type SQLite from 'better-sqlite3';
 import type pg from 'pg';
 import { Kysely, PostgresDialect, type CompiledQuery, type SelectQueryBuilder } from 'kysely';
-import { GroupCommitSqliteDriver, sqliteDialect } from './sqlite-driver.ts';
+import { GroupCommitSqliteDriver, asideDialect, sqliteDialect } from './sqlite-driver.ts';
 import { SqliteReadWorker } from './sqlite-read-worker.ts';
 
 /** The page cache of the SQLite connection that runs long reads aside (decision 43). */
@@ -39,6 +39,12 @@ export interface Store<DB = unknown> {
    * meanwhile (decision 43); PostgreSQL: an ordinary query, already off the event loop.
    */
   readAside<R>(query: CompiledQuery<R>): Promise<R[]>;
+  /**
+   * A query builder whose queries run as `readAside` does: for reads several of which make one
+   * answer that is not on the hot path (a page of user search results). Reads only (SQLite's
+   * worker connection is read-only); PostgreSQL: `db` itself.
+   */
+  readonly dbAside: Kysely<DB>;
   /**
    * A read the process makes all the time, always the same SQL under `name` with new parameters.
    * PostgreSQL: a named prepared statement, planned once per connection instead of on every call
@@ -135,6 +141,7 @@ function openSqlite<DB>(file: string, synchronous: 'full' | 'normal'): Store<DB>
     async (query) => (await db.executeQuery(query)).rows);
   return {
     db,
+    dbAside: new Kysely<DB>({ dialect: asideDialect((query) => aside.read(query)) }),
     dialect: 'sqlite',
     location: file,
     changeVersion: () => driver.changeVersion(),
@@ -173,6 +180,7 @@ function openPostgres<DB>(url: string, poolSize: number, preparedStatements: boo
     changeVersion: () => undefined,
     otherProcessVersion: () => undefined,
     readAside: async <R>(query: CompiledQuery<R>) => (await db.executeQuery(query)).rows,
+    dbAside: db,
     hotRead: (name, query) => prepared.read(name, query),
     close: () => db.destroy(),
   };
