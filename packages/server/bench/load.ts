@@ -1,3 +1,4 @@
+import http from 'node:http';
 import autocannon, { type AutocannonRequest } from 'autocannon';
 import type { ProcessMeter } from './machine.ts';
 
@@ -10,7 +11,11 @@ export interface LoadSpec {
   /** A path (and query) per request, replacing the URL's; for requests that differ by query. */
   path?: () => string;
   connections: number;
-  /** Requests per second across all connections (open loop), or undefined for as fast as the server answers. */
+  /**
+   * Requests per second across all connections, sent one every 1/rate seconds (open loop: a
+   * request's latency counts from when it was due, so time waiting for a free connection counts);
+   * undefined for as fast as the server answers.
+   */
   rate?: number | undefined;
   durationSeconds: number;
   warmupSeconds: number;
@@ -68,6 +73,7 @@ async function run(spec: LoadSpec, seconds: number, latencies?: number[]) {
  * precision (autocannon's own histogram rounds to whole milliseconds).
  */
 export async function runLoad(spec: LoadSpec, meter: ProcessMeter): Promise<LoadResult> {
+  if (spec.rate) return runPaced(spec, spec.rate, meter);
   if (spec.warmupSeconds > 0) await run(spec, spec.warmupSeconds);
   const latencies: number[] = [];
   meter.start();
@@ -86,3 +92,76 @@ export async function runLoad(spec: LoadSpec, meter: ProcessMeter): Promise<Load
     cpuPercent,
   };
 }
+
+/**
+ * A fixed rate, evenly spaced. autocannon's `overallRate` lets each connection send as fast as
+ * answered until it has made its share of the second, then wait for the next second: 100/s over 8
+ * connections is a burst of 8 concurrent requests for a part of every second, whose latency is 8
+ * queued requests, not one search among 100 a second.
+ */
+async function runPaced(spec: LoadSpec, rate: number, meter: ProcessMeter): Promise<LoadResult> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: spec.connections });
+  const url = new URL(spec.url);
+  const send = (due: number, record: (ms: number | undefined, status: number) => void) => {
+    const headers = typeof spec.headers === 'function' ? spec.headers() : spec.headers;
+    const body = typeof spec.body === 'function' ? spec.body() : spec.body;
+    const request = http.request({
+      agent, host: url.hostname, port: url.port, method: spec.method ?? 'GET', path: spec.path ? spec.path() : `${url.pathname}${url.search}`,
+      headers: { ...headers, ...(body === undefined ? {} : { 'content-length': Buffer.byteLength(body) }) }, timeout: 10_000,
+    }, (response) => {
+      response.resume();
+      response.on('end', () => record(performance.now() - due, response.statusCode ?? 0));
+    });
+    request.on('timeout', () => request.destroy(new Error('timeout')));
+    request.on('error', () => record(undefined, 0));
+    request.end(body);
+  };
+  const phase = async (seconds: number, record: (ms: number | undefined, status: number) => void) => {
+    const interval = 1000 / rate;
+    const start = performance.now();
+    const total = Math.round(seconds * rate);
+    let answered = 0;
+    await new Promise<void>((resolve) => {
+      const done = (ms: number | undefined, status: number) => {
+        record(ms, status);
+        if (++answered === total) resolve();
+      };
+      let sent = 0;
+      const tick = () => {
+        // Every request due by now (a late timer sends the ones it missed at once).
+        while (sent < total && start + sent * interval <= performance.now()) send(start + sent++ * interval, done);
+        if (sent < total) setTimeout(tick, Math.max(0, start + sent * interval - performance.now()));
+      };
+      tick();
+    });
+    return (performance.now() - start) / 1000;
+  };
+  try {
+    if (spec.warmupSeconds > 0) await phase(spec.warmupSeconds, () => undefined);
+    const latencies: number[] = [];
+    const statusCodes: Record<string, number> = {};
+    let errors = 0;
+    meter.start();
+    const elapsed = await phase(spec.durationSeconds, (ms, status) => {
+      if (ms === undefined) errors += 1;
+      else latencies.push(ms);
+      if (status !== 0) statusCodes[status] = (statusCodes[status] ?? 0) + 1;
+      if (status !== 0 && (status < 200 || status > 299)) errors += 1;
+    });
+    const { peakRssMb, cpuPercent } = meter.stop();
+    const sorted = Float64Array.from(latencies).sort();
+    return {
+      requests: latencies.length,
+      requestsPerSecond: Math.round(latencies.length / elapsed),
+      p50Ms: percentile(sorted, 50),
+      p99Ms: percentile(sorted, 99),
+      errors,
+      statusCodes,
+      peakRssMb,
+      cpuPercent,
+    };
+  } finally {
+    agent.destroy();
+  }
+}
+
