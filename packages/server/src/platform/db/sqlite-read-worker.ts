@@ -53,6 +53,11 @@ export class SqliteReadWorker {
     private readonly fallback: (query: CompiledQuery) => Promise<unknown[]>,
   ) {}
 
+  /** Reads sent and not yet answered. */
+  get waiting(): number {
+    return this.pending.size;
+  }
+
   read<R>(query: CompiledQuery<R>): Promise<R[]> {
     const worker = this.started();
     if (!worker) return this.fallback(query) as Promise<R[]>;
@@ -103,3 +108,27 @@ export class SqliteReadWorker {
     }
   }
 }
+
+/**
+ * Reads aside on `size` workers (each started on its first read): a read goes to the first with
+ * the fewest reads waiting, so a long one (a kept metadata list of 333,333 ids, decision 49) holds
+ * up no page of search results behind it.
+ */
+export class SqliteReadPool {
+  private readonly workers: SqliteReadWorker[];
+
+  constructor(size: number, file: string, driverPath: string, cacheKib: number, fallback: (query: CompiledQuery) => Promise<unknown[]>) {
+    this.workers = Array.from({ length: size }, () => new SqliteReadWorker(file, driverPath, cacheKib, fallback));
+  }
+
+  read<R>(query: CompiledQuery<R>): Promise<R[]> {
+    let chosen = this.workers[0]!;
+    for (const worker of this.workers) if (worker.waiting < chosen.waiting) chosen = worker;
+    return chosen.read(query);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((worker) => worker.close()));
+  }
+}
+

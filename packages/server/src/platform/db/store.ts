@@ -5,10 +5,12 @@ import type SQLite from 'better-sqlite3';
 import type pg from 'pg';
 import { Kysely, PostgresDialect, type CompiledQuery, type SelectQueryBuilder } from 'kysely';
 import { GroupCommitSqliteDriver, asideDialect, sqliteDialect } from './sqlite-driver.ts';
-import { SqliteReadWorker } from './sqlite-read-worker.ts';
+import { SqliteReadPool } from './sqlite-read-worker.ts';
 
-/** The page cache of the SQLite connection that runs long reads aside (decision 43). */
+/** The page cache of each SQLite connection that runs reads aside (decision 43). */
 const READ_ASIDE_CACHE_KIB = 32 * 1024;
+/** Threads that run reads aside; the second starts only when the first is busy. */
+const READ_ASIDE_WORKERS = 2;
 
 /**
  * The one place where SQLite and PostgreSQL differ. Application code sees ISO-8601 strings for
@@ -137,7 +139,7 @@ function openSqlite<DB>(file: string, synchronous: 'full' | 'normal'): Store<DB>
   const driver = new GroupCommitSqliteDriver(database);
   const db = new Kysely<DB>({ dialect: sqliteDialect(driver) });
   const hotReadNames = new HotReadNames();
-  const aside = new SqliteReadWorker(file, loadDriver.resolve('better-sqlite3'), READ_ASIDE_CACHE_KIB,
+  const aside = new SqliteReadPool(READ_ASIDE_WORKERS, file, loadDriver.resolve('better-sqlite3'), READ_ASIDE_CACHE_KIB,
     async (query) => (await db.executeQuery(query)).rows);
   return {
     db,
