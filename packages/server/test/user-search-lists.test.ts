@@ -49,6 +49,37 @@ describe.each(STORES)('user search totals from kept metadata lists (%s)', (kind)
     return page.total;
   };
 
+  /** Every user of a search, page by page (newest first unless `sort` says otherwise), and each page's total. */
+  const pages = async (query: string, limit: number) => {
+    const ids: string[] = [];
+    const totals = new Set<number>();
+    let cursor: string | null = null;
+    do {
+      const url: string = `/api/v1/projects/${portico.project.projectId}/users?${query}&limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`;
+      const response = await portico.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${portico.project.apiKey}` } });
+      expect(response.statusCode, response.body).toBe(200);
+      const page = response.json() as { data: Array<{ userId: string }>; nextCursor: string | null; total: number };
+      ids.push(...page.data.map((user) => user.userId));
+      totals.add(page.total);
+      cursor = page.nextCursor;
+    } while (cursor);
+    return { ids, totals: [...totals] };
+  };
+  /** The external ids with `plan` and `seats`, in creation order (the order `seeded` was written in). */
+  const created = (plan: string, seats: string) => [...seeded].filter(([, user]) => user.plan === plan && user.seats === seats).map(([id]) => id);
+
+  it('pages through two metadata values from the kept lists in creation order, each user once', async () => {
+    // The first total reads the lists; the pages after it walk one list and look the other up in memory.
+    expect(await total('meta.plan=pro&meta.seats=1')).toBe(expected('pro', '1'));
+    const newest = await pages('meta.plan=pro&meta.seats=1', 37);
+    expect(newest.ids).toEqual(created('pro', '1').reverse());
+    expect(newest.totals).toEqual([expected('pro', '1')]);
+    const oldest = await pages('meta.seats=1&meta.plan=pro&sort=created', 200);
+    expect(oldest.ids).toEqual(created('pro', '1'));
+    // A list with ids that are not UUIDs is not kept: the database walks it, with the same answer.
+    expect((await pages('meta.plan=basic&meta.seats=0', 150)).ids).toEqual(created('basic', '0').reverse());
+  });
+
   it('counts two metadata values exactly, in either order, with a list of ids that are not UUIDs among them', async () => {
     expect(expected('pro', '1')).toBeGreaterThan(0);
     expect(await total('meta.plan=pro&meta.seats=1')).toBe(expected('pro', '1'));
@@ -88,6 +119,13 @@ describe.each(STORES)('user search totals from kept metadata lists (%s)', (kind)
     seeded.delete(erased);
     expect(await total('meta.plan=pro&meta.seats=1')).toBe(expected('pro', '1'));
     expect(await total('meta.seats=1&meta.plan=pro')).toBe(before - 1);
+    // Pages see every change too: the users changed since the lists were read are checked in the database.
+    const newest = await pages('meta.plan=pro&meta.seats=1', 50);
+    expect(newest.ids).toEqual(created('pro', '1').reverse());
+    expect(newest.ids).toContain('newcomer');
+    expect(newest.ids).not.toContain(downgraded);
+    expect(newest.ids).not.toContain(erased);
+    expect((await pages('meta.plan=basic&meta.seats=1&sort=created', 200)).ids).toEqual(created('basic', '1'));
   });
 
   it.runIf(kind === 'postgres')('counts a change another node made once its notice arrives', async () => {

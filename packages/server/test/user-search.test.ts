@@ -285,6 +285,33 @@ describe.each(STORES)('free-text user search at scale (%s)', (kind) => {
     expect((await search('q=mEmBeR-77&limit=200')).data.map((user) => user.userId)).toContain('Member-77');
   });
 
+  it('pages through a text held by users created together, newest first and by name, each once, with the total on every page', async () => {
+    // Member-12, Member-120…129 and Member-1200…1299: 111 users, most of them created in one run among 2,100.
+    const holders = Array.from({ length: COMMON }, (_, n) => n).filter((n) => String(n).startsWith('12'));
+    const walk = async (query: string) => {
+      const ids: string[] = [];
+      const totals = new Set<number>();
+      let cursor: string | null = null;
+      do {
+        const page: Page = await search(`${query}&limit=20${cursor ? `&cursor=${cursor}` : ''}`);
+        ids.push(...page.data.map((user) => user.userId));
+        totals.add(page.total);
+        cursor = page.nextCursor;
+      } while (cursor);
+      return { ids, totals: [...totals] };
+    };
+    const newest = await walk('q=MEMBER12');
+    expect(newest.ids).toEqual(holders.map((n) => `Member-${n}`).reverse());
+    expect(newest.totals).toEqual([holders.length]);
+    const byName = await walk('q=member12&sort=name');
+    expect(byName.ids).toEqual(holders.map((n) => `Member-${n}`).sort());
+    expect(byName.totals).toEqual([holders.length]);
+    // With a filter on the user row as well, and a text nobody holds.
+    expect((await search('q=member12&active=true&limit=5')).total).toBe(holders.length);
+    const none = await search('q=member12zz');
+    expect(none).toMatchObject({ data: [], total: 0, nextCursor: null });
+  });
+
   it('follows renames, new users and erasures at once', async () => {
     await portico.connect('quentin', 'PATCH', '/sdk/me', { meta: { Name: 'Quentin Blake', Email: 'quentin@illustrators.test' } });
     expect((await search('q=blake')).data.map((user) => user.userId)).toEqual(['quentin']);

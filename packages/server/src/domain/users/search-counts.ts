@@ -1,6 +1,9 @@
 import { LRUCache } from 'lru-cache';
 import type { AppStore as Store } from '../database.ts';
 
+/** Above this many matches `total` is the planner's estimate on PostgreSQL (`totalIsEstimate`); SQLite counts them all. */
+export const EXACT_TOTAL_LIMIT = 10_000;
+
 /** What a search's `total` says. */
 export interface SearchTotal {
   total: number;

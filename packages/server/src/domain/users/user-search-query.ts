@@ -1,4 +1,4 @@
-import { sql, type CompiledQuery, type Expression, type ExpressionBuilder, type Kysely, type SqlBool } from 'kysely';
+import { sql, type Selectable, type CompiledQuery, type Expression, type ExpressionBuilder, type Kysely, type SqlBool } from 'kysely';
 import type { AppStore, Database, DialectName } from '../database.ts';
 import { searchText } from './search-keys.ts';
 import { SQLITE_TEXT_TABLE } from './migrations/0061-user-search-text.ts';
@@ -30,7 +30,10 @@ type UserExpressions = ExpressionBuilder<Database & { u: ConnectedUserTable }, '
  */
 export interface TextPlan {
   text: string;
-  via: 'index' | 'like';
+  /** `ids`: PostgreSQL, the users holding the text were listed from `user_search_text` (at most {@link PG_TEXT_IDS_LIMIT}). */
+  via: 'index' | 'like' | 'ids';
+  /** With `ids`: Portico's ids of every user (of any project) whose name, email or id holds the text. */
+  ids?: string[];
   /** SQLite and three characters or more: the trigram index can list the matches (for counting them). */
   indexed: boolean;
   /** PostgreSQL reads the text from `user_search_text` (decision 45); SQLite from the user row. */
@@ -45,6 +48,12 @@ export interface PlannedSearch extends UserSearch {
 /** The trigram tokenizer indexes three characters at a time. */
 export const TEXT_INDEX_MIN_LENGTH = 3;
 export const TEXT_INDEX_MAX_MATCHES = 20_000;
+/**
+ * PostgreSQL: up to this many users holding a `q` are listed by id from the trigram indexes and a
+ * page is sorted from their rows; above, the sort order is walked with a check per row (a text that
+ * common fills a page soon).
+ */
+export const PG_TEXT_IDS_LIMIT = 10_000;
 /** Up to this many index matches a count walks the index (each match one user row); above, reading every user is cheaper. */
 const TEXT_INDEX_COUNT_LIMIT = 100_000;
 
@@ -74,12 +83,28 @@ function textIndexMatches(store: Reads, text: string, limit: number): Promise<nu
 export async function planText(store: Reads, dialect: DialectName, q: string | undefined): Promise<TextPlan | undefined> {
   if (q === undefined || q.trim() === '') return undefined;
   const text = searchText(q.trim());
+  if (dialect === 'postgres' && [...text].length >= TEXT_INDEX_MIN_LENGTH) {
+    const ids = await pgTextIds(store, text, PG_TEXT_IDS_LIMIT + 1);
+    return ids.length <= PG_TEXT_IDS_LIMIT ? { text, via: 'ids', ids, indexed: false, dialect } : { text, via: 'like', indexed: false, dialect };
+  }
   if (!usesTextIndex(dialect, text)) return { text, via: 'like', indexed: false, dialect };
   const matches = await textIndexMatches(store, text, TEXT_INDEX_MAX_MATCHES + 1);
   return { text, via: matches <= TEXT_INDEX_MAX_MATCHES ? 'index' : 'like', indexed: true, dialect };
 }
 
+/**
+ * PostgreSQL: the users (of every project) whose name, email or id holds `text`, at most `limit`,
+ * from `user_search_text`'s trigram indexes. Without `pg_trgm` this reads the table.
+ */
+async function pgTextIds(store: Reads, text: string, limit: number): Promise<string[]> {
+  const pattern = sql<string>`${likePattern(text)} escape '\\'`;
+  const rows = await store.readAside(sql<{ user_id: string }>`select s.user_id from ${sql.table(PG_TEXT_TABLE)} as s
+    where s.search_name like ${pattern} or s.search_email like ${pattern} or s.external_id ilike ${pattern} limit ${limit}`.compile(store.db));
+  return rows.map((row) => row.user_id);
+}
+
 function textCondition(eb: UserExpressions, text: TextPlan): Expression<SqlBool> {
+  if (text.via === 'ids') return eb('u.id', '=', sql<string>`any(${text.ids ?? []}::text[])`);
   if (text.via === 'index') {
     return sql<SqlBool>`u.rowid in (select rowid from ${sql.table(SQLITE_TEXT_TABLE)} where ${sql.table(SQLITE_TEXT_TABLE)} match ${ftsPhrase(text.text)})`;
   }
@@ -178,7 +203,7 @@ type ListOrder = 'created' | 'user';
  * index) move forward through it instead of jumping about (17 ms warm instead of 28 ms).
  * PostgreSQL plans its own.
  */
-function metaListTable(dialect: DialectName, order: ListOrder): 'user_meta_values as m0' {
+export function metaListTable(dialect: DialectName, order: ListOrder): 'user_meta_values as m0' {
   if (dialect !== 'sqlite') return 'user_meta_values as m0';
   const index = order === 'created' ? 'user_meta_values_sorted' : 'user_meta_values_lookup';
   // A raw FROM item; typed as the table it names, whose columns it has.
@@ -292,52 +317,32 @@ export function metaListLength(store: Reads, projectId: string, key: string, val
   return countAside(store, store.db.selectFrom(list.as('m')).select((eb) => eb.fn.countAll<number | string>().as('n')));
 }
 
-/** A Portico user id: a lowercase UUID (ids imported from elsewhere may not be). */
-const UUID_SHAPE = sql`l.user_id like '________-____-____-____-____________' and l.user_id = lower(l.user_id)`;
-
 /**
- * The user ids of `key` = `value`, ascending, as one text (decision 49): each lowercase UUID without
- * its dashes, and how many are not such a UUID (a list holding one is not kept). One row instead of
- * up to a million, so that reading `plan=pro` is one value to hand over, not 333,333 rows.
- * Undefined when the list is longer than `limit`, or holds an id that is not a UUID; with
- * `uuidsOnly` such ids are left out instead (a search's candidates: none of them is in a kept list).
+ * PostgreSQL, a `q` listed by id (`via: 'ids'`, at most PG_TEXT_IDS_LIMIT users) without a metadata
+ * driver: every listed user's row is read once, which gives the page (sorted here) and the exact
+ * total together. Walking the sort order instead, which PostgreSQL prefers when it expects the
+ * matches spread evenly, read 876,000 rows when they were created together (`pop123…`: 1,111 users
+ * in the middle of a million), and counting read each listed row a second time.
  */
-export async function metaListIdsText(store: Reads, projectId: string, key: string, value: string, limit: number, uuidsOnly = false): Promise<{ count: number; hex: string } | undefined> {
-  const list = sql`select m0.user_id from ${sql.raw(store.dialect === 'sqlite' ? 'user_meta_values as m0 indexed by user_meta_values_lookup' : 'user_meta_values as m0')}
-    where m0.project_id = ${projectId} and m0.key = ${key} and m0.value = ${value} order by m0.user_id limit ${limit + 1}`;
-  const uuid = sql`case when ${UUID_SHAPE} then replace(l.user_id, '-', '') end`;
-  const concat = store.dialect === 'sqlite' ? sql`group_concat(${uuid}, '')` : sql`string_agg(${uuid}, '')`;
-  const [row] = await store.readAside(sql<{ n: number | string; odd: number | string | null; hex: string | null }>`select count(*) as n,
-    sum(case when ${UUID_SHAPE} then 0 else 1 end) as odd, ${concat} as hex from (${list}) as l`.compile(store.db));
-  const total = Number(row?.n ?? 0);
-  const odd = Number(row?.odd ?? 0);
-  if (total > limit || (odd > 0 && !uuidsOnly)) return undefined;
-  const count = total - odd;
-  return { count, hex: row?.hex ?? '' };
-}
-
-/** Portico's ids of the project's users with these external ids (`sub`); users since erased are not among them. */
-export async function userIdsOfSubs(store: Reads, projectId: string, subs: readonly string[]): Promise<string[]> {
-  const ids: string[] = [];
-  for (let at = 0; at < subs.length; at += 500) {
-    const rows = await store.readAside(store.db.selectFrom('connected_users').select('id')
-      .where('project_id', '=', projectId).where('external_id', 'in', subs.slice(at, at + 500)).compile());
-    for (const row of rows) ids.push(row.id);
+export async function readTextPage(db: Kysely<Database>, projectId: string, search: PlannedSearch, ordering: Ordering, limit: number) {
+  const { column, descending, cursor } = ordering;
+  const direction = descending ? 'desc' : 'asc';
+  const op = descending ? '<' : '>';
+  const matches = usersMatching(db, projectId, search, column, { kind: 'users' }, 'walk').selectAll('u');
+  let page = db.with((cte) => cte('m').materialized(), () => matches).selectFrom('m').selectAll('m')
+    .select((eb) => eb.selectFrom('m as all_matches').select(eb.fn.countAll<string | number>().as('n')).as('match_count'));
+  if (cursor) {
+    page = page.where((eb) => eb.or([
+      eb(`m.${column}`, op, cursor.v as never),
+      eb.and([eb(`m.${column}`, '=', cursor.v as never), eb('m.id', op, cursor.id)]),
+    ]));
   }
-  return ids;
-}
-
-/** How many of `userIds` have every one of `values` (distinct keys) in their metadata, read now. */
-export async function countWithMetaValues(store: Reads, projectId: string, userIds: readonly string[], values: ReadonlyArray<readonly [string, string]>): Promise<number> {
-  let n = 0;
-  for (let at = 0; at < userIds.length; at += 500) {
-    const rows = await store.readAside(store.db.selectFrom('user_meta_values as mv').select('mv.user_id')
-      .where('mv.project_id', '=', projectId).where('mv.user_id', 'in', userIds.slice(at, at + 500))
-      .where((eb) => eb.or(values.map(([key, value]) => eb.and([eb('mv.key', '=', key), eb('mv.value', '=', value)]))))
-      .groupBy('mv.user_id').having((eb) => eb.fn.countAll(), '=', values.length).compile());
-    n += rows.length;
-  }
-  return n;
+  // The CTE's columns are the user row's (Kysely does not carry `selectAll` through `with`).
+  const rows = await page.orderBy(`m.${column}`, direction).orderBy('m.id', direction).limit(limit).execute() as unknown as Array<Selectable<ConnectedUserTable> & { match_count: string | number }>;
+  if (rows.length > 0) return { rows, total: Number(rows[0]!.match_count) };
+  // Past the last match a page is empty and says nothing of the total: counted alone.
+  const counted = await db.selectFrom(matches.as('x')).select((eb) => eb.fn.countAll<string | number>().as('n')).executeTakeFirst();
+  return { rows, total: Number(counted?.n ?? 0) };
 }
 
 /**

@@ -3,10 +3,10 @@ import type { ProjectState } from '../projects/index.ts';
 import { AppError } from '../../platform/errors.ts';
 import { connectedUsersDetails } from './sdk-me.ts';
 import type { ConnectedUserDetails } from './user.schema.ts';
-import { cachedCount, type SearchTotal } from './search-counts.ts';
-import { IdList, MAX_LIST_IDS, uuidWords } from './meta-lists.ts';
+import { cachedCount, EXACT_TOTAL_LIMIT, type SearchTotal } from './search-counts.ts';
+import { countThroughLists, keptListLength, listLength, pageThroughLists } from './user-search-lists.ts';
 import {
-  countUpTo, countWithMetaValues, metaListIdsText, metaListLength, planText, readPage, plannerEstimate, readsUserRow, SORT_COLUMNS, userIdsOfSubs,
+  countUpTo, planText, readPage, readTextPage, plannerEstimate, SORT_COLUMNS,
   type Driver, type PlannedSearch, type SortColumn,
 } from './user-search-query.ts';
 import { toConnectedUser } from './users.service.ts';
@@ -16,8 +16,7 @@ import { searchText } from './search-keys.ts';
 export const USER_SORTS = ['-created', 'created', '-lastActive', 'lastActive', 'name'] as const;
 export type UserSort = (typeof USER_SORTS)[number];
 
-/** Above this many matches `total` is the planner's estimate on PostgreSQL (`totalIsEstimate`); SQLite counts them all. */
-export const EXACT_TOTAL_LIMIT = 10_000;
+export { EXACT_TOTAL_LIMIT } from './search-counts.ts';
 
 export interface UserSearch {
   /** Exact, case- and Unicode-insensitive. */
@@ -88,14 +87,23 @@ export async function searchUsers(ctx: AppContext, state: ProjectState, request:
 
   // The page and its users' connections are read aside (SQLite: on the worker thread), so a search
   // takes 1-2 ms of the event loop instead of 5-6 ms, which other requests wait behind.
-  const rows = await readPage(ctx.store.dbAside, ctx.store.dialect, projectId, search, { column, descending, cursor }, driver, search.limit + 1);
+  const ordering = { column, descending, cursor };
+  let rows: Awaited<ReturnType<typeof readPage>> | undefined;
+  let listedTotal: number | undefined;
+  if (search.text?.via === 'ids' && driver.kind === 'users') {
+    ({ rows, total: listedTotal } = await readTextPage(ctx.store.dbAside, projectId, search, ordering, search.limit + 1));
+  } else {
+    rows = await pageThroughLists(ctx, projectId, search, ordering, driver, search.limit + 1)
+      ?? await readPage(ctx.store.dbAside, ctx.store.dialect, projectId, search, ordering, driver, search.limit + 1);
+  }
   const more = rows.length > search.limit;
   const shown = rows.slice(0, search.limit);
   const last = shown.at(-1);
   const nextCursor = more && last ? encodeCursor({ s: search.sort, v: sortValue(last[column]), id: last.id }) : null;
 
   // A first page that holds every match is its own count.
-  const counting: Promise<SearchTotal> = cursor === undefined && !more
+  const counting: Promise<SearchTotal> = listedTotal !== undefined ? Promise.resolve({ total: listedTotal, totalIsEstimate: false })
+    : cursor === undefined && !more
     ? Promise.resolve({ total: shown.length, totalIsEstimate: false })
     : cachedCount(ctx.searchCounts, projectId, totalKey(search), () => countMatches(ctx, projectId, search, column, driver));
   const [data, counted] = await Promise.all([connectedUsersDetails(ctx, state, shown.map((row) => toConnectedUser(row)), ctx.store.dbAside), counting]);
@@ -104,8 +112,8 @@ export async function searchUsers(ctx: AppContext, state: ProjectState, request:
 
 /**
  * An email is one index entry; without one, a metadata value's list is walked, the shortest when
- * there are several (their lengths counted up to EXACT_TOTAL_LIMIT, and kept like totals); else
- * the users index of the sort order.
+ * there are several (their lengths counted up to EXACT_TOTAL_LIMIT, and kept like totals; above,
+ * from the lists kept in memory); else the users index of the sort order.
  */
 async function chooseDriver(ctx: AppContext, projectId: string, search: PlannedSearch, column: SortColumn): Promise<Driver> {
   if (search.email !== undefined || search.meta.length === 0) return { kind: 'users' };
@@ -114,20 +122,28 @@ async function chooseDriver(ctx: AppContext, projectId: string, search: PlannedS
   if (others.length === 0) return { kind: 'meta', key: first![0], value: first![1] };
   let best: Driver = { kind: 'users' };
   let shortest = Infinity;
+  let uncounted = 0;
   for (const [key, value] of search.meta) {
     const length = await listLength(ctx, projectId, key, value);
+    if (length > EXACT_TOTAL_LIMIT) uncounted += 1;
     if (length < shortest) {
       shortest = length;
       best = { kind: 'meta', key, value };
     }
   }
+  if (uncounted < 2 || shortest <= EXACT_TOTAL_LIMIT) return best;
+  // Every list is longer than the count goes (`seats=25` with 10,050 users and `plan=pro` with
+  // 333,333 look alike): their kept lists say which is shorter. Walking the long one instead read
+  // 100 entries per match, ~5,000 for a page.
+  let exact = Infinity;
+  for (const [key, value] of search.meta) {
+    const length = await keptListLength(ctx, projectId, key, value);
+    if (length < exact) {
+      exact = length;
+      best = { kind: 'meta', key, value };
+    }
+  }
   return best;
-}
-
-/** How many users have `key` = `value`, counted up to EXACT_TOTAL_LIMIT + 1 and kept like totals. */
-function listLength(ctx: AppContext, projectId: string, key: string, value: string): Promise<number> {
-  return cachedCount(ctx.searchCounts, projectId, `list ${JSON.stringify([key, value])}`,
-    () => metaListLength(ctx.store, projectId, key, value, EXACT_TOTAL_LIMIT + 1));
 }
 
 /** The cache key of a search's total: its filters (not its order or page); none when a filter reads `last_active_at`, written without an event. */
@@ -161,48 +177,4 @@ async function countMatches(ctx: AppContext, projectId: string, search: PlannedS
  */
 export function userIdsWithEmail(ctx: Pick<AppContext, 'store'>, projectId: string, email: string, limit = 100): Promise<string[]> {
   return userIdsWithSearchEmail(ctx.store.db, projectId, searchText(email.trim()), limit);
-}
-
-/** Below this many candidates a count probes the other lists in the database, unless all of them are in memory already. */
-const LIST_COUNT_MIN_CANDIDATES = 1_000;
-
-/**
- * A search of metadata values only, counted in memory (decision 49): the driver's candidates (at
- * most EXACT_TOTAL_LIMIT) read from the database, each looked up in the other values' lists kept by
- * `ctx.metaLists`; the few users changed since a list was read are checked in the database.
- * Undefined when the search is not one of those (then the database counts it).
- */
-async function countThroughLists(ctx: AppContext, projectId: string, search: PlannedSearch, column: SortColumn, driver: Driver): Promise<number | undefined> {
-  if (driver.kind !== 'meta' || readsUserRow(search, column)) return undefined;
-  const others = new Map<string, readonly [string, string]>();
-  for (const pair of search.meta) {
-    if (pair[0] !== driver.key || pair[1] !== driver.value) others.set(JSON.stringify(pair), pair);
-  }
-  if (others.size === 0) return undefined;
-  const terms = [...others.values()];
-  if (await listLength(ctx, projectId, driver.key, driver.value) > EXACT_TOTAL_LIMIT) return undefined;
-  if (await listLength(ctx, projectId, driver.key, driver.value) < LIST_COUNT_MIN_CANDIDATES
-    && !terms.every(([key, value]) => ctx.metaLists.has(projectId, key, value))) return undefined;
-  const lists = await Promise.all(terms.map(([key, value]) =>
-    ctx.metaLists.get(projectId, key, value, () => metaListIdsText(ctx.store, projectId, key, value, MAX_LIST_IDS))));
-  if (lists.some((list) => list === undefined)) return undefined;
-  const kept = lists as Array<NonNullable<(typeof lists)[number]>>;
-  const text = await metaListIdsText(ctx.store, projectId, driver.key, driver.value, EXACT_TOTAL_LIMIT, true);
-  const candidates = text && IdList.fromHex(text.hex, text.count);
-  if (!candidates) return undefined;
-  // Users changed since a list was read are checked in the database instead.
-  const changedSubs = new Set(kept.flatMap((list) => [...list.changedSince]));
-  const recheck: string[] = [];
-  const skip = new Set<number>();
-  for (const id of changedSubs.size === 0 ? [] : await userIdsOfSubs(ctx.store, projectId, [...changedSubs])) {
-    const words = uuidWords(id);
-    const at = words ? candidates.indexOf(IdList.fromWords(words), 0) : -1;
-    if (at >= 0) {
-      skip.add(at);
-      recheck.push(id);
-    }
-  }
-  let n = candidates.countInAll(kept.map((list) => list.ids), skip);
-  if (recheck.length > 0) n += await countWithMetaValues(ctx.store, projectId, recheck, terms);
-  return n;
 }
