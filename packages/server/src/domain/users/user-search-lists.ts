@@ -11,16 +11,10 @@ import { metaListLength, readsUserRow, type Driver, type Ordering, type PlannedS
  * database.
  */
 
-/** How many users have `key` = `value`, counted up to EXACT_TOTAL_LIMIT + 1 and kept like totals. */
-export function listLength(ctx: AppContext, projectId: string, key: string, value: string): Promise<number> {
-  return cachedCount(ctx.searchCounts, projectId, `list ${JSON.stringify([key, value])}`,
-    () => metaListLength(ctx.store, projectId, key, value, EXACT_TOTAL_LIMIT + 1));
-}
-
-/** How many users have `key` = `value`, from the list kept in memory (read if it is not); Infinity for a list too long to keep. */
-export async function keptListLength(ctx: AppContext, projectId: string, key: string, value: string): Promise<number> {
-  const [list] = await keptListsOrNone(ctx, projectId, [[key, value]]);
-  return list ? list.ids.length : Infinity;
+/** How many users have `key` = `value`, counted up to `limit` + 1 (default EXACT_TOTAL_LIMIT) and kept like totals. */
+export function listLength(ctx: AppContext, projectId: string, key: string, value: string, limit = EXACT_TOTAL_LIMIT): Promise<number> {
+  return cachedCount(ctx.searchCounts, projectId, `list ${limit} ${JSON.stringify([key, value])}`,
+    () => metaListLength(ctx.store, projectId, key, value, limit + 1));
 }
 
 /** The search's metadata values but the driver's, each once. */

@@ -4,7 +4,7 @@ import { AppError } from '../../platform/errors.ts';
 import { connectedUsersDetails } from './sdk-me.ts';
 import type { ConnectedUserDetails } from './user.schema.ts';
 import { cachedCount, EXACT_TOTAL_LIMIT, type SearchTotal } from './search-counts.ts';
-import { countThroughLists, keptListLength, listLength, pageThroughLists } from './user-search-lists.ts';
+import { countThroughLists, listLength, pageThroughLists } from './user-search-lists.ts';
 import {
   countUpTo, planText, readPage, readTextPage, plannerEstimate, SORT_COLUMNS,
   type Driver, type PlannedSearch, type SortColumn,
@@ -110,10 +110,13 @@ export async function searchUsers(ctx: AppContext, state: ProjectState, request:
   return { data, nextCursor, ...counted };
 }
 
+/** How far the lengths of several lists all longer than EXACT_TOTAL_LIMIT are counted to tell which is shortest. */
+const TIE_COUNT_LIMIT = 100_000;
+
 /**
  * An email is one index entry; without one, a metadata value's list is walked, the shortest when
- * there are several (their lengths counted up to EXACT_TOTAL_LIMIT, and kept like totals; above,
- * from the lists kept in memory); else the users index of the sort order.
+ * there are several (their lengths counted up to EXACT_TOTAL_LIMIT, and kept like totals; when
+ * several are longer, up to TIE_COUNT_LIMIT); else the users index of the sort order.
  */
 async function chooseDriver(ctx: AppContext, projectId: string, search: PlannedSearch, column: SortColumn): Promise<Driver> {
   if (search.email !== undefined || search.meta.length === 0) return { kind: 'users' };
@@ -132,14 +135,13 @@ async function chooseDriver(ctx: AppContext, projectId: string, search: PlannedS
     }
   }
   if (uncounted < 2 || shortest <= EXACT_TOTAL_LIMIT) return best;
-  // Every list is longer than the count goes (`seats=25` with 10,050 users and `plan=pro` with
-  // 333,333 look alike): their kept lists say which is shorter. Walking the long one instead read
-  // 100 entries per match, ~5,000 for a page.
-  let exact = Infinity;
+  // Every list is longer than that count goes (`seats=25` with 10,050 users and `plan=pro` with
+  // 333,333 look alike): counted further, once. Walking the long one read ~5,000 entries a page.
+  shortest = Infinity;
   for (const [key, value] of search.meta) {
-    const length = await keptListLength(ctx, projectId, key, value);
-    if (length < exact) {
-      exact = length;
+    const length = await listLength(ctx, projectId, key, value, TIE_COUNT_LIMIT);
+    if (length < shortest) {
+      shortest = length;
       best = { kind: 'meta', key, value };
     }
   }
