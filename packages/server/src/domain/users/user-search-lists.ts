@@ -125,7 +125,8 @@ function inAll(lists: readonly KeptList[], userId: string): boolean {
   return lists.every((list) => list.ids.indexOf(one, 0) >= 0);
 }
 
-function positionValue(value: unknown): string | null {
+/** A sort column's value as a cursor or list position holds it (times as ISO text). */
+export function positionValue(value: unknown): string | null {
   if (value === null || value === undefined) return null;
   return value instanceof Date ? value.toISOString() : String(value);
 }

@@ -4,7 +4,7 @@ import { AppError } from '../../platform/errors.ts';
 import { connectedUsersDetails } from './sdk-me.ts';
 import type { ConnectedUserDetails } from './user.schema.ts';
 import { cachedCount, EXACT_TOTAL_LIMIT, type SearchTotal } from './search-counts.ts';
-import { countThroughLists, listLength, pageThroughLists } from './user-search-lists.ts';
+import { countThroughLists, listLength, pageThroughLists, positionValue } from './user-search-lists.ts';
 import {
   countUpTo, planText, readPage, readTextPage, plannerEstimate, SORT_COLUMNS,
   type Driver, type PlannedSearch, type SortColumn,
@@ -99,7 +99,7 @@ export async function searchUsers(ctx: AppContext, state: ProjectState, request:
   const more = rows.length > search.limit;
   const shown = rows.slice(0, search.limit);
   const last = shown.at(-1);
-  const nextCursor = more && last ? encodeCursor({ s: search.sort, v: sortValue(last[column]), id: last.id }) : null;
+  const nextCursor = more && last ? encodeCursor({ s: search.sort, v: positionValue(last[column]), id: last.id }) : null;
 
   // A first page that holds every match is its own count.
   const counting: Promise<SearchTotal> = listedTotal !== undefined ? Promise.resolve({ total: listedTotal, totalIsEstimate: false })
@@ -155,10 +155,6 @@ function totalKey(search: PlannedSearch): string | undefined {
   return `total ${JSON.stringify(filters)}`;
 }
 
-function sortValue(value: unknown): string | null {
-  if (value === null || value === undefined) return null;
-  return value instanceof Date ? value.toISOString() : String(value);
-}
 
 /** Exact up to EXACT_TOTAL_LIMIT; above it PostgreSQL's row estimate for the same filters, SQLite's full count. */
 async function countMatches(ctx: AppContext, projectId: string, search: PlannedSearch, column: SortColumn, driver: Driver): Promise<SearchTotal> {
