@@ -1,5 +1,5 @@
 import { sql, type Selectable } from 'kysely';
-import { metaListTable, type Reads } from './user-search-query.ts';
+import { afterPosition, metaListTable, type Reads } from './user-search-query.ts';
 import type { ConnectedUserTable } from './users.table.ts';
 
 /**
@@ -68,15 +68,9 @@ export interface ListPosition {
  */
 export async function walkMetaList(store: Reads, projectId: string, key: string, value: string, descending: boolean, after: ListPosition | undefined, limit: number): Promise<Array<{ user_id: string; created_at: unknown }>> {
   const direction = descending ? 'desc' : 'asc';
-  const op = descending ? '<' : '>';
   let query = store.db.selectFrom(metaListTable(store.dialect, 'created')).select(['m0.user_id', 'm0.created_at'])
     .where('m0.project_id', '=', projectId).where('m0.key', '=', key).where('m0.value', '=', value);
-  if (after) {
-    query = query.where((eb) => eb.or([
-      eb('m0.created_at', op, after.v as never),
-      eb.and([eb('m0.created_at', '=', after.v as never), eb('m0.user_id', op, after.id)]),
-    ]));
-  }
+  if (after) query = query.where(afterPosition('m0.created_at', 'm0.user_id', descending, after));
   return store.readAside(query.orderBy('m0.created_at', direction).orderBy('m0.user_id', direction).limit(limit).compile());
 }
 

@@ -228,6 +228,15 @@ function usersMatching(db: Kysely<Database>, projectId: string, search: PlannedS
     .where((eb) => eb.and([...rowConditions(eb, projectId, search, column), ...metaProbes(eb, projectId, search, driver, 'u.id', form)]));
 }
 
+/**
+ * Keyset pagination: the rows after `position` in (`value`, `id`) order, descending or ascending.
+ * A null `v` (a user without a name in name order) compares as nothing, as before.
+ */
+export function afterPosition(value: string, id: string, descending: boolean, position: { v: string | null; id: string }): Expression<SqlBool> {
+  const op = sql.raw(descending ? '<' : '>');
+  return sql<SqlBool>`(${sql.ref(value)} ${op} ${position.v} or (${sql.ref(value)} = ${position.v} and ${sql.ref(id)} ${op} ${position.id}))`;
+}
+
 export interface Ordering {
   column: SortColumn;
   descending: boolean;
@@ -242,33 +251,17 @@ export interface Ordering {
 function pageQuery(db: Kysely<Database>, dialect: DialectName, projectId: string, search: PlannedSearch, ordering: Ordering, driver: Driver, limit: number) {
   const { column, descending, cursor } = ordering;
   const direction = descending ? 'desc' : 'asc';
-  const op = descending ? '<' : '>';
   if (driver.kind === 'users') {
     let query = usersMatching(db, projectId, search, column, driver, 'walk').selectAll('u');
-    if (cursor) {
-      query = query.where((eb) => eb.or([
-        eb(`u.${column}`, op, cursor.v as never),
-        eb.and([eb(`u.${column}`, '=', cursor.v as never), eb('u.id', op, cursor.id)]),
-      ]));
-    }
+    if (cursor) query = query.where(afterPosition(`u.${column}`, 'u.id', descending, cursor));
     return query.orderBy(`u.${column}`, direction).orderBy('u.id', direction).limit(limit);
   }
   let query = metaCandidates(db, dialect, projectId, search, column, driver, 'walk', column === 'created_at' ? 'created' : 'user').selectAll('u');
   if (column === 'created_at') {
-    if (cursor) {
-      query = query.where((eb) => eb.or([
-        eb('m0.created_at', op, cursor.v as never),
-        eb.and([eb('m0.created_at', '=', cursor.v as never), eb('m0.user_id', op, cursor.id)]),
-      ]));
-    }
+    if (cursor) query = query.where(afterPosition('m0.created_at', 'm0.user_id', descending, cursor));
     return query.orderBy('m0.created_at', direction).orderBy('m0.user_id', direction).limit(limit);
   }
-  if (cursor) {
-    query = query.where((eb) => eb.or([
-      eb(`u.${column}`, op, cursor.v as never),
-      eb.and([eb(`u.${column}`, '=', cursor.v as never), eb('u.id', op, cursor.id)]),
-    ]));
-  }
+  if (cursor) query = query.where(afterPosition(`u.${column}`, 'u.id', descending, cursor));
   return query.orderBy(`u.${column}`, direction).orderBy('u.id', direction).limit(limit);
 }
 
@@ -327,16 +320,10 @@ export function metaListLength(store: Reads, projectId: string, key: string, val
 export async function readTextPage(db: Kysely<Database>, projectId: string, search: PlannedSearch, ordering: Ordering, limit: number) {
   const { column, descending, cursor } = ordering;
   const direction = descending ? 'desc' : 'asc';
-  const op = descending ? '<' : '>';
   const matches = usersMatching(db, projectId, search, column, { kind: 'users' }, 'walk').selectAll('u');
   let page = db.with((cte) => cte('m').materialized(), () => matches).selectFrom('m').selectAll('m')
     .select((eb) => eb.selectFrom('m as all_matches').select(eb.fn.countAll<string | number>().as('n')).as('match_count'));
-  if (cursor) {
-    page = page.where((eb) => eb.or([
-      eb(`m.${column}`, op, cursor.v as never),
-      eb.and([eb(`m.${column}`, '=', cursor.v as never), eb('m.id', op, cursor.id)]),
-    ]));
-  }
+  if (cursor) page = page.where(afterPosition(`m.${column}`, 'm.id', descending, cursor));
   // The CTE's columns are the user row's (Kysely does not carry `selectAll` through `with`).
   const rows = await page.orderBy(`m.${column}`, direction).orderBy('m.id', direction).limit(limit).execute() as unknown as Array<Selectable<ConnectedUserTable> & { match_count: string | number }>;
   if (rows.length > 0) return { rows, total: Number(rows[0]!.match_count) };

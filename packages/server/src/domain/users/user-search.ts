@@ -155,7 +155,6 @@ function totalKey(search: PlannedSearch): string | undefined {
   return `total ${JSON.stringify(filters)}`;
 }
 
-
 /** Exact up to EXACT_TOTAL_LIMIT; above it PostgreSQL's row estimate for the same filters, SQLite's full count. */
 async function countMatches(ctx: AppContext, projectId: string, search: PlannedSearch, column: SortColumn, driver: Driver): Promise<SearchTotal> {
   const db = ctx.store.db;
