@@ -33,6 +33,14 @@ describe.each(STORES)('activity written behind (%s)', (kind) => {
     await expect.poll(() => lastActive('returning'), { timeout: 5000, interval: 25 }).toBeGreaterThanOrEqual(asked - 1000);
     const admin = await portico.admin('GET', '/users/returning');
     expect(Date.parse(admin.json().dateLastActive)).toBeGreaterThanOrEqual(asked - 1000);
+    if (kind === 'sqlite') {
+      // Activity alone is committed without an fsync (decision 51); /metrics counts such commits.
+      const metrics = (await portico.app.inject({ method: 'GET', url: '/metrics' })).body;
+      const unsynced = Number(/portico_sqlite_commits_total\{fsync="no"\} (\d+)/.exec(metrics)?.[1]);
+      expect(unsynced).toBeGreaterThanOrEqual(1);
+      expect(metrics).toMatch(/portico_sqlite_commits_total\{fsync="yes"\} [1-9]/);
+      expect(metrics).toContain('# TYPE portico_sqlite_checkpoints_total counter');
+    }
   });
 
   it('writes every pending user on close, in chunks, and never moves a time back', async () => {

@@ -54,6 +54,25 @@ describe.each(STORES)('reads aside (%s)', (kind) => {
   });
 });
 
+describe.each(STORES)('hot reads after writes (%s)', (kind) => {
+  const current = freshStorePerTest(kind);
+
+  it('see every write that resolved before they were asked (SQLite reads them on a thread of its own)', async () => {
+    const store = current();
+    await migrateToLatest(store);
+    const { projectId } = await createProject(store, { name: 'Hot 0', plan: 'enterprise' });
+    const read = () => store.hotRead<{ name: string }>('test_hot_project', store.db.selectFrom('projects').select('name').where('id', '=', projectId).compile());
+    for (let n = 1; n <= 40; n++) {
+      await store.db.updateTable('projects').set({ name: `Hot ${n}` }).where('id', '=', projectId).execute();
+      expect(await read()).toEqual([{ name: `Hot ${n}` }]);
+    }
+    // One that fails to prepare does not spoil its name: the text is sent again with the next read.
+    const broken = () => store.hotRead('test_hot_broken', sql`select name from no_such_table`.compile(store.db));
+    await expect(broken()).rejects.toThrow(/no_such_table|no such table|does not exist/);
+    await expect(broken()).rejects.toThrow(/no_such_table|no such table|does not exist/);
+  });
+});
+
 describe('hot reads without prepared statements (PostgreSQL behind a transaction-mode pooler)', () => {
   it.runIf(STORES.includes('postgres'))('answers the same, and prepares nothing', async () => {
     const database = await createTestDatabase('postgres');

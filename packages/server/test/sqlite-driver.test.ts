@@ -122,7 +122,7 @@ describe('SQLite driver (group commit)', () => {
     expect(ids).toEqual(['s1', 's2', 's3']);
   });
 
-  it('moves its change version on writes, here or by another connection, and not on reads', async () => {
+  it('moves its change version on writes, here at once or by another connection from the next turn, and not on reads', async () => {
     const start = store.changeVersion();
     await store.db.selectFrom('projects').selectAll().execute();
     expect(store.changeVersion()).toBe(start);
@@ -132,6 +132,79 @@ describe('SQLite driver (group commit)', () => {
     const writer = new SQLite(path.join(dataDir, 'portico.db'));
     writer.prepare('update projects set name = ? where id = ?').run('renamed', 'v1');
     writer.close();
+    await new Promise((resolve) => setImmediate(resolve));
     expect(store.changeVersion()).not.toBe(afterWrite);
+  });
+
+  it('waits for another connection\'s write lock on timers, serving the event loop meanwhile', async () => {
+    const other = new SQLite(path.join(dataDir, 'portico.db'));
+    other.exec('begin immediate');
+    const write = insert('after-lock');
+    let ticks = 0;
+    const timer = setInterval(() => (ticks += 1), 5);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(committed('after-lock').n).toBe(0);
+    other.exec('commit');
+    other.close();
+    await write;
+    clearInterval(timer);
+    expect(ticks).toBeGreaterThan(5);
+    expect(committed('after-lock').n).toBe(1);
+  });
+
+  const dataFileAlone = (): SQLite.Database => {
+    // The database file without its WAL: what a checkpoint has copied into it, and nothing else.
+    const copy = path.join(dataDir, 'copy.db');
+    fs.copyFileSync(path.join(dataDir, 'portico.db'), copy);
+    return new SQLite(copy, { readonly: true });
+  };
+
+  it('copies committed writes into the database file on its checkpoint thread, within moments', async () => {
+    const inDataFile = () => {
+      const alone = dataFileAlone();
+      try {
+        return (alone.prepare('select count(*) as n from projects where id = ?').get('checkpointed') as { n: number }).n;
+      } finally {
+        alone.close();
+      }
+    };
+    // The migrations' commits are checkpointed first; then the WAL is far below SQLite's own threshold.
+    await expect.poll(() => store.sqliteStats()!.checkpointsAside, { timeout: 5000 }).toBeGreaterThan(0);
+    const checkpoints = store.sqliteStats()!.checkpointsAside;
+    await insert('checkpointed');
+    expect(committed('checkpointed').n).toBe(1);
+    await expect.poll(inDataFile, { timeout: 5000 }).toBe(1);
+    expect(store.sqliteStats()!.checkpointsAside).toBeGreaterThan(checkpoints);
+  });
+
+  it('commits writes behind without an fsync when nothing else shares their group, and with one otherwise', async () => {
+    const touch = (id: string) => store.writeBehind(sql`update projects set updated_at = ${'2026-02-02T00:00:00.000Z'} where id = ${id}`.compile(store.db));
+    await insert('w1');
+    await insert('w2');
+    const before = store.sqliteStats()!;
+    await Promise.all([touch('w1'), touch('w2')]);
+    const alone = store.sqliteStats()!;
+    expect(alone.unsyncedCommits - before.unsyncedCommits).toBe(1);
+    expect(alone.syncedCommits).toBe(before.syncedCommits);
+    // Committed all the same: another connection sees them.
+    expect(observer.prepare('select count(*) as n from projects where updated_at = ?').get('2026-02-02T00:00:00.000Z')).toEqual({ n: 2 });
+
+    // A write behind that joins the group of an ordinary write (it waited for the writer the
+    // transaction held) is fsynced with it.
+    let queued: Promise<void> | undefined;
+    await store.db.transaction().execute(async (trx) => {
+      await trx.insertInto('projects').values(project('w3')).execute();
+      queued = touch('w1');
+    });
+    await queued;
+    const shared = store.sqliteStats()!;
+    expect(shared.unsyncedCommits).toBe(alone.unsyncedCommits);
+    expect(shared.syncedCommits - alone.syncedCommits).toBe(1);
+
+    // An ordinary write arriving while writes behind wait in a group commits them first, then needs its own fsync.
+    await Promise.all([touch('w2'), insert('w4')]);
+    const after = store.sqliteStats()!;
+    expect([after.unsyncedCommits - shared.unsyncedCommits, after.syncedCommits - shared.syncedCommits]).toEqual([1, 1]);
+    expect(committed('w4').n).toBe(1);
   });
 });

@@ -10,6 +10,7 @@ import { newestSealedClientSecret } from '../domain/integrations/index.ts';
 import { checkEncryptionKeys } from '../domain/secrets/index.ts';
 import { newestSealedWebhookSecret } from '../domain/webhooks/index.ts';
 import { PgChangeNotifier } from '../platform/events/index.ts';
+import { jsonLineLogger } from '../platform/jobs/index.ts';
 import { SecretBox } from '../platform/crypto/secret-box.ts';
 
 export const ENCRYPTION_KEY_FILE = 'encryption-keys';
@@ -54,7 +55,14 @@ export function loadEncryptionKeys(config: Config): EncryptionKeys {
 
 /** Opens the store and brings its schema up to date. */
 export async function openMigratedStore(config: Config): Promise<Store> {
-  const store = openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, sqliteSynchronous: config.sqliteSynchronous, preparedStatements: config.pgPreparedStatements });
+  const log = jsonLineLogger(config.logLevel);
+  const store = openStore({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    sqliteSynchronous: config.sqliteSynchronous,
+    preparedStatements: config.pgPreparedStatements,
+    onWarning: (message) => log('warn', message),
+  });
   try {
     await migrateToLatest(store);
   } catch (error) {

@@ -4,6 +4,7 @@ import { createEventBus, type PgChangeNotifier } from '../platform/events/index.
 import { createJobs, describeError, jsonLineLogger, type JobQueue } from '../platform/jobs/index.ts';
 import { createOutboundClient, type OutboundClient } from '../platform/net/outbound.ts';
 import { createMetricsRegistry, type Registry } from '../platform/metrics/registry.ts';
+import { registerStoreMetrics } from '../platform/db/store.metrics.ts';
 import { systemClock, type Clock } from '../platform/time/clock.ts';
 import { createRateLimiter, type RateLimiter } from '../platform/ratelimit/index.ts';
 import type { AppStore as Store, Database } from './database.ts';
@@ -71,6 +72,7 @@ export interface ContextOptions {
 
 export function createContext(config: Config, store: Store, secrets: SecretBox, options: ContextOptions = {}): AppContext {
   const metrics = createMetricsRegistry();
+  registerStoreMetrics(metrics, store);
   const events = createEventBus<PorticoEvents, Database>({ store, notifier: options.notifier, onError: options.onError, metrics });
   const projects = new ProjectCache(store, config.projectCacheTtlMs);
   const apiKeys = new ApiKeyCache(store, config.projectCacheTtlMs);

@@ -11,6 +11,7 @@ import {
   type QueryResult,
 } from 'kysely';
 import { LRUCache } from 'lru-cache';
+import { SqliteCheckpointer } from './sqlite-checkpointer.ts';
 
 /** Statements longer than this (bulk inserts) are prepared each time rather than kept. */
 const MAX_CACHED_SQL_LENGTH = 4096;
@@ -23,12 +24,39 @@ export interface SqliteDriverOptions {
   maxGroupSize?: number;
   /** Prepared statements kept per connection. @default 256 */
   statementCacheSize?: number;
+  /** The writer's `synchronous` setting; a group of `writeBehind` writes alone commits as `normal`. @default "full" */
+  synchronous?: 'full' | 'normal';
+  /**
+   * Checkpoints on a worker thread (`SqliteCheckpointer`), which loads better-sqlite3 from
+   * `driverPath`; `onFailure` hears if that thread stops. Without it, SQLite's own automatic
+   * checkpoints alone, on the writer.
+   */
+  checkpointAside?: { driverPath: string; onFailure(message: string): void };
+  /** How long a write waits for another connection's write lock before it fails with SQLITE_BUSY. @default 5000 */
+  busyTimeoutMs?: number;
+}
+
+/** What the driver has done, for `/metrics`. */
+export interface SqliteDriverStats {
+  /** Group commits with an fsync of the WAL. */
+  syncedCommits: number;
+  /** Group commits without an fsync: of `writeBehind` writes alone, or every one with `synchronous: "normal"`. */
+  unsyncedCommits: number;
+  /** Checkpoints run on the checkpoint thread. */
+  checkpointsAside: number;
 }
 
 interface Member {
   promise: Promise<void>;
   resolve(): void;
   reject(error: unknown): void;
+}
+
+/** Writes committed into the writer's open SQLite transaction and not yet durable. */
+interface Group {
+  members: Member[];
+  /** Some member needs an fsync at commit (anything but `writeBehind`). */
+  synced: boolean;
 }
 
 function member(): Member {
@@ -98,6 +126,8 @@ class Lease implements DatabaseConnection {
  * - Statements stay prepared: preparing costs about as much as running the hot paths' queries.
  * - `changeVersion()` changes whenever the data readers see may have changed (a write here, a group
  *   commit, or a commit by another process, from `PRAGMA data_version`), so reads can be cached.
+ * - `writeBehind` writes (activity times) commit without an fsync when a group holds nothing else;
+ *   checkpoints run on a thread of their own (`SqliteCheckpointer`).
  */
 export class GroupCommitSqliteDriver implements Driver {
   private readonly writer: PreparedConnection;
@@ -106,15 +136,27 @@ export class GroupCommitSqliteDriver implements Driver {
   private readonly dataVersion: SQLite.Statement;
   private readonly waiters: Array<() => void> = [];
   private writerHeld = false;
-  /** Writes committed into the writer's open SQLite transaction and not yet durable. */
-  private group: Member[] | undefined;
+  private group: Group | undefined;
   private flushScheduled = false;
   private lastDataVersion = -1;
+  /** When `lastDataVersion` may be used without asking SQLite again: until the current turn of the event loop ends. */
+  private dataVersionFresh = false;
   private version = 0;
+  private readonly synchronous: 'full' | 'normal';
+  private readonly busyTimeoutMs: number;
+  /** The writer connection's `synchronous` now (`normal` while a group of `writeBehind` writes is open). */
+  private writerSynchronous: 'full' | 'normal';
+  private readonly checkpointer: SqliteCheckpointer | undefined;
+  private readonly counts = { syncedCommits: 0, unsyncedCommits: 0 };
 
   constructor(writer: SQLite.Database, options: SqliteDriverOptions = {}) {
     const cacheSize = options.statementCacheSize ?? 256;
     this.maxGroupSize = options.maxGroupSize ?? 64;
+    this.synchronous = options.synchronous ?? 'full';
+    this.busyTimeoutMs = options.busyTimeoutMs ?? 5000;
+    // The write lock is waited for by `beginImmediate`, off the event loop.
+    writer.pragma('busy_timeout = 0');
+    this.writerSynchronous = this.synchronous;
     this.writer = new PreparedConnection(writer, cacheSize);
     if (writer.memory) throw new Error('GroupCommitSqliteDriver needs a database file: its reader is a second connection.');
     // The writer's own class: better-sqlite3 is loaded by the store that opens it (store.ts), not here.
@@ -127,6 +169,13 @@ export class GroupCommitSqliteDriver implements Driver {
     reader.pragma(`cache_size = -${READER_CACHE_KIB}`);
     this.reader = new PreparedConnection(reader, cacheSize);
     this.dataVersion = writer.prepare('pragma data_version').pluck();
+    if (options.checkpointAside) {
+      this.checkpointer = new SqliteCheckpointer(writer.name, options.checkpointAside.driverPath, options.checkpointAside.onFailure);
+    }
+  }
+
+  stats(): SqliteDriverStats {
+    return { ...this.counts, checkpointsAside: this.checkpointer?.checkpoints ?? 0 };
   }
 
   async init(): Promise<void> {}
@@ -136,11 +185,24 @@ export class GroupCommitSqliteDriver implements Driver {
     return this.dataVersion.get() as number;
   }
 
+  /**
+   * Another process's commits are looked for once per turn of the event loop (`PRAGMA data_version`
+   * was 4% of a busy server's time when asked on every cache check): a commit made elsewhere during
+   * a turn shows from the next one, as if the requests of that turn had come a moment earlier.
+   * A value taken early is only ever older, so a read made under it is never kept as newer than
+   * it is. This process's own writes move the version at once.
+   */
   changeVersion(): number {
-    const dataVersion = this.dataVersion.get() as number;
-    if (dataVersion !== this.lastDataVersion) {
-      this.lastDataVersion = dataVersion;
-      this.version++;
+    if (!this.dataVersionFresh) {
+      this.dataVersionFresh = true;
+      setImmediate(() => {
+        this.dataVersionFresh = false;
+      });
+      const dataVersion = this.dataVersion.get() as number;
+      if (dataVersion !== this.lastDataVersion) {
+        this.lastDataVersion = dataVersion;
+        this.version++;
+      }
     }
     return this.version;
   }
@@ -158,7 +220,7 @@ export class GroupCommitSqliteDriver implements Driver {
   async beginTransaction(connection: DatabaseConnection): Promise<void> {
     const lease = connection as Lease;
     await this.takeWriter(lease);
-    this.openGroup();
+    await this.openGroup();
     this.writer.run(`savepoint ${MEMBER_SAVEPOINT}`);
     lease.inTransaction = true;
   }
@@ -196,19 +258,21 @@ export class GroupCommitSqliteDriver implements Driver {
   }
 
   async destroy(): Promise<void> {
+    // The checkpoint thread first: between the last commit and closing, nothing may open a group.
+    await this.checkpointer?.close();
     if (!this.writerHeld) this.flush();
     this.reader.database.close();
     this.writer.database.close();
   }
 
-  async execute<R>(lease: Lease, compiled: CompiledQuery): Promise<QueryResult<R>> {
+  async execute<R>(lease: Lease, compiled: CompiledQuery, synced = true): Promise<QueryResult<R>> {
     const statement = this.writer.prepare(compiled.sql);
     if (lease.inTransaction) return this.run<R>(statement, compiled);
     if (PRAGMA.test(compiled.sql)) return this.pragma<R>(lease, statement, compiled);
     if (statement.readonly) return this.run<R>(this.reader.prepare(compiled.sql), compiled);
     // A write outside a transaction: a group member of its own.
     await this.takeWriter(lease);
-    this.openGroup();
+    await this.openGroup(synced);
     let result: QueryResult<R>;
     try {
       result = this.run<R>(statement, compiled);
@@ -220,6 +284,21 @@ export class GroupCommitSqliteDriver implements Driver {
     }
     await this.joinGroup(lease);
     return result;
+  }
+
+  /**
+   * A write whose loss in a power cut (not a crash of the process: SQLite has it in the WAL) is
+   * acceptable, such as a user's last-activity time: it takes its turn on the writer like any other
+   * write, but a group made only of such writes commits without an fsync. The next synced commit or
+   * checkpoint (at most 200 ms later with the checkpoint thread) makes it durable.
+   */
+  async writeBehind(compiled: CompiledQuery): Promise<void> {
+    const lease = new Lease(this);
+    try {
+      await this.execute(lease, compiled, false);
+    } finally {
+      await this.releaseConnection(lease);
+    }
   }
 
   async *stream<R>(lease: Lease, compiled: CompiledQuery): AsyncIterableIterator<QueryResult<R>> {
@@ -265,18 +344,48 @@ export class GroupCommitSqliteDriver implements Driver {
     if (this.group) this.scheduleFlush();
   }
 
-  private openGroup(): void {
+  /**
+   * Opens a group, or joins the open one. SQLite lets `synchronous` change only between
+   * transactions: a write that needs an fsync commits an open group of `writeBehind` writes first
+   * (without one) and opens its own.
+   */
+  private async openGroup(synced = true): Promise<void> {
+    if (this.group && synced && !this.group.synced) this.flush();
     if (this.group) return;
-    // The writer connection only ever writes: take the write lock at once rather than upgrade later.
-    this.writer.run('begin immediate');
-    this.group = [];
+    const level = synced ? this.synchronous : 'normal';
+    if (level !== this.writerSynchronous) {
+      this.writer.run(`pragma synchronous = ${level}`);
+      this.writerSynchronous = level;
+    }
+    await this.beginImmediate();
+    this.group = { members: [], synced };
+  }
+
+  /**
+   * Takes SQLite's write lock (the writer connection only ever writes: at once rather than upgrade
+   * later). When another connection holds it (the CLI, a second server on the same file), the
+   * attempts are retried on timers for up to `busyTimeoutMs`, not in SQLite's busy handler, which
+   * sleeps on the event loop: every request would wait, and so would a second driver of the same
+   * process holding the lock, unable to commit until the sleeper gave up.
+   */
+  private async beginImmediate(): Promise<void> {
+    const deadline = Date.now() + this.busyTimeoutMs;
+    for (let delay = 1; ; delay = Math.min(delay * 2, 50)) {
+      try {
+        this.writer.run('begin immediate');
+        return;
+      } catch (error) {
+        if ((error as { code?: unknown }).code !== 'SQLITE_BUSY' || Date.now() >= deadline) throw error;
+      }
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
   }
 
   /** The lease's write is done: it gives the writer up and resolves once its group is durable. */
   private async joinGroup(lease: Lease): Promise<void> {
     const joined = member();
-    this.group!.push(joined);
-    if (this.group!.length >= this.maxGroupSize) this.flush();
+    this.group!.members.push(joined);
+    if (this.group!.members.length >= this.maxGroupSize) this.flush();
     this.releaseWriter(lease);
     await joined.promise;
   }
@@ -295,8 +404,9 @@ export class GroupCommitSqliteDriver implements Driver {
   }
 
   private flush(): void {
-    const members = this.group;
-    if (!members) return;
+    const group = this.group;
+    if (!group) return;
+    const members = group.members;
     this.group = undefined;
     try {
       this.writer.run('commit');
@@ -309,12 +419,14 @@ export class GroupCommitSqliteDriver implements Driver {
       return;
     }
     this.version++;
+    this.counts[group.synced && this.synchronous === 'full' ? 'syncedCommits' : 'unsyncedCommits'] += 1;
+    this.checkpointer?.committed();
     for (const m of members) m.resolve();
   }
 
   /** SQLite rolled the whole open transaction back (disk full, I/O error): every write in it is lost. */
   private abandonGroup(): void {
-    const lost = this.group ?? [];
+    const lost = this.group?.members ?? [];
     this.group = undefined;
     const error = new Error('SQLite rolled back a group of writes after an error; none of them was committed.');
     for (const m of lost) m.reject(error);

@@ -12,14 +12,28 @@ const db = new Database(workerData.file, { readonly: true, fileMustExist: true }
 db.pragma('busy_timeout = 5000');
 db.pragma('cache_size = -' + workerData.cacheKib);
 const statements = new Map();
-parentPort.on('message', ({ id, sql, parameters }) => {
+const named = new Map();
+function prepare(sql) {
+  const statement = db.prepare(sql);
+  if (!statement.reader || !statement.readonly) throw new Error('Only a read that returns rows runs aside.');
+  return statement;
+}
+parentPort.on('message', ({ id, sql, name, parameters }) => {
   try {
-    let statement = statements.get(sql);
-    if (!statement) {
-      statement = db.prepare(sql);
-      if (!statement.reader || !statement.readonly) throw new Error('Only a read that returns rows runs aside.');
-      if (statements.size >= 256) statements.clear();
-      statements.set(sql, statement);
+    let statement;
+    if (name !== undefined) {
+      statement = named.get(name);
+      if (!statement) {
+        if (sql === undefined) throw new Error('The statement ' + name + ' was never prepared here.');
+        named.set(name, (statement = prepare(sql)));
+      }
+    } else {
+      statement = statements.get(sql);
+      if (!statement) {
+        statement = prepare(sql);
+        if (statements.size >= 256) statements.clear();
+        statements.set(sql, statement);
+      }
     }
     parentPort.postMessage({ id, rows: statement.all(parameters) });
   } catch (error) {
@@ -45,6 +59,8 @@ export class SqliteReadWorker {
   private broken = false;
   private nextId = 0;
   private readonly pending = new Map<number, Pending>();
+  /** Names of statements the worker has been sent the SQL of. */
+  private readonly named = new Set<string>();
 
   constructor(
     private readonly file: string,
@@ -59,13 +75,31 @@ export class SqliteReadWorker {
   }
 
   read<R>(query: CompiledQuery<R>): Promise<R[]> {
+    return this.send(query, { sql: query.sql });
+  }
+
+  /**
+   * A read that is always the same SQL under `name` (`Store.hotRead`): its text crosses to the
+   * worker once, and the worker keeps the statement prepared under that name.
+   */
+  readNamed<R>(name: string, query: CompiledQuery<R>): Promise<R[]> {
+    if (this.named.has(name)) return this.send(query, { name });
+    this.named.add(name);
+    return this.send(query, { name, sql: query.sql }).catch((error: unknown) => {
+      // Not prepared there (it failed): the next read sends the text again.
+      this.named.delete(name);
+      throw error;
+    });
+  }
+
+  private send<R>(query: CompiledQuery<R>, statement: { sql?: string; name?: string }): Promise<R[]> {
     const worker = this.started();
     if (!worker) return this.fallback(query) as Promise<R[]>;
     const id = this.nextId++;
     return new Promise<R[]>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (rows: unknown[]) => void, reject });
       if (this.pending.size === 1) worker.ref();
-      worker.postMessage({ id, sql: query.sql, parameters: query.parameters });
+      worker.postMessage({ id, ...statement, parameters: query.parameters });
     });
   }
 

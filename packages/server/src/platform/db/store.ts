@@ -4,13 +4,18 @@ import path from 'node:path';
 import type SQLite from 'better-sqlite3';
 import type pg from 'pg';
 import { Kysely, PostgresDialect, type CompiledQuery, type SelectQueryBuilder } from 'kysely';
-import { GroupCommitSqliteDriver, asideDialect, sqliteDialect } from './sqlite-driver.ts';
-import { SqliteReadPool } from './sqlite-read-worker.ts';
+import { GroupCommitSqliteDriver, asideDialect, sqliteDialect, type SqliteDriverStats } from './sqlite-driver.ts';
+import { SqliteReadPool, SqliteReadWorker } from './sqlite-read-worker.ts';
 
 /** The page cache of each SQLite connection that runs reads aside (decision 43). */
 const READ_ASIDE_CACHE_KIB = 32 * 1024;
 /** Threads that run reads aside; the second starts only when the first is busy. */
 const READ_ASIDE_WORKERS = 2;
+/**
+ * The page cache of the connection that runs hot reads (decision 51): they look up single users
+ * at random among many, so beyond the indexes' upper levels a larger cache hardly ever hits.
+ */
+const HOT_READ_CACHE_KIB = 8 * 1024;
 
 /**
  * The one place where SQLite and PostgreSQL differ. Application code sees ISO-8601 strings for
@@ -52,9 +57,21 @@ export interface Store<DB = unknown> {
    * PostgreSQL: a named prepared statement, planned once per connection instead of on every call
    * (planning was 70% of PostgreSQL's time for GET /sdk/me of a user not in any cache); when a
    * migration changes what the statement returns, it is prepared again under a new name. SQLite:
-   * an ordinary query (its driver caches statements already).
+   * on a worker thread of its own with its own read-only connection, the statement prepared there
+   * once (decision 51): better-sqlite3 reads on the thread that asks, and a user's row and
+   * connections were a third of a busy server's event loop; there it runs beside the event loop
+   * instead of inside it. It sees every commit that resolved before it was asked.
    */
   hotRead<R>(name: string, query: CompiledQuery<R>): Promise<R[]>;
+  /**
+   * A write whose loss in a power cut is acceptable (a user's last-activity time; never a change
+   * anyone was told is saved). SQLite: committed without an fsync when no other write shares its
+   * group, made durable by the next one or the next checkpoint (decision 51). PostgreSQL: an
+   * ordinary statement.
+   */
+  writeBehind(query: CompiledQuery): Promise<void>;
+  /** SQLite: commits and checkpoints so far (for `/metrics`); PostgreSQL: undefined. */
+  sqliteStats(): SqliteDriverStats | undefined;
   close(): Promise<void>;
 }
 
@@ -66,6 +83,8 @@ export interface StoreOptions {
   databaseUrl?: string | undefined;
   dataDir: string;
   sqliteSynchronous?: 'full' | 'normal';
+  /** Hears what went wrong in the background and was worked around (the SQLite checkpoint thread stopped). @default a process warning */
+  onWarning?: (message: string) => void;
   /** Largest PostgreSQL pool. @default 10 */
   poolSize?: number;
   /**
@@ -104,7 +123,8 @@ const loadDriver = createRequire(import.meta.url);
 
 export function openStore<DB>(options: StoreOptions): Store<DB> {
   if (options.databaseUrl) return openPostgres<DB>(options.databaseUrl, options.poolSize ?? 10, options.preparedStatements ?? true);
-  return openSqlite<DB>(path.join(options.dataDir, 'portico.db'), options.sqliteSynchronous ?? 'full');
+  const onWarning = options.onWarning ?? ((message: string) => process.emitWarning(message));
+  return openSqlite<DB>(path.join(options.dataDir, 'portico.db'), options.sqliteSynchronous ?? 'full', onWarning);
 }
 
 /**
@@ -127,7 +147,7 @@ function createPrivateFile(file: string): void {
   }
 }
 
-function openSqlite<DB>(file: string, synchronous: 'full' | 'normal'): Store<DB> {
+function openSqlite<DB>(file: string, synchronous: 'full' | 'normal', onWarning: (message: string) => void): Store<DB> {
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   createPrivateFile(file);
   const Database = loadDriver('better-sqlite3') as typeof SQLite;
@@ -136,11 +156,13 @@ function openSqlite<DB>(file: string, synchronous: 'full' | 'normal'): Store<DB>
   database.pragma(`synchronous = ${synchronous}`);
   database.pragma('foreign_keys = ON');
   database.pragma('busy_timeout = 5000');
-  const driver = new GroupCommitSqliteDriver(database);
+  const driverPath = loadDriver.resolve('better-sqlite3');
+  const driver = new GroupCommitSqliteDriver(database, { synchronous, checkpointAside: { driverPath, onFailure: onWarning } });
   const db = new Kysely<DB>({ dialect: sqliteDialect(driver) });
   const hotReadNames = new HotReadNames();
-  const aside = new SqliteReadPool(READ_ASIDE_WORKERS, file, loadDriver.resolve('better-sqlite3'), READ_ASIDE_CACHE_KIB,
-    async (query) => (await db.executeQuery(query)).rows);
+  const onMainThread = async (query: CompiledQuery) => (await db.executeQuery(query)).rows;
+  const aside = new SqliteReadPool(READ_ASIDE_WORKERS, file, driverPath, READ_ASIDE_CACHE_KIB, onMainThread);
+  const hot = new SqliteReadWorker(file, driverPath, HOT_READ_CACHE_KIB, onMainThread);
   return {
     db,
     dbAside: new Kysely<DB>({ dialect: asideDialect((query) => aside.read(query)) }),
@@ -151,10 +173,13 @@ function openSqlite<DB>(file: string, synchronous: 'full' | 'normal'): Store<DB>
     readAside: <R>(query: CompiledQuery<R>) => aside.read<R>(query),
     hotRead: async <R>(name: string, query: CompiledQuery<R>) => {
       hotReadNames.check(name, query.sql);
-      return (await db.executeQuery(query)).rows;
+      return hot.readNamed<R>(name, query);
     },
+    writeBehind: (query) => driver.writeBehind(query),
+    sqliteStats: () => driver.stats(),
     close: async () => {
       await aside.close();
+      await hot.close();
       await db.destroy();
     },
   };
@@ -184,6 +209,10 @@ function openPostgres<DB>(url: string, poolSize: number, preparedStatements: boo
     readAside: async <R>(query: CompiledQuery<R>) => (await db.executeQuery(query)).rows,
     dbAside: db,
     hotRead: (name, query) => prepared.read(name, query),
+    writeBehind: async (query) => {
+      await db.executeQuery(query);
+    },
+    sqliteStats: () => undefined,
     close: () => db.destroy(),
   };
 }

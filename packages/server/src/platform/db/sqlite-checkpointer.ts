@@ -1,0 +1,135 @@
+import { Worker } from 'node:worker_threads';
+
+/**
+ * The worker's code: a connection of its own that only ever checkpoints. A passive checkpoint
+ * copies what the WAL holds into the database file and fsyncs it, without taking the write lock,
+ * so the server's writer goes on committing meanwhile.
+ */
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(workerData.driverPath);
+const db = new Database(workerData.file, { fileMustExist: true });
+db.pragma('wal_autocheckpoint = 0');
+parentPort.on('message', (message) => {
+  if (message === 'close') {
+    db.close();
+    parentPort.close();
+    return;
+  }
+  try {
+    db.pragma('wal_checkpoint(PASSIVE)');
+    parentPort.postMessage({});
+  } catch (error) {
+    parentPort.postMessage({ error: error instanceof Error ? error.message : String(error) });
+  }
+});
+`;
+
+/** Checkpoints start at most this often; commits in between are copied by the next one. */
+const INTERVAL_MS = 200;
+
+/**
+ * WAL checkpoints off the event loop (decision 51). SQLite checkpoints inside the commit that takes
+ * the WAL past 1,000 pages: on the server's one writer connection that is copying those pages into
+ * the database file and an fsync of it, tens of milliseconds during which no request is served.
+ * After each commit the driver calls `committed()`, and a worker thread with its own connection
+ * runs a passive checkpoint at most every 200 ms while there were commits: the WAL is copied before
+ * it reaches SQLite's threshold, and the log starts over at the next write. The writer keeps
+ * SQLite's automatic checkpoint as the backstop: under writes too steady for the log ever to start
+ * over, it still checkpoints at 1,000 pages, finding most of them copied already. A checkpoint
+ * fsyncs the WAL before it copies it, so writes committed without an fsync (`writeBehind`) are
+ * durable within those 200 ms. The thread starts on the first checkpoint; if it fails, checkpoints
+ * are SQLite's alone again and `onFailure` says why.
+ */
+export class SqliteCheckpointer {
+  private worker: Worker | undefined;
+  private broken = false;
+  private running = false;
+  private dirty = false;
+  private timer: NodeJS.Timeout | undefined;
+  private lastStart = 0;
+  /** Checkpoints the worker has run. */
+  checkpoints = 0;
+
+  constructor(
+    private readonly file: string,
+    private readonly driverPath: string,
+    private readonly onFailure: (message: string) => void,
+  ) {}
+
+  /** A commit happened: a checkpoint follows within `INTERVAL_MS` (after the one running, if any). */
+  committed(): void {
+    if (this.broken) return;
+    this.dirty = true;
+    if (!this.running) this.schedule();
+  }
+
+  async close(): Promise<void> {
+    this.broken = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    const worker = this.worker;
+    this.worker = undefined;
+    if (!worker) return;
+    // Referenced until it has closed its connection: an unreferenced worker would let the process end first.
+    worker.ref();
+    const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+    worker.postMessage('close');
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([exited, new Promise<void>((resolve) => (timer = setTimeout(resolve, 2000)))]);
+    clearTimeout(timer);
+    await worker.terminate();
+  }
+
+  private schedule(): void {
+    if (this.timer) return;
+    this.timer = setTimeout(() => this.run(), Math.max(0, this.lastStart + INTERVAL_MS - Date.now()));
+    this.timer.unref();
+  }
+
+  private run(): void {
+    this.timer = undefined;
+    if (!this.dirty || this.broken) return;
+    const worker = this.started();
+    if (!worker) return;
+    this.dirty = false;
+    this.running = true;
+    this.lastStart = Date.now();
+    worker.ref();
+    worker.postMessage('checkpoint');
+  }
+
+  private started(): Worker | undefined {
+    if (this.worker) return this.worker;
+    try {
+      const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file: this.file, driverPath: this.driverPath } });
+      worker.unref();
+      worker.on('message', (message: { error?: string }) => {
+        this.running = false;
+        worker.unref();
+        if (message.error !== undefined) {
+          this.fail(`a checkpoint failed: ${message.error}`);
+          return;
+        }
+        this.checkpoints += 1;
+        if (this.dirty) this.schedule();
+      });
+      worker.on('error', (error) => this.fail(error.message));
+      worker.on('exit', (code) => this.fail(`exit code ${code}`));
+      this.worker = worker;
+      return worker;
+    } catch (error) {
+      this.fail(`it did not start: ${error instanceof Error ? error.message : String(error)}`);
+      return undefined;
+    }
+  }
+
+  private fail(reason: string): void {
+    if (this.broken) return;
+    this.broken = true;
+    this.running = false;
+    void this.worker?.terminate();
+    this.worker = undefined;
+    this.onFailure(`The SQLite checkpoint thread stopped (${reason}); SQLite checkpoints on the writer from now on.`);
+  }
+}
