@@ -37,19 +37,29 @@ describe('HTTP surface', () => {
     expect(response.headers['access-control-allow-headers']).toContain('x-paragon-credential');
   });
 
-  it('answers the Admin API without any CORS headers, preflight or not', async () => {
-    const url = `/api/v1/projects/${portico.project.projectId}/integrations`;
-    const preflight = await portico.app.inject({
-      method: 'OPTIONS',
-      url,
-      headers: { origin: 'https://evil.example', 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' },
-    });
-    expect(preflight.statusCode).toBe(404);
-    const call = await portico.app.inject({ method: 'GET', url, headers: { origin: 'https://evil.example', authorization: `Bearer ${portico.project.apiKey}` } });
-    expect(call.statusCode).toBe(200);
-    for (const response of [preflight, call]) {
-      expect(Object.keys(response.headers).filter((h) => h.startsWith('access-control-'))).toEqual([]);
+  it('answers the Admin API and Task History without any CORS headers, preflight or not', async () => {
+    const urls = [`/api/v1/projects/${portico.project.projectId}/integrations`, `/projects/${portico.project.projectId}/task-history/workflow-executions`];
+    for (const url of urls) {
+      const preflight = await portico.app.inject({
+        method: 'OPTIONS',
+        url,
+        headers: { origin: 'https://evil.example', 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' },
+      });
+      expect(preflight.statusCode, url).toBe(404);
+      const call = await portico.app.inject({ method: 'GET', url, headers: { origin: 'https://evil.example', authorization: `Bearer ${portico.project.apiKey}` } });
+      expect(call.statusCode, url).toBe(200);
+      for (const response of [preflight, call]) {
+        expect(Object.keys(response.headers).filter((h) => h.startsWith('access-control-')), url).toEqual([]);
+      }
     }
+    // The Connect API next to them still answers with CORS headers.
+    const connect = await portico.app.inject({
+      method: 'GET',
+      url: `/projects/${portico.project.projectId}/sdk/me`,
+      headers: { origin: 'https://app.example.com', authorization: `Bearer ${await portico.token('cors')}` },
+    });
+    expect(connect.statusCode).toBe(200);
+    expect(connect.headers['access-control-allow-origin']).toBe('https://app.example.com');
   });
 
   it('lists the allowed values when an enumerated field is wrong', async () => {

@@ -5,6 +5,7 @@ import { createJobs, describeError, jsonLineLogger, type JobQueue } from '../pla
 import { createOutboundClient, type OutboundClient } from '../platform/net/outbound.ts';
 import { createMetricsRegistry, type Registry } from '../platform/metrics/registry.ts';
 import { registerStoreMetrics } from '../platform/db/store.metrics.ts';
+import { registerCacheMetrics } from './cache.metrics.ts';
 import { systemClock, type Clock } from '../platform/time/clock.ts';
 import { createRateLimiter, type RateLimiter } from '../platform/ratelimit/index.ts';
 import type { AppStore as Store, Database } from './database.ts';
@@ -77,6 +78,8 @@ export function createContext(config: Config, store: Store, secrets: SecretBox, 
   const projects = new ProjectCache(store, config.projectCacheTtlMs);
   const apiKeys = new ApiKeyCache(store, config.projectCacheTtlMs);
   const sdkMeCache = new SdkMeCache(store);
+  const tokens = new UserTokenVerifier(config.clockSkewSeconds, config.tokenCacheSize);
+  registerCacheMetrics(metrics, { user_token: tokens, user_answer: sdkMeCache });
   const searchCounts = new SearchCounts(store);
   const metaLists = new MetaLists(store);
   // A lost activity write is logged, never thrown: the requests it belonged to were answered.
@@ -114,7 +117,7 @@ export function createContext(config: Config, store: Store, secrets: SecretBox, 
     events,
     projects,
     apiKeys,
-    tokens: new UserTokenVerifier(config.clockSkewSeconds, config.tokenCacheSize),
+    tokens,
     sdkMeCache,
     searchCounts,
     metaLists,

@@ -1,6 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import type { JWTPayload } from 'jose';
 import { AppError } from '../../platform/errors.ts';
+import { SecondSight } from '../../platform/cache/second-sight.ts';
 import { isSafeText } from '../../platform/json/json-guard.ts';
 import type { ProjectSigningKey, ProjectState } from '../projects/index.ts';
 import { decodeCanonical, verifyRs256FastPath } from './rs256-fast-path.ts';
@@ -23,6 +24,16 @@ export interface VerifiedUserToken {
   keyId: string;
 }
 
+/** What the token cache did since start, for `/metrics`. */
+export interface TokenCacheStats {
+  hits: number;
+  misses: number;
+  /** Tokens verified and kept (seen before, see `SecondSight`). */
+  admitted: number;
+  /** Tokens verified for the first time lately, not kept. */
+  firstSight: number;
+}
+
 /** The project's keys that verify tokens at `now`: current ones, and rotated-out ones in their grace period. */
 function validKeys(state: ProjectState, now: number): ProjectSigningKey[] {
   return state.signingKeys.filter((k) => k.expiresAt === undefined || k.expiresAt > now);
@@ -37,9 +48,20 @@ function validKeys(state: ProjectState, now: number): ProjectSigningKey[] {
  */
 export class UserTokenVerifier {
   private readonly cache: LRUCache<string, VerifiedUserToken> | undefined;
+  /**
+   * A token is kept on its second verification: one used once (a million users each seen once)
+   * would only push out tokens in use, and its ~740-byte key is garbage the heap keeps for a while.
+   */
+  private readonly admission: SecondSight | undefined;
+  private readonly counts: TokenCacheStats = { hits: 0, misses: 0, admitted: 0, firstSight: 0 };
 
   constructor(private readonly clockSkewSeconds: number, cacheSize: number) {
     this.cache = cacheSize > 0 ? new LRUCache({ max: cacheSize }) : undefined;
+    this.admission = cacheSize > 0 ? new SecondSight(Math.max(1024, cacheSize * 4)) : undefined;
+  }
+
+  stats(): TokenCacheStats {
+    return { ...this.counts };
   }
 
   async verify(state: ProjectState, token: string): Promise<VerifiedUserToken> {
@@ -50,8 +72,10 @@ export class UserTokenVerifier {
     const nowSeconds = now / 1000;
     const keys = validKeys(state, now);
     if (cached && cached.exp + this.clockSkewSeconds > nowSeconds && keys.some((k) => k.id === cached.keyId)) {
+      this.counts.hits += 1;
       return cached;
     }
+    if (this.cache) this.counts.misses += 1;
     const { kid } = checkHeader(token);
     if (keys.length === 0) throw AppError.from('PROJECT_SIGNING_KEY_MISSING');
     const candidates = kid === undefined ? keys : keys.filter((k) => k.id === kid);
@@ -65,7 +89,14 @@ export class UserTokenVerifier {
     const verified = checkClaims(payload, state.project.id, nowSeconds, this.clockSkewSeconds, keyId);
     const keyExpiresAt = candidates.find((k) => k.id === keyId)?.expiresAt ?? Infinity;
     const ttl = Math.min((verified.exp + this.clockSkewSeconds) * 1000, keyExpiresAt) - now;
-    if (ttl >= 1) this.cache?.set(cacheKey, verified, { ttl });
+    if (ttl >= 1 && this.cache) {
+      if (this.admission!.admit(cacheKey)) {
+        this.cache.set(cacheKey, verified, { ttl });
+        this.counts.admitted += 1;
+      } else {
+        this.counts.firstSight += 1;
+      }
+    }
     return verified;
   }
 

@@ -1,6 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import type { AppStore as Store } from '../database.ts';
 import type { ProjectState } from '../projects/index.ts';
+import { SecondSight } from '../../platform/cache/second-sight.ts';
 
 interface Entry {
   /** Version mode: the store's change version the body was read under. */
@@ -19,6 +20,16 @@ export interface ReadTicket {
   clock: number;
 }
 
+/** What the answer cache did since start, for `/metrics`. */
+export interface AnswerCacheStats {
+  hits: number;
+  misses: number;
+  /** Answers kept (the user's answer was read before, see `SecondSight`). */
+  admitted: number;
+  /** Answers read for the first time lately, not kept. */
+  firstSight: number;
+}
+
 /** The per-user answers kept: `GET /sdk/me` and `GET /sdk/integrations`. */
 export type CachedAnswer = 'me' | 'integrations';
 const ANSWERS: readonly CachedAnswer[] = ['me', 'integrations'];
@@ -27,6 +38,8 @@ const ANSWERS: readonly CachedAnswer[] = ['me', 'integrations'];
 const DEFAULT_MAX_BYTES = 8 * 1024 * 1024;
 /** Users whose recent invalidation is remembered, so a read that raced it is not kept. */
 const INVALIDATION_MEMORY = 100_000;
+/** Users whose first read lately is remembered: a body is kept when it is read a second time. */
+const ADMISSION_MEMORY = 50_000;
 
 /**
  * Serialized `GET /sdk/me` and `GET /sdk/integrations` bodies, per node and user, served again only while reading afresh would give the
@@ -39,6 +52,8 @@ const INVALIDATION_MEMORY = 100_000;
  *   drops that user's entry. A body whose read began before an invalidation of the same user is
  *   not kept, and a lost listening connection clears everything.
  * Either way a request that must record the user's activity is a miss, so that write still happens.
+ * A body is kept the second time it is read lately (`SecondSight`): among a million users each
+ * seen once, keeping every body only pushed out bodies still in use and churned the heap.
  */
 export class SdkMeCache {
   private readonly entries: LRUCache<string, Entry> | undefined;
@@ -47,6 +62,8 @@ export class SdkMeCache {
   private clock = 0;
   /** Clock value of the last invalidation of everything. */
   private clearedAt = 0;
+  private readonly admission = new SecondSight(ADMISSION_MEMORY);
+  private readonly counts: AnswerCacheStats = { hits: 0, misses: 0, admitted: 0, firstSight: 0 };
   readonly mode: 'version' | 'events';
 
   constructor(private readonly store: Store, maxBytes = DEFAULT_MAX_BYTES) {
@@ -59,16 +76,22 @@ export class SdkMeCache {
   /** The body if it is still what a fresh read would give and the user's activity is recent. */
   get(state: ProjectState, sub: string, isActivityRecent: (lastActiveAt: string) => boolean, answer: CachedAnswer = 'me'): string | undefined {
     const key = keyOf(state.project.id, sub, answer);
-    const entry = this.entries?.get(key);
-    if (!entry) return undefined;
-    const stale = entry.state !== state
+    if (!this.entries) return undefined;
+    const entry = this.entries.get(key);
+    const stale = !entry || entry.state !== state
       || (this.mode === 'version' && entry.version !== this.store.changeVersion())
       || !isActivityRecent(entry.lastActiveAt);
     if (stale) {
-      this.entries!.delete(key);
+      if (entry) this.entries.delete(key);
+      this.counts.misses += 1;
       return undefined;
     }
+    this.counts.hits += 1;
     return entry.body;
+  }
+
+  stats(): AnswerCacheStats {
+    return { ...this.counts };
   }
 
   /** Call before reading the user's rows; pass the ticket to `set`. */
@@ -82,6 +105,11 @@ export class SdkMeCache {
     const key = keyOf(state.project.id, sub, answer);
     if (this.mode === 'version' && ticket.version !== this.store.changeVersion()) return;
     if (this.clearedAt > ticket.clock || (this.invalidated.get(userKeyOf(state.project.id, sub)) ?? -1) > ticket.clock) return;
+    if (!this.admission.admit(key)) {
+      this.counts.firstSight += 1;
+      return;
+    }
+    this.counts.admitted += 1;
     this.entries.set(key, { version: ticket.version, state, lastActiveAt, body });
   }
 
