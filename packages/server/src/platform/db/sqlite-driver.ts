@@ -1,20 +1,8 @@
 import type SQLite from 'better-sqlite3';
-import {
-  CompiledQuery,
-  SqliteAdapter,
-  SqliteIntrospector,
-  SqliteQueryCompiler,
-  type DatabaseConnection,
-  type Dialect,
-  type Driver,
-  type Kysely,
-  type QueryResult,
-} from 'kysely';
-import { LRUCache } from 'lru-cache';
+import { CompiledQuery, type DatabaseConnection, type Driver, type QueryResult } from 'kysely';
 import { SqliteCheckpointer } from './sqlite-checkpointer.ts';
+import { PreparedConnection, member, type Member } from './sqlite-connection.ts';
 
-/** Statements longer than this (bulk inserts) are prepared each time rather than kept. */
-const MAX_CACHED_SQL_LENGTH = 4096;
 const MEMBER_SAVEPOINT = 'portico_group_member';
 const PRAGMA = /^\s*pragma\b/i;
 const READER_CACHE_KIB = 32 * 1024;
@@ -46,52 +34,11 @@ export interface SqliteDriverStats {
   checkpointsAside: number;
 }
 
-interface Member {
-  promise: Promise<void>;
-  resolve(): void;
-  reject(error: unknown): void;
-}
-
 /** Writes committed into the writer's open SQLite transaction and not yet durable. */
 interface Group {
   members: Member[];
   /** Some member needs an fsync at commit (anything but `writeBehind`). */
   synced: boolean;
-}
-
-function member(): Member {
-  let resolve!: () => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<void>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  // Only the awaiting writer reports a failed group; this copy must not count as unhandled.
-  promise.catch(() => undefined);
-  return { promise, resolve, reject };
-}
-
-/** A better-sqlite3 connection whose statements stay prepared. */
-class PreparedConnection {
-  private readonly statements: LRUCache<string, SQLite.Statement>;
-
-  constructor(readonly database: SQLite.Database, size: number) {
-    this.statements = new LRUCache({ max: size });
-  }
-
-  prepare(sql: string): SQLite.Statement {
-    if (sql.length > MAX_CACHED_SQL_LENGTH) return this.database.prepare(sql);
-    const cached = this.statements.get(sql);
-    // A statement still being iterated (a streamed query) cannot run again until it finishes.
-    if (cached && !cached.busy) return cached;
-    const statement = this.database.prepare(sql);
-    if (!cached) this.statements.set(sql, statement);
-    return statement;
-  }
-
-  run(sql: string): void {
-    this.prepare(sql).run();
-  }
 }
 
 /** What Kysely calls a connection: one caller's use of the store, which takes the writer only to write. */
@@ -436,43 +383,3 @@ export class GroupCommitSqliteDriver implements Driver {
 function quote(identifier: string): string {
   return `"${identifier.replace(/"/g, '""')}"`;
 }
-
-/** Kysely's SQLite dialect on top of `GroupCommitSqliteDriver`. */
-export function sqliteDialect(driver: GroupCommitSqliteDriver): Dialect {
-  return {
-    createDriver: () => driver,
-    createQueryCompiler: () => new SqliteQueryCompiler(),
-    createAdapter: () => new SqliteAdapter(),
-    createIntrospector: (db: Kysely<unknown>) => new SqliteIntrospector(db),
-  };
-}
-
-/**
- * SQLite's dialect for a query builder whose every statement is a read run by `read` (the store's
- * reads aside, on their worker thread): no transactions, no streaming.
- */
-export function asideDialect(read: (query: CompiledQuery) => Promise<unknown[]>): Dialect {
-  const connection: DatabaseConnection = {
-    executeQuery: async <R>(compiled: CompiledQuery) => ({ rows: (await read(compiled)) as R[] }),
-    streamQuery: async function* () {
-      throw new Error('Reads aside are not streamed');
-    },
-  };
-  return {
-    createDriver: () => ({
-      init: async () => undefined,
-      acquireConnection: async () => connection,
-      beginTransaction: async () => {
-        throw new Error('Reads aside run outside transactions');
-      },
-      commitTransaction: async () => undefined,
-      rollbackTransaction: async () => undefined,
-      releaseConnection: async () => undefined,
-      destroy: async () => undefined,
-    }),
-    createQueryCompiler: () => new SqliteQueryCompiler(),
-    createAdapter: () => new SqliteAdapter(),
-    createIntrospector: (db: Kysely<unknown>) => new SqliteIntrospector(db),
-  };
-}
-

@@ -4,7 +4,8 @@ import path from 'node:path';
 import type SQLite from 'better-sqlite3';
 import type pg from 'pg';
 import { Kysely, PostgresDialect, type CompiledQuery, type SelectQueryBuilder } from 'kysely';
-import { GroupCommitSqliteDriver, asideDialect, sqliteDialect, type SqliteDriverStats } from './sqlite-driver.ts';
+import { GroupCommitSqliteDriver, type SqliteDriverStats } from './sqlite-driver.ts';
+import { asideDialect, sqliteDialect } from './sqlite-dialect.ts';
 import { SqliteReadPool, SqliteReadWorker } from './sqlite-read-worker.ts';
 
 /** The page cache of each SQLite connection that runs reads aside (decision 43). */
