@@ -60,6 +60,18 @@ function addUser(rows: Rows, project: BenchProject, index: number, seal: (creden
   if (workflowId) rows.states.push({ config_id: configId, workflow_id: workflowId, user_id: userId, enabled: 1, settings: '{}', updated_at: created, enabled_at: created });
 }
 
+/** The ids of `users` by the value `key` gives. */
+function groupBy(users: readonly ConnectedUserTable[], key: (user: ConnectedUserTable) => string): Map<string, string[]> {
+  const groups = new Map<string, string[]>();
+  for (const user of users) {
+    const value = key(user);
+    const ids = groups.get(value);
+    if (ids) ids.push(user.id);
+    else groups.set(value, [user.id]);
+  }
+  return groups;
+}
+
 async function insertChunked<T extends keyof Database>(trx: Transaction<Database>, table: T, rows: readonly object[], maxParameters: number): Promise<void> {
   const first = rows[0];
   if (!first) return;
@@ -103,7 +115,15 @@ export async function seedPopulation(store: Store, secrets: SecretBox, project: 
     const rows: Rows = { users: [], credentials: [], configs: [], states: [], metaValues: [] };
     for (let index = start; index < end; index++) addUser(rows, project, index, seal, now);
     await store.db.transaction().execute(async (trx) => {
-      await insertChunked(trx, 'connected_users', rows.users, maxParameters);
+      if (store.dialect === 'postgres') {
+        // PostgreSQL keeps activity apart (migration 0063): its trigger gives each user a row, set here.
+        await insertChunked(trx, 'connected_users', rows.users.map(({ last_active_at: _, ...user }) => user), maxParameters);
+        for (const [at, ids] of groupBy(rows.users, (user) => user.last_active_at)) {
+          await trx.updateTable('user_activity').set({ last_active_at: at }).where('user_id', '=', sql<string>`any(${ids}::text[])`).execute();
+        }
+      } else {
+        await insertChunked(trx, 'connected_users', rows.users, maxParameters);
+      }
       await insertChunked(trx, 'credentials', rows.credentials, maxParameters);
       await insertChunked(trx, 'credential_configs', rows.configs, maxParameters);
       await insertChunked(trx, 'workflow_states', rows.states, maxParameters);

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ActivityWrites } from '../src/domain/users/index.ts';
 import { newId } from '../src/platform/ids.ts';
 import { STORES, startPortico, type Portico } from './harness.ts';
+import { insertUserRows, setStoredLastActive, storedLastActive } from './support/user-rows.ts';
 
 /** `dateLastActive` is written behind, many users per statement (decision 44). */
 describe.each(STORES)('activity written behind (%s)', (kind) => {
@@ -15,17 +16,11 @@ describe.each(STORES)('activity written behind (%s)', (kind) => {
 
   const TWO_DAYS_AGO = new Date(Date.now() - 2 * 86_400_000).toISOString();
 
-  async function lastActive(sub: string): Promise<number> {
-    const row = await portico.store.db.selectFrom('connected_users').select('last_active_at')
-      .where('project_id', '=', portico.project.projectId).where('external_id', '=', sub).executeTakeFirstOrThrow();
-    const at: unknown = row.last_active_at;
-    return at instanceof Date ? at.getTime() : Date.parse(String(at));
-  }
+  const lastActive = (sub: string) => storedLastActive(portico.store.db, portico.project.projectId, sub);
 
   it('a returning user\'s request answers at once and their activity lands in the store moments later', async () => {
     expect((await portico.connect('returning', 'GET', '/sdk/me')).statusCode).toBe(200);
-    await portico.store.db.updateTable('connected_users').set({ last_active_at: TWO_DAYS_AGO })
-      .where('project_id', '=', portico.project.projectId).where('external_id', '=', 'returning').execute();
+    await setStoredLastActive(portico.store.db, portico.project.projectId, 'returning', TWO_DAYS_AGO);
     portico.ctx.sdkMeCache.clear();
     const asked = Date.now();
     const me = await portico.connect('returning', 'GET', '/sdk/me');
@@ -49,7 +44,7 @@ describe.each(STORES)('activity written behind (%s)', (kind) => {
       id: newId(), project_id: portico.project.projectId, external_id: `bulk-${n}`, meta: '{}', disabled_at: null,
       created_at: TWO_DAYS_AGO, updated_at: TWO_DAYS_AGO, last_active_at: n === 0 ? now : TWO_DAYS_AGO,
     }));
-    for (let start = 0; start < rows.length; start += 100) await portico.store.db.insertInto('connected_users').values(rows.slice(start, start + 100)).execute();
+    await insertUserRows(portico.store.db, rows);
     // A long window: nothing is written until close() (or 2,000 pending users).
     const writes = new ActivityWrites(portico.store, { windowMs: 60_000 });
     const yesterday = new Date(Date.now() - 86_400_000).toISOString();

@@ -6,6 +6,7 @@ import { createProject } from '../src/domain/projects/index.ts';
 import { migrateToLatest as migrate } from '../src/platform/db/migrator.ts';
 import { STORES } from './harness.ts';
 import { freshStorePerTest } from './support/fresh-store.ts';
+import { insertUserRows } from './support/user-rows.ts';
 
 describe.each(STORES)('migration 0060_user_meta_sorted (%s)', (kind) => {
   const current = freshStorePerTest(kind);
@@ -22,10 +23,10 @@ describe.each(STORES)('migration 0060_user_meta_sorted (%s)', (kind) => {
     const db = store.db as unknown as Kysely<any>;
     const users = [['u1', '2025-01-01T10:00:00.000Z'], ['u2', '2025-06-01T10:00:00.000Z']] as const;
     for (const [id, created] of users) {
-      await db.insertInto('connected_users').values({
+      await insertUserRows(db, [{
         id, project_id: projectId, external_id: `ext-${id}`, meta: JSON.stringify({ plan: 'pro', seats: 5 }),
         disabled_at: null, created_at: created, updated_at: created, last_active_at: created, search_name: null, search_email: null,
-      }).execute();
+      }]);
       for (const [key, value] of [['plan', 'pro'], ['seats', '5']]) {
         await db.insertInto('user_meta_values').values({ user_id: id, project_id: projectId, key, value }).execute();
       }

@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { indexedMetaValues, searchColumns } from '../src/domain/users/search-keys.ts';
 import { STORES, startPortico, type Portico } from './harness.ts';
+import { insertUserRows } from './support/user-rows.ts';
 import { waitFor } from './support/jobs.ts';
 
 /**
@@ -34,7 +35,7 @@ describe.each(STORES)('user search totals from kept metadata lists (%s)', (kind)
       users.push({ id, project_id: projectId, external_id: `list-${index}`, meta: JSON.stringify(meta), disabled_at: null, created_at: at, updated_at: at, last_active_at: at, ...searchColumns(meta) });
       for (const [key, value] of indexedMetaValues(meta)) metaValues.push({ user_id: id, project_id: projectId, key, value, created_at: at });
     }
-    for (let start = 0; start < users.length; start += 500) await portico.store.db.insertInto('connected_users').values(users.slice(start, start + 500)).execute();
+    await insertUserRows(portico.store.db, users);
     for (let start = 0; start < metaValues.length; start += 500) await portico.store.db.insertInto('user_meta_values').values(metaValues.slice(start, start + 500)).execute();
     if (kind === 'postgres') await sql`analyze`.execute(portico.store.db);
   }, 120_000);

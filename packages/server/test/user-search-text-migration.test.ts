@@ -6,6 +6,7 @@ import { createProject } from '../src/domain/projects/index.ts';
 import { migrateToLatest as migrate } from '../src/platform/db/migrator.ts';
 import { STORES } from './harness.ts';
 import { freshStorePerTest } from './support/fresh-store.ts';
+import { insertUserRows } from './support/user-rows.ts';
 
 describe.each(STORES)('migrations 0061_user_search_text and 0062_user_search_text_table (%s)', (kind) => {
   const current = freshStorePerTest(kind);
@@ -21,10 +22,10 @@ describe.each(STORES)('migrations 0061_user_search_text and 0062_user_search_tex
     const db = store.db as unknown as Kysely<any>;
     const at = '2025-01-01T10:00:00.000Z';
     for (const [id, name, email] of [['u1', 'ada lovelace', 'ada@engines.test'], ['u2', 'charles babbage', 'charles@engines.test']]) {
-      await db.insertInto('connected_users').values({
-        id, project_id: projectId, external_id: `Ext-${id}`, meta: '{}', disabled_at: null, created_at: at, updated_at: at, last_active_at: at,
+      await insertUserRows(db, [{
+        id: id!, project_id: projectId, external_id: `Ext-${id}`, meta: '{}', disabled_at: null, created_at: at, updated_at: at, last_active_at: at,
         search_name: name, search_email: email,
-      }).execute();
+      }]);
     }
 
     expect((await migrate(store, MIGRATIONS)).applied).toEqual(['0061_user_search_text', '0062_user_search_text_table']);
@@ -42,13 +43,13 @@ describe.each(STORES)('migrations 0061_user_search_text and 0062_user_search_tex
         { user_id: 'u1', search_name: 'ada lovelace', external_id: 'Ext-u1' },
         { user_id: 'u2', search_name: 'charles babbage', external_id: 'Ext-u2' },
       ]);
-      // Kept in step: a rename, a new user, an activity write (no text change) and a deletion.
+      // Kept in step: a rename, a new user, a change of another column (no text change) and a deletion.
       await db.updateTable('connected_users').set({ search_name: 'ada king' }).where('id', '=', 'u1').execute();
-      await db.updateTable('connected_users').set({ last_active_at: '2025-02-01T10:00:00.000Z' }).where('id', '=', 'u2').execute();
-      await db.insertInto('connected_users').values({
+      await db.updateTable('connected_users').set({ updated_at: '2025-02-01T10:00:00.000Z' }).where('id', '=', 'u2').execute();
+      await insertUserRows(db, [{
         id: 'u3', project_id: projectId, external_id: 'Ext-u3', meta: '{}', disabled_at: null, created_at: at, updated_at: at, last_active_at: at,
         search_name: 'grace hopper', search_email: null,
-      }).execute();
+      }]);
       await db.deleteFrom('connected_users').where('id', '=', 'u2').execute();
       expect((await text()).rows).toEqual([
         { user_id: 'u1', search_name: 'ada king', external_id: 'Ext-u1' },

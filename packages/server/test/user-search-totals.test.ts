@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXACT_TOTAL_LIMIT } from '../src/domain/users/index.ts';
 import { indexedMetaValues, searchColumns } from '../src/domain/users/search-keys.ts';
 import { STORES, startPortico, type Portico } from './harness.ts';
+import { insertUserRows } from './support/user-rows.ts';
 
 /** Searches whose matches pass the exact-total limit (10,000): an estimate on PostgreSQL, a full count on SQLite. */
 describe.each(STORES)('user search totals above %s exact limit', (kind) => {
@@ -26,7 +27,7 @@ describe.each(STORES)('user search totals above %s exact limit', (kind) => {
         users.push({ id, project_id: projectId, external_id: `bulk-${index}`, meta: JSON.stringify(meta), disabled_at: null, created_at: at, updated_at: at, last_active_at: at, ...searchColumns(meta) });
         for (const [key, value] of indexedMetaValues(meta)) metaValues.push({ user_id: id, project_id: projectId, key, value, created_at: at });
       }
-      await portico.store.db.insertInto('connected_users').values(users).execute();
+      await insertUserRows(portico.store.db, users);
       await portico.store.db.insertInto('user_meta_values').values(metaValues).execute();
     }
     if (kind === 'postgres') await sql`analyze`.execute(portico.store.db);

@@ -2,6 +2,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STORES, seedSalesforce, startPortico, type Portico } from './harness.ts';
+import { insertUserRows } from './support/user-rows.ts';
 
 interface Page {
   data: Array<{ userId: string; meta: Record<string, unknown>; active: boolean }>;
@@ -260,7 +261,7 @@ describe.each(STORES)('free-text user search at scale (%s)', (kind) => {
         search_email: `member${n}@commonco.test`,
       };
     });
-    for (let i = 0; i < rows.length; i += 500) await portico.store.db.insertInto('connected_users').values(rows.slice(i, i + 500)).execute();
+    await insertUserRows(portico.store.db, rows);
   });
   afterAll(() => portico.close());
 

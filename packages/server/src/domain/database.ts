@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { openStore, type Store, type StoreOptions } from '../platform/db/store.ts';
 import type { ApiKeyTable, ProjectTable, SigningKeyTable } from './projects/projects.table.ts';
-import type { ConnectedUserTable, UserMetaValueTable } from './users/users.table.ts';
+import type { ConnectedUserTable, UserActivityTable, UserMetaValueTable } from './users/users.table.ts';
 import type { IntegrationTable } from './integrations/integrations.table.ts';
 import type { WorkflowExecutionTable, WorkflowStateTable, WorkflowStepExecutionTable, WorkflowTable } from './workflows/workflows.table.ts';
 import type { CredentialConfigTable, CredentialTable } from './connections/credentials.table.ts';
@@ -16,6 +16,7 @@ export interface Database {
   signing_keys: SigningKeyTable;
   api_keys: ApiKeyTable;
   connected_users: ConnectedUserTable;
+  user_activity: UserActivityTable;
   user_meta_values: UserMetaValueTable;
   integrations: IntegrationTable;
   workflows: WorkflowTable;

@@ -15,6 +15,7 @@ import { userSearch } from '../users/migrations/0031-user-search.ts';
 import { userMetaSorted } from '../users/migrations/0060-user-meta-sorted.ts';
 import { userSearchText } from '../users/migrations/0061-user-search-text.ts';
 import { userSearchTextTable } from '../users/migrations/0062-user-search-text-table.ts';
+import { userActivity } from '../users/migrations/0063-user-activity.ts';
 import { webhooks } from '../webhooks/migrations/0020-webhooks.ts';
 import { auditTimeline } from '../audit/migrations/0021-audit-timeline.ts';
 import { workflowRuns } from '../workflows/migrations/0040-workflow-runs.ts';
@@ -48,6 +49,7 @@ export const MIGRATIONS: MigrationList = {
   '0060_user_meta_sorted': userMetaSorted,
   '0061_user_search_text': userSearchText,
   '0062_user_search_text_table': userSearchTextTable,
+  '0063_user_activity': userActivity,
   '0070_staff': staffAccounts,
 };
 

@@ -19,7 +19,8 @@ export interface ActivityWritesOptions {
  * active in the last `windowMs` are written together, one statement per 500 users. The timestamp
  * is informational and already kept to the minute (`ACTIVITY_RESOLUTION_MS`): what a crash can
  * lose is at most one window of activity times, never a change. For the same reason SQLite commits
- * them without an fsync of their own (`Store.writeBehind`): a power cut may lose the last 200 ms. A write never moves a time back
+ * them without an fsync of their own (`Store.writeBehind`): a power cut may lose the last 200 ms.
+ * PostgreSQL keeps the times in `user_activity` (migration 0063), apart from the user row. A write never moves a time back
  * (a metadata patch may have written a later one meanwhile). `close()` writes what is pending.
  */
 export class ActivityWrites {
@@ -53,7 +54,8 @@ export class ActivityWrites {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     if (this.pending.size === 0) return this.writing;
-    const batch = [...this.pending];
+    // In user order: two nodes writing the same users lock them in the same order (PostgreSQL).
+    const batch = [...this.pending].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     this.pending = new Map();
     this.writing = this.writing.then(() => this.write(batch)).catch((error: unknown) => this.options.onError?.(error));
     return this.writing;
@@ -69,9 +71,9 @@ export class ActivityWrites {
       const rows = batch.slice(start, start + CHUNK);
       if (dialect === 'postgres') {
         const values = sql.join(rows.map(([id, at]) => sql`(${id}, ${at}::timestamptz)`));
-        await this.store.writeBehind(sql`update connected_users as u set last_active_at = v.at
+        await this.store.writeBehind(sql`update user_activity as a set last_active_at = v.at
           from (values ${values}) as v(id, at)
-          where u.id = v.id and u.last_active_at < v.at`.compile(db));
+          where a.user_id = v.id and a.last_active_at < v.at`.compile(db));
       } else {
         const values = sql.join(rows.map(([id, at]) => sql`(${id}, ${at})`));
         await this.store.writeBehind(sql`update connected_users set last_active_at = v.column2

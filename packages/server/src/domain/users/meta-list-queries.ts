@@ -1,6 +1,7 @@
 import { sql, type Selectable } from 'kysely';
 import { afterPosition, metaListTable, type Reads } from './user-search-query.ts';
 import type { ConnectedUserTable } from './users.table.ts';
+import { usersAs } from './users.repository.ts';
 
 /**
  * The statements behind searches answered from kept metadata lists (decision 49): a list's ids as
@@ -77,7 +78,7 @@ export async function walkMetaList(store: Reads, projectId: string, key: string,
 /** The project's user rows of these ids, in the order given (an id since erased is left out). */
 export async function userRowsInOrder(store: Reads, projectId: string, ids: readonly string[]): Promise<Array<Selectable<ConnectedUserTable>>> {
   if (ids.length === 0) return [];
-  const rows = await store.readAside(store.db.selectFrom('connected_users').selectAll().where('project_id', '=', projectId).where('id', 'in', ids).compile());
+  const rows = await store.readAside(store.db.selectFrom(usersAs(store.dialect)).selectAll('u').where('u.project_id', '=', projectId).where('u.id', 'in', ids).compile());
   const byId = new Map(rows.map((row) => [row.id, row]));
   return ids.flatMap((id) => byId.get(id) ?? []);
 }

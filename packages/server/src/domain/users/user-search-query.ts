@@ -4,6 +4,8 @@ import { searchText } from './search-keys.ts';
 import { SQLITE_TEXT_TABLE } from './migrations/0061-user-search-text.ts';
 import { PG_TEXT_TABLE } from './migrations/0062-user-search-text-table.ts';
 import type { ConnectedUserTable } from './users.table.ts';
+import { usersAs } from './users.repository.ts';
+import { dialectOf } from '../../platform/db/store.ts';
 import type { UserSearch } from './user-search.ts';
 
 export const SORT_COLUMNS = { created: 'created_at', lastActive: 'last_active_at', name: 'search_name' } as const;
@@ -219,12 +221,17 @@ function metaList(db: Kysely<Database>, dialect: DialectName, projectId: string,
 
 /** The driver's candidates joined to their user rows; `cross join`: SQLite keeps the list as the outer loop, PostgreSQL plans it as a join. */
 function metaCandidates(db: Kysely<Database>, dialect: DialectName, projectId: string, search: PlannedSearch, column: SortColumn, driver: Extract<Driver, { kind: 'meta' }>, form: ProbeForm, order: ListOrder) {
-  return metaList(db, dialect, projectId, search, driver, form, order).crossJoin('connected_users as u').whereRef('u.id', '=', 'm0.user_id')
+  return metaList(db, dialect, projectId, search, driver, form, order).crossJoin(usersAs(dialect, needsActivity(search, form))).whereRef('u.id', '=', 'm0.user_id')
     .where((eb) => eb.and(rowConditions(eb as unknown as UserExpressions, projectId, search, column)));
 }
 
+/** Whether the rows read need the activity time (PostgreSQL joins it in): a page's rows do, a count only to filter on it. */
+function needsActivity(search: PlannedSearch, form: ProbeForm): boolean {
+  return form === 'walk' || search.activeAfter !== undefined;
+}
+
 function usersMatching(db: Kysely<Database>, projectId: string, search: PlannedSearch, column: SortColumn, driver: Driver, form: ProbeForm) {
-  return db.selectFrom('connected_users as u').where('u.project_id', '=', projectId)
+  return db.selectFrom(usersAs(dialectOf(db), needsActivity(search, form))).where('u.project_id', '=', projectId)
     .where((eb) => eb.and([...rowConditions(eb, projectId, search, column), ...metaProbes(eb, projectId, search, driver, 'u.id', form)]));
 }
 

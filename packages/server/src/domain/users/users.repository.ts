@@ -1,15 +1,29 @@
 import { CompiledQuery, sql, type RawBuilder } from 'kysely';
 import type { AppStore, Db, DialectName } from '../database.ts';
-import { lockForUpdate } from '../../platform/db/store.ts';
+import { dialectOf, lockForUpdate } from '../../platform/db/store.ts';
 import { TurnBatch } from '../../platform/db/turn-batch.ts';
 import type { ConnectedUserTable } from './users.table.ts';
 
+/**
+ * The user rows as reads see them, `last_active_at` included, as the FROM item `u`: on PostgreSQL
+ * the time lives in `user_activity` (migration 0063, decision 54) and is joined here (PostgreSQL
+ * flattens the subquery into a join, so filters and orders on `u` use either table's indexes);
+ * on SQLite it is a column of the row.
+ */
+export function usersAs(dialect: DialectName, withActivity = true): 'connected_users as u' {
+  // Without it (a count that does not filter on it), PostgreSQL's rows as they are, without the join.
+  if (dialect !== 'postgres' || !withActivity) return 'connected_users as u';
+  // A raw FROM item; typed as the table whose columns it has.
+  return sql`(select cu.*, ua.last_active_at from connected_users as cu
+    join user_activity as ua on ua.user_id = cu.id and ua.project_id = cu.project_id) as u` as unknown as 'connected_users as u';
+}
+
 export function findUser(db: Db, projectId: string, externalId: string) {
   return db
-    .selectFrom('connected_users')
-    .selectAll()
-    .where('project_id', '=', projectId)
-    .where('external_id', '=', externalId)
+    .selectFrom(usersAs(dialectOf(db)))
+    .selectAll('u')
+    .where('u.project_id', '=', projectId)
+    .where('u.external_id', '=', externalId)
     .executeTakeFirst();
 }
 
@@ -53,7 +67,7 @@ async function readUsersWithJson(store: AppStore, projectId: string, externalIds
   if (!compiled) {
     const extra = columns();
     const query = db
-      .selectFrom('connected_users as u')
+      .selectFrom(usersAs(store.dialect))
       .selectAll('u')
       .select([extra.credentials.as('json_credentials'), extra.configs.as('json_configs'), extra.states.as('json_states')])
       .where('u.project_id', '=', projectId)
@@ -67,24 +81,43 @@ async function readUsersWithJson(store: AppStore, projectId: string, externalIds
   return store.hotRead<UserRowWithJson>(name, { ...compiled, parameters: [projectId, many ? [...externalIds] : externalIds[0]] });
 }
 
+/** The user's row locked for a change (PostgreSQL: their activity row too, which the change may write). */
 export function findUserForUpdate(db: Db, dialect: DialectName, projectId: string, externalId: string) {
-  const query = db.selectFrom('connected_users').selectAll().where('project_id', '=', projectId).where('external_id', '=', externalId);
+  const query = db.selectFrom(usersAs(dialect)).selectAll('u').where('u.project_id', '=', projectId).where('u.external_id', '=', externalId);
   return lockForUpdate(dialect, query).executeTakeFirst();
 }
 
-/** Inserts the user unless another request just did; the caller reads the row back. */
-/** Inserts the user unless they exist; true when this call created them. */
+/** Inserts the user unless they exist; true when this call created them. On PostgreSQL a trigger gives them their activity row. */
 export async function insertUserIfMissing(db: Db, row: ConnectedUserTable): Promise<boolean> {
+  const dialect = dialectOf(db);
+  const { last_active_at: lastActiveAt, ...userRow } = row;
   const result = await db
     .insertInto('connected_users')
-    .values(row)
+    // PostgreSQL's user row has no activity column; its activity row comes from the trigger.
+    .values((dialect === 'postgres' ? userRow : row) as ConnectedUserTable)
     .onConflict((oc) => oc.columns(['project_id', 'external_id']).doNothing())
     .executeTakeFirst();
-  return (result.numInsertedOrUpdatedRows ?? 0n) > 0n;
+  const created = (result.numInsertedOrUpdatedRows ?? 0n) > 0n;
+  if (created && dialect === 'postgres' && lastActiveAt !== row.created_at) await setLastActive(db, row.id, lastActiveAt);
+  return created;
 }
 
-export function updateUserMeta(db: Db, id: string, meta: string, secretMeta: string | null, at: string, search: { search_name: string | null; search_email: string | null }) {
-  return db.updateTable('connected_users').set({ meta, secret_meta: secretMeta, updated_at: at, last_active_at: at, ...search }).where('id', '=', id).execute();
+export async function updateUserMeta(db: Db, id: string, meta: string, secretMeta: string | null, at: string, search: { search_name: string | null; search_email: string | null }): Promise<void> {
+  if (dialectOf(db) !== 'postgres') {
+    await db.updateTable('connected_users').set({ meta, secret_meta: secretMeta, updated_at: at, last_active_at: at, ...search }).where('id', '=', id).execute();
+    return;
+  }
+  await db.updateTable('connected_users').set({ meta, secret_meta: secretMeta, updated_at: at, ...search }).where('id', '=', id).execute();
+  await setLastActive(db, id, at);
+}
+
+/** Records the user active at `at` (never moving the time back). */
+async function setLastActive(db: Db, id: string, at: string): Promise<void> {
+  if (dialectOf(db) === 'postgres') {
+    await db.updateTable('user_activity').set({ last_active_at: at }).where('user_id', '=', id).where('last_active_at', '<', at).execute();
+  } else {
+    await db.updateTable('connected_users').set({ last_active_at: at }).where('id', '=', id).where('last_active_at', '<', at).execute();
+  }
 }
 
 /** A change of how metadata is stored (a key made secret or public), not of the metadata: timestamps stay. */
@@ -94,7 +127,7 @@ export function restoreUserMeta(db: Db, id: string, meta: string, secretMeta: st
 
 /** A page of the project's users by id, locked (PostgreSQL) for a rewrite. */
 export function pageOfUsersForUpdate(db: Db, dialect: DialectName, projectId: string, afterId: string, limit: number) {
-  const query = db.selectFrom('connected_users').selectAll().where('project_id', '=', projectId).where('id', '>', afterId).orderBy('id').limit(limit);
+  const query = db.selectFrom(usersAs(dialect)).selectAll('u').where('u.project_id', '=', projectId).where('u.id', '>', afterId).orderBy('u.id').limit(limit);
   return lockForUpdate(dialect, query).execute();
 }
 
@@ -108,12 +141,12 @@ export async function updateMetaValues(db: Db, user: { id: string; project_id: s
   await db.insertInto('user_meta_values').values(rows).execute();
 }
 
-export function touchUser(db: Db, id: string, at: string) {
-  return db.updateTable('connected_users').set({ last_active_at: at }).where('id', '=', id).execute();
+export function touchUser(db: Db, id: string, at: string): Promise<void> {
+  return setLastActive(db, id, at);
 }
 
 export function findUserById(db: Db, id: string) {
-  return db.selectFrom('connected_users').selectAll().where('id', '=', id).executeTakeFirst();
+  return db.selectFrom(usersAs(dialectOf(db))).selectAll('u').where('u.id', '=', id).executeTakeFirst();
 }
 
 export function setDisabledAt(db: Db, id: string, disabledAt: string | null, at: string) {

@@ -8,6 +8,7 @@ export interface ConnectedUserTable {
   disabled_at: string | null;
   created_at: string;
   updated_at: string;
+  /** When the user was last active, kept to the minute. On PostgreSQL a column of `user_activity` (migration 0063), which reads join in (`usersAs`). */
   last_active_at: string;
   /** `meta.Name` and `meta.Email` as search compares them (`searchText`), kept with every metadata write. */
   search_name?: string | null;
@@ -24,4 +25,11 @@ export interface UserMetaValueTable {
   value: string;
   /** The user's `created_at`: the index lists a value's users in creation order (migration 0060). */
   created_at: string;
+}
+
+/** PostgreSQL: when each user was last active (migration 0063); SQLite keeps `connected_users.last_active_at`. */
+export interface UserActivityTable {
+  user_id: string;
+  project_id: string;
+  last_active_at: string;
 }

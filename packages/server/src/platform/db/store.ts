@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type SQLite from 'better-sqlite3';
 import type pg from 'pg';
-import { Kysely, PostgresDialect, type CompiledQuery, type SelectQueryBuilder } from 'kysely';
+import { Kysely, PostgresAdapter, PostgresDialect, type CompiledQuery, type SelectQueryBuilder } from 'kysely';
 import { GroupCommitSqliteDriver, type SqliteDriverStats } from './sqlite-driver.ts';
 import { asideDialect, sqliteDialect } from './sqlite-dialect.ts';
 import { SqliteReadPool, SqliteReadWorker } from './sqlite-read-worker.ts';
@@ -23,6 +23,11 @@ const HOT_READ_CACHE_KIB = 8 * 1024;
  * timestamps, JSON as text, and 0/1 for flags on both stores.
  */
 export type DialectName = 'sqlite' | 'postgres';
+
+/** Which store a query builder (or transaction) talks to. */
+export function dialectOf(db: Kysely<any>): DialectName {
+  return db.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite';
+}
 
 /** The database of the running process; `DB` is the table map of whoever opened it (the domain's `Database`). */
 export interface Store<DB = unknown> {
