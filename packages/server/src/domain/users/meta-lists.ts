@@ -182,7 +182,10 @@ export class MetaLists {
         }).catch(() => undefined);
       }
       entry = await running.promise;
-      if (this.valid(projectId, entry)) this.entries.set(name, entry);
+      // Changed while it was read in a way the log cannot replay (a project-wide notice, a resync):
+      // neither kept nor used; the caller asks the database.
+      if (!this.valid(projectId, entry)) return undefined;
+      this.entries.set(name, entry);
     }
     if (entry.ids === 'too-long') return undefined;
     const log = this.logs.get(projectId);

@@ -221,17 +221,29 @@ function metaList(db: Kysely<Database>, dialect: DialectName, projectId: string,
 
 /** The driver's candidates joined to their user rows; `cross join`: SQLite keeps the list as the outer loop, PostgreSQL plans it as a join. */
 function metaCandidates(db: Kysely<Database>, dialect: DialectName, projectId: string, search: PlannedSearch, column: SortColumn, driver: Extract<Driver, { kind: 'meta' }>, form: ProbeForm, order: ListOrder) {
-  return metaList(db, dialect, projectId, search, driver, form, order).crossJoin(usersAs(dialect, needsActivity(search, form))).whereRef('u.id', '=', 'm0.user_id')
+  return metaList(db, dialect, projectId, search, driver, form, order).crossJoin(usersAs(dialect, needsActivity(search, column))).whereRef('u.id', '=', 'm0.user_id')
     .where((eb) => eb.and(rowConditions(eb as unknown as UserExpressions, projectId, search, column)));
 }
 
-/** Whether the rows read need the activity time (PostgreSQL joins it in): a page's rows do, a count only to filter on it. */
-function needsActivity(search: PlannedSearch, form: ProbeForm): boolean {
-  return form === 'walk' || search.activeAfter !== undefined;
+/**
+ * Whether the query itself needs the activity time (PostgreSQL joins it in): only to sort or filter
+ * on it. Otherwise the statement is the one it was before migration 0063, whose plans at 1,000,000
+ * users are known, and a page's few rows get their times after (`withActivityTimes`).
+ */
+function needsActivity(search: PlannedSearch, column: SortColumn): boolean {
+  return column === 'last_active_at' || search.activeAfter !== undefined;
+}
+
+/** PostgreSQL: the activity times of a page's rows read without them (one primary-key probe each, one statement). */
+export async function withActivityTimes<R extends { id: string; last_active_at?: string }>(db: Kysely<Database>, rows: R[]): Promise<R[]> {
+  if (dialectOf(db) !== 'postgres' || rows.length === 0 || rows.every((row) => row.last_active_at !== undefined)) return rows;
+  const times = await db.selectFrom('user_activity').select(['user_id', 'last_active_at']).where('user_id', 'in', rows.map((row) => row.id)).execute();
+  const byId = new Map(times.map((row) => [row.user_id, row.last_active_at]));
+  return rows.map((row) => ({ ...row, last_active_at: row.last_active_at ?? byId.get(row.id) }));
 }
 
 function usersMatching(db: Kysely<Database>, projectId: string, search: PlannedSearch, column: SortColumn, driver: Driver, form: ProbeForm) {
-  return db.selectFrom(usersAs(dialectOf(db), needsActivity(search, form))).where('u.project_id', '=', projectId)
+  return db.selectFrom(usersAs(dialectOf(db), needsActivity(search, column))).where('u.project_id', '=', projectId)
     .where((eb) => eb.and([...rowConditions(eb, projectId, search, column), ...metaProbes(eb, projectId, search, driver, 'u.id', form)]));
 }
 

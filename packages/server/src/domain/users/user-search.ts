@@ -6,7 +6,7 @@ import type { ConnectedUserDetails } from './user.schema.ts';
 import { cachedCount, EXACT_TOTAL_LIMIT, type SearchTotal } from './search-counts.ts';
 import { countThroughLists, listLength, pageThroughLists, positionValue } from './user-search-lists.ts';
 import {
-  countUpTo, planText, readPage, readTextPage, plannerEstimate, SORT_COLUMNS,
+  countUpTo, planText, readPage, readTextPage, plannerEstimate, SORT_COLUMNS, withActivityTimes,
   type Driver, type PlannedSearch, type SortColumn,
 } from './user-search-query.ts';
 import { toConnectedUser } from './users.service.ts';
@@ -97,7 +97,7 @@ export async function searchUsers(ctx: AppContext, state: ProjectState, request:
       ?? await readPage(ctx.store.dbAside, ctx.store.dialect, projectId, search, ordering, driver, search.limit + 1);
   }
   const more = rows.length > search.limit;
-  const shown = rows.slice(0, search.limit);
+  const shown = await withActivityTimes(ctx.store.dbAside, rows.slice(0, search.limit));
   const last = shown.at(-1);
   const nextCursor = more && last ? encodeCursor({ s: search.sort, v: positionValue(last[column]), id: last.id }) : null;
 

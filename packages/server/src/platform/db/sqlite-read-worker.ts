@@ -43,8 +43,9 @@ parentPort.on('message', ({ id, sql, name, parameters }) => {
 `;
 
 interface Pending {
+  query: CompiledQuery;
   resolve(rows: unknown[]): void;
-  reject(error: Error): void;
+  reject(error: unknown): void;
 }
 
 /**
@@ -67,11 +68,17 @@ export class SqliteReadWorker {
     private readonly driverPath: string,
     private readonly cacheKib: number,
     private readonly fallback: (query: CompiledQuery) => Promise<unknown[]>,
+    private readonly onFailure: (message: string) => void = () => undefined,
   ) {}
 
   /** Reads sent and not yet answered. */
   get waiting(): number {
     return this.pending.size;
+  }
+
+  /** Whether reads still go to a thread (false once it failed to start, died, or was closed). */
+  get usable(): boolean {
+    return !this.broken;
   }
 
   read<R>(query: CompiledQuery<R>): Promise<R[]> {
@@ -97,7 +104,7 @@ export class SqliteReadWorker {
     if (!worker) return this.fallback(query) as Promise<R[]>;
     const id = this.nextId++;
     return new Promise<R[]>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (rows: unknown[]) => void, reject });
+      this.pending.set(id, { query, resolve: resolve as (rows: unknown[]) => void, reject });
       if (this.pending.size === 1) worker.ref();
       worker.postMessage({ id, ...statement, parameters: query.parameters });
     });
@@ -125,9 +132,13 @@ export class SqliteReadWorker {
       });
       const fail = (error: Error) => {
         if (this.worker === worker) this.worker = undefined;
+        const closing = this.broken;
         this.broken = true;
-        for (const waiting of this.pending.values()) waiting.reject(error);
+        if (!closing) this.onFailure(`A SQLite read thread stopped (${error.message}); its reads run on the main thread from now on.`);
+        // The reads it had not answered run where every later one will: on the main thread's reader.
+        const unanswered = [...this.pending.values()];
         this.pending.clear();
+        for (const waiting of unanswered) this.fallback(waiting.query).then(waiting.resolve, waiting.reject);
       };
       worker.on('error', fail);
       worker.on('exit', (code) => {
@@ -136,8 +147,9 @@ export class SqliteReadWorker {
       });
       this.worker = worker;
       return worker;
-    } catch {
+    } catch (error) {
       this.broken = true;
+      this.onFailure(`A SQLite read thread could not start (${error instanceof Error ? error.message : String(error)}); its reads run on the main thread.`);
       return undefined;
     }
   }
@@ -151,14 +163,17 @@ export class SqliteReadWorker {
 export class SqliteReadPool {
   private readonly workers: SqliteReadWorker[];
 
-  constructor(size: number, file: string, driverPath: string, cacheKib: number, fallback: (query: CompiledQuery) => Promise<unknown[]>) {
-    this.workers = Array.from({ length: size }, () => new SqliteReadWorker(file, driverPath, cacheKib, fallback));
+  constructor(size: number, file: string, driverPath: string, cacheKib: number, fallback: (query: CompiledQuery) => Promise<unknown[]>, onFailure?: (message: string) => void) {
+    this.workers = Array.from({ length: size }, () => new SqliteReadWorker(file, driverPath, cacheKib, fallback, onFailure));
   }
 
+  /** To the usable worker with the fewest reads waiting (a failed one would send every read it gets to the main thread). */
   read<R>(query: CompiledQuery<R>): Promise<R[]> {
-    let chosen = this.workers[0]!;
-    for (const worker of this.workers) if (worker.waiting < chosen.waiting) chosen = worker;
-    return chosen.read(query);
+    let chosen: SqliteReadWorker | undefined;
+    for (const worker of this.workers) {
+      if (worker.usable && (!chosen || worker.waiting < chosen.waiting)) chosen = worker;
+    }
+    return (chosen ?? this.workers[0]!).read(query);
   }
 
   async close(): Promise<void> {

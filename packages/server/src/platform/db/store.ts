@@ -167,8 +167,8 @@ function openSqlite<DB>(file: string, synchronous: 'full' | 'normal', onWarning:
   const db = new Kysely<DB>({ dialect: sqliteDialect(driver) });
   const hotReadNames = new HotReadNames();
   const onMainThread = async (query: CompiledQuery) => (await db.executeQuery(query)).rows;
-  const aside = new SqliteReadPool(READ_ASIDE_WORKERS, file, driverPath, READ_ASIDE_CACHE_KIB, onMainThread);
-  const hot = new SqliteReadWorker(file, driverPath, HOT_READ_CACHE_KIB, onMainThread);
+  const aside = new SqliteReadPool(READ_ASIDE_WORKERS, file, driverPath, READ_ASIDE_CACHE_KIB, onMainThread, onWarning);
+  const hot = new SqliteReadWorker(file, driverPath, HOT_READ_CACHE_KIB, onMainThread, onWarning);
   return {
     db,
     dbAside: new Kysely<DB>({ dialect: asideDialect((query) => aside.read(query)) }),
