@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { indexedMetaValues, searchColumns } from '../src/domain/users/search-keys.ts';
-import { STORES, startPortico, type Portico } from './harness.ts';
+import { STORES, seedSalesforce, startPortico, type Portico } from './harness.ts';
 import { insertUserRows } from './support/user-rows.ts';
 import { waitFor } from './support/jobs.ts';
 
@@ -79,6 +79,27 @@ describe.each(STORES)('user search totals from kept metadata lists (%s)', (kind)
     expect(oldest.ids).toEqual(created('pro', '1'));
     // A list with ids that are not UUIDs is not kept: the database walks it, with the same answer.
     expect((await pages('meta.plan=basic&meta.seats=0', 150)).ids).toEqual(created('basic', '0').reverse());
+  });
+
+  it('shows each user of a page walked through the kept lists as the user\'s own page does: integrations and activity time included', async () => {
+    expect(await total('meta.plan=pro&meta.seats=1')).toBe(expected('pro', '1'));
+    const [connected, idle] = created('pro', '1').reverse().slice(2, 4);
+    await seedSalesforce(portico, connected!);
+    // The integration is a change to the whole project: the count after it reads the lists again, for the page to walk.
+    expect(await total('meta.plan=pro&meta.seats=1')).toBe(expected('pro', '1'));
+    const url = `/api/v1/projects/${portico.project.projectId}/users?meta.plan=pro&meta.seats=1&limit=50`;
+    const response = await portico.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${portico.project.apiKey}` } });
+    const page = response.json() as { data: Array<{ userId: string; dateLastActive: string }> };
+    for (const userId of [connected!, idle!]) {
+      const shown = page.data.find((user) => user.userId === userId);
+      const own = await portico.admin('GET', `/users/${userId}`);
+      expect(shown).toEqual(own.json());
+    }
+    const shownConnected = page.data.find((user) => user.userId === connected) as unknown as { integrations: Record<string, { enabled: boolean }> };
+    expect(shownConnected.integrations.salesforce?.enabled).toBe(true);
+    // Seeded users were last active when they were created, one second apart.
+    const index = Number(idle!.slice('list-'.length));
+    expect(page.data.find((user) => user.userId === idle)!.dateLastActive).toBe(new Date(Date.parse('2026-01-01T00:00:00.000Z') + index * 1000).toISOString());
   });
 
   it('counts two metadata values exactly, in either order, with a list of ids that are not UUIDs among them', async () => {

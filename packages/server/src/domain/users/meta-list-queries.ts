@@ -75,10 +75,14 @@ export async function walkMetaList(store: Reads, projectId: string, key: string,
   return store.readAside(query.orderBy('m0.created_at', direction).orderBy('m0.user_id', direction).limit(limit).compile());
 }
 
-/** The project's user rows of these ids, in the order given (an id since erased is left out). */
+/**
+ * The project's user rows of these ids, in the order given (an id since erased is left out). On
+ * PostgreSQL without their activity times (`last_active_at` undefined), which the caller reads
+ * beside them.
+ */
 export async function userRowsInOrder(store: Reads, projectId: string, ids: readonly string[]): Promise<Array<Selectable<ConnectedUserTable>>> {
   if (ids.length === 0) return [];
-  const rows = await store.readAside(store.db.selectFrom(usersAs(store.dialect)).selectAll('u').where('u.project_id', '=', projectId).where('u.id', 'in', ids).compile());
+  const rows = await store.readAside(store.db.selectFrom(usersAs(store.dialect, false)).selectAll('u').where('u.project_id', '=', projectId).where('u.id', 'in', ids).compile());
   const byId = new Map(rows.map((row) => [row.id, row]));
   return ids.flatMap((id) => byId.get(id) ?? []);
 }

@@ -35,9 +35,15 @@ export async function connectedUserDetails(ctx: AppContext, state: ProjectState,
   return { ...details, meta: (await userMetaForWorkflows(ctx, state.project.id, user.userId)) ?? details.meta };
 }
 
-/** Several Connected Users as the Admin API shows each (a page of search results): three queries for all of them. */
-export async function connectedUsersDetails(ctx: AppContext, state: ProjectState, users: readonly ConnectedUser[], db: Db = ctx.store.db): Promise<ConnectedUserDetails[]> {
-  const credentials = await credentialsOfUsers(db, users.map((user) => user.id));
+/** Several Connected Users as the Admin API shows each (a page of search results): three queries for all of them, or `read` if the caller read their credentials already. */
+export async function connectedUsersDetails(
+  ctx: AppContext,
+  state: ProjectState,
+  users: readonly ConnectedUser[],
+  db: Db = ctx.store.db,
+  read?: ReadonlyMap<string, Credential[]>,
+): Promise<ConnectedUserDetails[]> {
+  const credentials = read ?? await credentialsOfUsers(db, users.map((user) => user.id));
   const project = toSdkProject(state);
   return users.map((user) => toUserDetails(state, project, user, credentials.get(user.id) ?? []));
 }

@@ -1,7 +1,7 @@
 import type { AppContext } from '../context.ts';
 import { cachedCount, EXACT_TOTAL_LIMIT } from './search-counts.ts';
 import { IdList, MAX_LIST_IDS, uuidWords, type KeptList } from './meta-lists.ts';
-import { metaListIdsText, userIdsOfSubs, userRowsInOrder, usersWithMetaValues, walkMetaList, type ListPosition } from './meta-list-queries.ts';
+import { metaListIdsText, userIdsOfSubs, usersWithMetaValues, walkMetaList, type ListPosition } from './meta-list-queries.ts';
 import { metaListLength, readsUserRow, type Driver, type Ordering, type PlannedSearch, type SortColumn } from './user-search-query.ts';
 
 /**
@@ -89,10 +89,11 @@ const PAGE_WALK_STEP = 256;
  * entries at a time, each entry kept if it is in every other list, and only the page's user rows
  * are read. Walked in SQL instead, each entry cost an index probe into another list (~150 random
  * reads of a 2.5 GB index on PostgreSQL at 1,000,000 users for a page of 50 `plan=pro&seats=N`).
- * Undefined when the search is not one of those, or a list is not in memory (the count that
- * follows the first such search reads it).
+ * The page's user ids, in order, so that its rows and everything shown with them can be read
+ * together. Undefined when the search is not one of those, or a list is not in memory (the count
+ * that follows the first such search reads it).
  */
-export async function pageThroughLists(ctx: AppContext, projectId: string, search: PlannedSearch, ordering: Ordering, driver: Driver, limit: number) {
+export async function pageIdsThroughLists(ctx: AppContext, projectId: string, search: PlannedSearch, ordering: Ordering, driver: Driver, limit: number) {
   if (driver.kind !== 'meta' || ordering.column !== 'created_at' || readsUserRow(search, ordering.column)) return undefined;
   const terms = otherValues(search, driver);
   if (terms.length === 0 || !terms.every(([key, value]) => ctx.metaLists.has(projectId, key, value))) return undefined;
@@ -114,7 +115,7 @@ export async function pageThroughLists(ctx: AppContext, projectId: string, searc
     if (page.length >= limit || entries.length < PAGE_WALK_STEP || !last) break;
     after = { v: positionValue(last.created_at), id: last.user_id };
   }
-  return userRowsInOrder(ctx.store, projectId, page);
+  return page;
 }
 
 /** Whether every kept list holds the user (an id that is not a lowercase UUID is in none). */

@@ -234,12 +234,23 @@ function needsActivity(search: PlannedSearch, column: SortColumn): boolean {
   return column === 'last_active_at' || search.activeAfter !== undefined;
 }
 
-/** PostgreSQL: the activity times of a page's rows read without them (one primary-key probe each, one statement). */
+/** PostgreSQL: the activity times of these users (one primary-key probe each, one statement); none elsewhere. */
+export async function activityTimesOf(db: Kysely<Database>, userIds: readonly string[]): Promise<Map<string, string>> {
+  if (dialectOf(db) !== 'postgres' || userIds.length === 0) return new Map();
+  const times = await db.selectFrom('user_activity').select(['user_id', 'last_active_at']).where('user_id', 'in', userIds).execute();
+  return new Map(times.map((row) => [row.user_id, row.last_active_at]));
+}
+
+/** Rows read without their activity times, given them (PostgreSQL; elsewhere rows have them already). */
+export function withTimes<R extends { id: string; last_active_at?: string }>(rows: R[], times: ReadonlyMap<string, string>): R[] {
+  if (rows.every((row) => row.last_active_at !== undefined)) return rows;
+  return rows.map((row) => ({ ...row, last_active_at: row.last_active_at ?? times.get(row.id) }));
+}
+
+/** PostgreSQL: the activity times of a page's rows read without them. */
 export async function withActivityTimes<R extends { id: string; last_active_at?: string }>(db: Kysely<Database>, rows: R[]): Promise<R[]> {
   if (dialectOf(db) !== 'postgres' || rows.length === 0 || rows.every((row) => row.last_active_at !== undefined)) return rows;
-  const times = await db.selectFrom('user_activity').select(['user_id', 'last_active_at']).where('user_id', 'in', rows.map((row) => row.id)).execute();
-  const byId = new Map(times.map((row) => [row.user_id, row.last_active_at]));
-  return rows.map((row) => ({ ...row, last_active_at: row.last_active_at ?? byId.get(row.id) }));
+  return withTimes(rows, await activityTimesOf(db, rows.map((row) => row.id)));
 }
 
 function usersMatching(db: Kysely<Database>, projectId: string, search: PlannedSearch, column: SortColumn, driver: Driver, form: ProbeForm) {
