@@ -111,7 +111,8 @@ export async function searchUsers(ctx: AppContext, state: ProjectState, request:
   } else {
     rows = await readPage(ctx.store.dbAside, ctx.store.dialect, projectId, search, ordering, driver, search.limit + 1);
   }
-  const more = rows.length > search.limit;
+  // A page walked through the lists knows there is more from the walk: a user erased since is not the end.
+  const more = (pageIds ?? rows).length > search.limit;
   const shown = await withActivityTimes(ctx.store.dbAside, rows.slice(0, search.limit));
   const last = shown.at(-1);
   const nextCursor = more && last ? encodeCursor({ s: search.sort, v: positionValue(last[column]), id: last.id }) : null;
