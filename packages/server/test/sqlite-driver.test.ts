@@ -178,6 +178,30 @@ describe('SQLite driver (group commit)', () => {
     await expect.poll(() => store.sqliteStats()!.checkpointsAside, { timeout: 5000 }).toBeGreaterThan(checkpoints);
   });
 
+  it('checkpoints again while a reader kept the last commit from being copied, with no commit after it', async () => {
+    await expect.poll(() => store.sqliteStats()!.checkpointsAside, { timeout: 5000 }).toBeGreaterThan(0);
+    const inDataFile = () => {
+      const alone = dataFileAlone();
+      try {
+        return (alone.prepare('select count(*) as n from projects where id = ?').get('held') as { n: number }).n;
+      } finally {
+        alone.close();
+      }
+    };
+    // A reader holding a snapshot from before the write: a checkpoint can copy nothing after it.
+    const reader = new SQLite(path.join(dataDir, 'portico.db'), { readonly: true });
+    reader.exec('begin');
+    reader.prepare('select count(*) from projects').get();
+    const before = store.sqliteStats()!.checkpointsAside;
+    await insert('held');
+    await expect.poll(() => store.sqliteStats()!.checkpointsAside, { timeout: 5000 }).toBeGreaterThan(before + 1);
+    expect(inDataFile()).toBe(0);
+    reader.exec('commit');
+    reader.close();
+    // Nothing is written after the reader lets go: only a checkpoint retried on its own copies the row.
+    await expect.poll(inDataFile, { timeout: 5000 }).toBe(1);
+  });
+
   it('commits writes behind without an fsync when nothing else shares their group, and with one otherwise', async () => {
     const touch = (id: string) => store.writeBehind(sql`update projects set updated_at = ${'2026-02-02T00:00:00.000Z'} where id = ${id}`.compile(store.db));
     await insert('w1');

@@ -17,8 +17,8 @@ parentPort.on('message', (message) => {
     return;
   }
   try {
-    db.pragma('wal_checkpoint(PASSIVE)');
-    parentPort.postMessage({});
+    const [result] = db.pragma('wal_checkpoint(PASSIVE)');
+    parentPort.postMessage({ complete: !result || result.checkpointed >= result.log });
   } catch (error) {
     parentPort.postMessage({ error: error instanceof Error ? error.message : String(error) });
   }
@@ -104,7 +104,7 @@ export class SqliteCheckpointer {
     try {
       const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file: this.file, driverPath: this.driverPath } });
       worker.unref();
-      worker.on('message', (message: { error?: string }) => {
+      worker.on('message', (message: { error?: string; complete?: boolean }) => {
         this.running = false;
         worker.unref();
         if (message.error !== undefined) {
@@ -112,6 +112,9 @@ export class SqliteCheckpointer {
           return;
         }
         this.checkpoints += 1;
+        // A reader's snapshot kept some frames from being copied (and then SQLite may not have
+        // fsynced the WAL either): try again, or writes committed behind would wait for the next commit.
+        if (message.complete === false) this.dirty = true;
         if (this.dirty) this.schedule();
       });
       worker.on('error', (error) => this.fail(error.message));
