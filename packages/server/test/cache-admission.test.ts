@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SecondSight } from '../src/platform/cache/second-sight.ts';
 import { STORES, startPortico, type Portico } from './harness.ts';
@@ -62,6 +63,28 @@ describe.each(STORES)('per-node caches keep what is asked for again (%s)', (kind
     const third = await me();
     expect(third).toBe(first);
     expect(await delta()).toMatchObject({ 'user_token hit': 1, 'user_answer hit': 1, 'user_token miss': 2, 'user_answer miss': 2 });
+  });
+
+  it('keeps a user\'s answer while other users are created and their activity recorded, and forgets it when another process writes the file', async () => {
+    const me = async () => {
+      const response = await portico.connect('steady', 'GET', '/sdk/me');
+      expect(response.statusCode).toBe(200);
+      return response.json() as { meta: Record<string, unknown> };
+    };
+    for (let i = 0; i < 3; i++) await me();
+    // Other users' first calls write their rows and activity times; none of it is this user's.
+    for (let i = 0; i < 5; i++) expect((await portico.connect(`busy-${i}`, 'GET', '/sdk/me')).statusCode).toBe(200);
+    const before = await cacheCounts(portico);
+    await me();
+    const after = await cacheCounts(portico);
+    expect((after['user_answer hit'] ?? 0) - (before['user_answer hit'] ?? 0)).toBe(1);
+    if (kind !== 'sqlite') return;
+    // A write by another process (the CLI, say), whose events this server does not hear.
+    const other = new Database(portico.store.location);
+    other.prepare('update connected_users set meta = ? where external_id = ?').run(JSON.stringify({ via: 'another process' }), 'steady');
+    other.close();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect((await me()).meta).toEqual({ via: 'another process' });
   });
 
   it('does not keep the answers of many users each seen once', async () => {

@@ -4,7 +4,7 @@ import type { ProjectState } from '../projects/index.ts';
 import { SecondSight } from '../../platform/cache/second-sight.ts';
 
 interface Entry {
-  /** Version mode: the store's change version the body was read under. */
+  /** SQLite: the version of other processes' commits the body was read under. */
   version: number | undefined;
   /** The project state the body was built from; a reloaded state is a miss. */
   state: ProjectState;
@@ -43,15 +43,14 @@ const ADMISSION_MEMORY = 50_000;
 
 /**
  * Serialized `GET /sdk/me` and `GET /sdk/integrations` bodies, per node and user, served again only while reading afresh would give the
- * same bytes:
- * - `version` (SQLite, one node): while the store's change version is unchanged since the body was
- *   read. Any write, by this process or another one on the same file (the CLI), invalidates every
- *   entry, and a hit needs no query at all.
- * - `events` (PostgreSQL, many nodes): every change to a user's rows emits a domain event in its
- *   transaction; its notice (local at once, remote within milliseconds through LISTEN/NOTIFY)
- *   drops that user's entry. A body whose read began before an invalidation of the same user is
- *   not kept, and a lost listening connection clears everything.
- * Either way a request that must record the user's activity is a miss, so that write still happens.
+ * same bytes. Every change to a user's rows emits a domain event in its transaction; its notice
+ * (local at once, on PostgreSQL remote within milliseconds through LISTEN/NOTIFY) drops that
+ * user's entry. A body whose read began before an invalidation of the same user is not kept, and a
+ * lost listening connection clears everything. On SQLite another process on the same file (the
+ * CLI, `portico worker`) commits without this one hearing its events: any such commit
+ * (`store.otherProcessVersion()`) invalidates every entry. This process's activity writes do not:
+ * a request that must record the user's activity is a miss, so that write still happens, and the
+ * other users' answers stay.
  * A body is kept the second time it is read lately (`SecondSight`): among a million users each
  * seen once, keeping every body only pushed out bodies still in use and churned the heap.
  */
@@ -64,10 +63,7 @@ export class SdkMeCache {
   private clearedAt = 0;
   private readonly admission = new SecondSight(ADMISSION_MEMORY);
   private readonly counts: AnswerCacheStats = { hits: 0, misses: 0, admitted: 0, firstSight: 0 };
-  readonly mode: 'version' | 'events';
-
   constructor(private readonly store: Store, maxBytes = DEFAULT_MAX_BYTES) {
-    this.mode = store.changeVersion() === undefined ? 'events' : 'version';
     this.entries = maxBytes <= 0
       ? undefined
       : new LRUCache({ maxSize: maxBytes, sizeCalculation: (entry, key) => entry.body.length + key.length + 200 });
@@ -79,7 +75,7 @@ export class SdkMeCache {
     if (!this.entries) return undefined;
     const entry = this.entries.get(key);
     const stale = !entry || entry.state !== state
-      || (this.mode === 'version' && entry.version !== this.store.changeVersion())
+      || entry.version !== this.store.otherProcessVersion()
       || !isActivityRecent(entry.lastActiveAt);
     if (stale) {
       if (entry) this.entries.delete(key);
@@ -96,14 +92,14 @@ export class SdkMeCache {
 
   /** Call before reading the user's rows; pass the ticket to `set`. */
   beginRead(): ReadTicket {
-    return { version: this.mode === 'version' ? this.store.changeVersion() : undefined, clock: this.clock };
+    return { version: this.store.otherProcessVersion(), clock: this.clock };
   }
 
   /** Keeps `body` unless something changed while it was being read. */
   set(state: ProjectState, sub: string, ticket: ReadTicket, lastActiveAt: string, body: string, answer: CachedAnswer = 'me'): void {
     if (!this.entries) return;
     const key = keyOf(state.project.id, sub, answer);
-    if (this.mode === 'version' && ticket.version !== this.store.changeVersion()) return;
+    if (ticket.version !== this.store.otherProcessVersion()) return;
     if (this.clearedAt > ticket.clock || (this.invalidated.get(userKeyOf(state.project.id, sub)) ?? -1) > ticket.clock) return;
     if (!this.admission.admit(key)) {
       this.counts.firstSight += 1;

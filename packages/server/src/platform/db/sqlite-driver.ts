@@ -71,8 +71,9 @@ class Lease implements DatabaseConnection {
  *   and never see a write before it is durable (SQLite shows a commit to other connections only
  *   after its fsync).
  * - Statements stay prepared: preparing costs about as much as running the hot paths' queries.
- * - `changeVersion()` changes whenever the data readers see may have changed (a write here, a group
- *   commit, or a commit by another process, from `PRAGMA data_version`), so reads can be cached.
+ * - `otherProcessVersion()` changes when another process commits to the file (`PRAGMA data_version`,
+ *   asked once per turn of the event loop), so this process's caches, which hear its own changes as
+ *   domain events, know when to forget what they hold.
  * - `writeBehind` writes (activity times) commit without an fsync when a group holds nothing else;
  *   checkpoints run on a thread of their own (`SqliteCheckpointer`).
  */
@@ -88,7 +89,6 @@ export class GroupCommitSqliteDriver implements Driver {
   private lastDataVersion = -1;
   /** When `lastDataVersion` may be used without asking SQLite again: until the current turn of the event loop ends. */
   private dataVersionFresh = false;
-  private version = 0;
   private readonly synchronous: 'full' | 'normal';
   private readonly busyTimeoutMs: number;
   /** The writer connection's `synchronous` now (`normal` while a group of `writeBehind` writes is open). */
@@ -127,31 +127,22 @@ export class GroupCommitSqliteDriver implements Driver {
 
   async init(): Promise<void> {}
 
-  /** Changes when another process commits to the database file (`PRAGMA data_version` of the writer), not on this process's writes. */
-  otherProcessVersion(): number {
-    return this.dataVersion.get() as number;
-  }
-
   /**
-   * Another process's commits are looked for once per turn of the event loop (`PRAGMA data_version`
-   * was 4% of a busy server's time when asked on every cache check): a commit made elsewhere during
-   * a turn shows from the next one, as if the requests of that turn had come a moment earlier.
-   * A value taken early is only ever older, so a read made under it is never kept as newer than
-   * it is. This process's own writes move the version at once.
+   * Changes when another process commits to the database file (`PRAGMA data_version` of the
+   * writer), not on this process's writes. Asked once per turn of the event loop (the pragma was 4%
+   * of a busy server's time when asked on every cache check): a commit made elsewhere during a turn
+   * shows from the next one, as if the requests of that turn had come a moment earlier. A value
+   * taken early is only ever older, so a read made under it is never kept as newer than it is.
    */
-  changeVersion(): number {
+  otherProcessVersion(): number {
     if (!this.dataVersionFresh) {
       this.dataVersionFresh = true;
       setImmediate(() => {
         this.dataVersionFresh = false;
       });
-      const dataVersion = this.dataVersion.get() as number;
-      if (dataVersion !== this.lastDataVersion) {
-        this.lastDataVersion = dataVersion;
-        this.version++;
-      }
+      this.lastDataVersion = this.dataVersion.get() as number;
     }
-    return this.version;
+    return this.lastDataVersion;
   }
 
   async acquireConnection(): Promise<DatabaseConnection> {
@@ -266,7 +257,6 @@ export class GroupCommitSqliteDriver implements Driver {
   }
 
   private run<R>(statement: SQLite.Statement, compiled: CompiledQuery): QueryResult<R> {
-    if (!statement.readonly) this.version++;
     if (statement.reader) return { rows: statement.all(compiled.parameters) as R[] };
     const { changes, lastInsertRowid } = statement.run(compiled.parameters);
     return { numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] };
@@ -365,7 +355,6 @@ export class GroupCommitSqliteDriver implements Driver {
       }
       return;
     }
-    this.version++;
     this.counts[group.synced && this.synchronous === 'full' ? 'syncedCommits' : 'unsyncedCommits'] += 1;
     this.checkpointer?.committed();
     for (const m of members) m.resolve();

@@ -36,12 +36,6 @@ export interface Store<DB = unknown> {
   /** Where the data lives, for messages: a file path or a redacted URL. */
   readonly location: string;
   /**
-   * A number that changes whenever the database may have changed, by this process or another;
-   * undefined where that cannot be known without a query (PostgreSQL: other nodes write too).
-   * A read made under one version may be reused while the version stays the same.
-   */
-  changeVersion(): number | undefined;
-  /**
    * SQLite: changes when another process (the CLI, `portico worker`) commits to the file, whose
    * domain events this process does not hear. PostgreSQL: undefined (every node hears every event).
    */
@@ -174,7 +168,6 @@ function openSqlite<DB>(file: string, synchronous: 'full' | 'normal', onWarning:
     dbAside: new Kysely<DB>({ dialect: asideDialect((query) => aside.read(query)) }),
     dialect: 'sqlite',
     location: file,
-    changeVersion: () => driver.changeVersion(),
     otherProcessVersion: () => driver.otherProcessVersion(),
     readAside: <R>(query: CompiledQuery<R>) => aside.read<R>(query),
     hotRead: async <R>(name: string, query: CompiledQuery<R>) => {
@@ -210,7 +203,6 @@ function openPostgres<DB>(url: string, poolSize: number, preparedStatements: boo
     db,
     dialect: 'postgres',
     location: redactUrl(url),
-    changeVersion: () => undefined,
     otherProcessVersion: () => undefined,
     readAside: async <R>(query: CompiledQuery<R>) => (await db.executeQuery(query)).rows,
     dbAside: db,
