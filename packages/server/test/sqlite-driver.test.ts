@@ -2,10 +2,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { sql } from 'kysely';
+import { Kysely, sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { migrateToLatest } from '../src/domain/migrations/index.ts';
 import { openStore } from '../src/platform/db/store.ts';
+import { GroupCommitSqliteDriver } from '../src/platform/db/sqlite-driver.ts';
+import { sqliteDialect } from '../src/platform/db/sqlite-dialect.ts';
 import type { AppStore as Store } from '../src/domain/database.ts';
 
 /** The embedded store's driver: group commit must keep every transaction's own outcome and durability. */
@@ -230,5 +232,26 @@ describe('SQLite driver (group commit)', () => {
     const after = store.sqliteStats()!;
     expect([after.unsyncedCommits - shared.unsyncedCommits, after.syncedCommits - shared.syncedCommits]).toEqual([1, 1]);
     expect(committed('w4').n).toBe(1);
+  });
+
+  it('commits writes behind with an fsync once the checkpoint thread has failed', async () => {
+    // A driver whose checkpoint thread cannot start (no SQLite module where it looks).
+    const file = path.join(dataDir, 'no-thread.db');
+    const database = new SQLite(file);
+    database.pragma('journal_mode = WAL');
+    const failures: string[] = [];
+    const driver = new GroupCommitSqliteDriver(database, { checkpointAside: { driverPath: path.join(dataDir, 'missing-driver.js'), onFailure: (message) => failures.push(message) } });
+    const db = new Kysely<{ t: { v: number } }>({ dialect: sqliteDialect(driver) });
+    try {
+      await sql`create table t (v integer)`.execute(db);
+      await expect.poll(() => failures.length, { timeout: 5000 }).toBe(1);
+      expect(failures[0]).toMatch(/checkpoint thread stopped/);
+      const before = driver.stats();
+      await driver.writeBehind(sql`insert into t (v) values (1)`.compile(db));
+      const after = driver.stats();
+      expect([after.syncedCommits - before.syncedCommits, after.unsyncedCommits - before.unsyncedCommits]).toEqual([1, 0]);
+    } finally {
+      await db.destroy();
+    }
   });
 });

@@ -57,6 +57,11 @@ export class SqliteCheckpointer {
     private readonly onFailure: (message: string) => void,
   ) {}
 
+  /** Whether checkpoints still run on the thread (false once it failed or was closed). */
+  get working(): boolean {
+    return !this.broken;
+  }
+
   /** A commit happened: a checkpoint follows within `INTERVAL_MS` (after the one running, if any). */
   committed(): void {
     if (this.broken) return;

@@ -228,12 +228,13 @@ export class GroupCommitSqliteDriver implements Driver {
    * A write whose loss in a power cut (not a crash of the process: SQLite has it in the WAL) is
    * acceptable, such as a user's last-activity time: it takes its turn on the writer like any other
    * write, but a group made only of such writes commits without an fsync. The next synced commit or
-   * checkpoint (at most 200 ms later with the checkpoint thread) makes it durable.
+   * checkpoint (at most 200 ms later with the checkpoint thread) makes it durable. Without a working
+   * checkpoint thread nothing bounds that wait, so such a write then commits like any other.
    */
   async writeBehind(compiled: CompiledQuery): Promise<void> {
     const lease = new Lease(this);
     try {
-      await this.execute(lease, compiled, false);
+      await this.execute(lease, compiled, !this.checkpointer?.working);
     } finally {
       await this.releaseConnection(lease);
     }
