@@ -177,6 +177,22 @@ describe.each(STORES)('credential health (%s)', (kind) => {
     expect(first, JSON.stringify(jobs.map((j) => [j.payload, j.state, j.attempts]))).toMatchObject({ state: 'succeeded', lastError: expect.stringMatching(/503/) });
   }, 30_000);
 
+  it('shows a renewal in GET /sdk/me at once, though the answer before it was served from the cache', async () => {
+    const id = await connect('cam');
+    const before = (await readSecrets(s.portico.ctx, id))!;
+    const shown = async () => {
+      const me = (await connectApi('cam', 'GET', '/me')).json as { integrations: Record<string, { allCredentials?: Array<{ id: string; dateRefreshed: string | null }> }> };
+      return Object.values(me.integrations).flatMap((integration) => integration.allCredentials ?? []).find((c) => c.id === id)!;
+    };
+    // Read three times: kept on the second read, served from memory on the third.
+    for (let i = 0; i < 3; i++) expect((await shown()).dateRefreshed).toBeNull();
+    const renewed = await usableSecrets(s.portico.ctx, id, { rejectedAccessToken: before.accessToken! });
+    expect(renewed.accessToken).not.toBe(before.accessToken);
+    // A renewal emits no event (it is routine), so the node drops the user's answers itself.
+    expect((await shown()).dateRefreshed).toBe((await credential('cam', id)).dateRefreshed);
+    expect((await shown()).dateRefreshed).not.toBeNull();
+  });
+
   it('refreshes once for ten concurrent callers that saw the provider refuse the token', async () => {
     const id = await connect('cora');
     const before = (await readSecrets(s.portico.ctx, id))!;

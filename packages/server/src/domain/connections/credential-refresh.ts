@@ -185,8 +185,24 @@ async function settle(trx: Transaction<Database>, ctx: AppContext, step: Step, r
   return error.kind === 'blocked' ? { kind: 'blocked', message: error.message } : { kind: 'unavailable', message: error.message, failures };
 }
 
+/**
+ * A renewal writes what the user's answers show (`dateRefreshed`, `dateValidUntil`, the failure
+ * count) without a domain event unless the status changes: one event per token renewal would fill
+ * the outbox and the audit timeline with routine. So this node drops the user's cached answers
+ * itself once the renewal has committed (decision 55). Other PostgreSQL nodes see the new dates
+ * when their project state is reloaded or the user's activity is next recorded.
+ */
 async function renewOnce(ctx: AppContext, credentialId: string, seenAccessToken: string | undefined, trigger: RenewalTrigger): Promise<RenewalOutcome> {
-  const about = await renewalContext(ctx, await repo.findCredentialState(ctx.store.db, credentialId));
+  const row = await repo.findCredentialState(ctx.store.db, credentialId);
+  try {
+    return await renewAndStore(ctx, credentialId, row, seenAccessToken, trigger);
+  } finally {
+    if (row) ctx.sdkMeCache.invalidateUser(row.project_id, row.user_sub);
+  }
+}
+
+async function renewAndStore(ctx: AppContext, credentialId: string, row: CredentialState | undefined, seenAccessToken: string | undefined, trigger: RenewalTrigger): Promise<RenewalOutcome> {
+  const about = await renewalContext(ctx, row);
   if (!about) return { kind: 'gone' };
   if (ctx.store.dialect === 'postgres') {
     // The row stays locked while the provider is asked: another node's renewal waits, then re-reads and finds the new token.

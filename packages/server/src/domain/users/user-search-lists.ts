@@ -89,18 +89,18 @@ const PAGE_WALK_STEP = 256;
  * entries at a time, each entry kept if it is in every other list, and only the page's user rows
  * are read. Walked in SQL instead, each entry cost an index probe into another list (~150 random
  * reads of a 2.5 GB index on PostgreSQL at 1,000,000 users for a page of 50 `plan=pro&seats=N`).
- * The page's user ids, in order, so that its rows and everything shown with them can be read
- * together. Undefined when the search is not one of those, or a list is not in memory (the count
+ * The page's list entries (user id, creation time), in order, so that its rows and everything
+ * shown with them can be read together. Undefined when the search is not one of those, or a list is not in memory (the count
  * that follows the first such search reads it).
  */
-export async function pageIdsThroughLists(ctx: AppContext, projectId: string, search: PlannedSearch, ordering: Ordering, driver: Driver, limit: number) {
+export async function pageEntriesThroughLists(ctx: AppContext, projectId: string, search: PlannedSearch, ordering: Ordering, driver: Driver, limit: number) {
   if (driver.kind !== 'meta' || ordering.column !== 'created_at' || readsUserRow(search, ordering.column)) return undefined;
   const terms = otherValues(search, driver);
   if (terms.length === 0 || !terms.every(([key, value]) => ctx.metaLists.has(projectId, key, value))) return undefined;
   const kept = await keptLists(ctx, projectId, terms);
   if (!kept) return undefined;
   const changed = await changedUserIds(ctx, projectId, kept);
-  const page: string[] = [];
+  const page: Array<{ user_id: string; created_at: unknown }> = [];
   let after: ListPosition | undefined = ordering.cursor;
   for (;;) {
     const entries = await walkMetaList(ctx.store, projectId, driver.key, driver.value, ordering.descending, after, PAGE_WALK_STEP);
@@ -108,7 +108,7 @@ export async function pageIdsThroughLists(ctx: AppContext, projectId: string, se
     const matchingNow = stale.length === 0 ? new Set<string>() : await usersWithMetaValues(ctx.store, projectId, stale, terms);
     for (const entry of entries) {
       const matches = changed.has(entry.user_id) ? matchingNow.has(entry.user_id) : inAll(kept, entry.user_id);
-      if (matches) page.push(entry.user_id);
+      if (matches) page.push(entry);
       if (page.length === limit) break;
     }
     const last = entries.at(-1);

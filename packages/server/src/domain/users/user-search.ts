@@ -4,7 +4,7 @@ import { AppError } from '../../platform/errors.ts';
 import { connectedUsersDetails } from './sdk-me.ts';
 import type { ConnectedUserDetails } from './user.schema.ts';
 import { cachedCount, EXACT_TOTAL_LIMIT, type SearchTotal } from './search-counts.ts';
-import { countThroughLists, listLength, pageIdsThroughLists, positionValue } from './user-search-lists.ts';
+import { countThroughLists, listLength, pageEntriesThroughLists, positionValue } from './user-search-lists.ts';
 import { userRowsInOrder } from './meta-list-queries.ts';
 import { credentialsOfUsers, type Credential } from '../connections/index.ts';
 import {
@@ -93,8 +93,9 @@ export async function searchUsers(ctx: AppContext, state: ProjectState, request:
   let rows: Awaited<ReturnType<typeof readPage>> | undefined;
   let listedTotal: number | undefined;
   let credentials: Map<string, Credential[]> | undefined;
-  const pageIds = search.text?.via === 'ids' && driver.kind === 'users' ? undefined
-    : await pageIdsThroughLists(ctx, projectId, search, ordering, driver, search.limit + 1);
+  const walked = search.text?.via === 'ids' && driver.kind === 'users' ? undefined
+    : await pageEntriesThroughLists(ctx, projectId, search, ordering, driver, search.limit + 1);
+  const pageIds = walked?.map((entry) => entry.user_id);
   if (pageIds) {
     // The page's users are known before their rows are read: rows, activity times and credentials
     // are read at once (on PostgreSQL at 1,000,000 users each is ~100 random page reads).
@@ -115,7 +116,11 @@ export async function searchUsers(ctx: AppContext, state: ProjectState, request:
   const more = (pageIds ?? rows).length > search.limit;
   const shown = await withActivityTimes(ctx.store.dbAside, rows.slice(0, search.limit));
   const last = shown.at(-1);
-  const nextCursor = more && last ? encodeCursor({ s: search.sort, v: positionValue(last[column]), id: last.id }) : null;
+  // Every user of a walked page erased since the walk: the next page starts after the walk's last entry.
+  const lastWalked = walked?.[search.limit - 1];
+  const position = last ? { v: positionValue(last[column]), id: last.id }
+    : lastWalked ? { v: positionValue(lastWalked.created_at), id: lastWalked.user_id } : undefined;
+  const nextCursor = more && position ? encodeCursor({ s: search.sort, ...position }) : null;
 
   // A first page that holds every match is its own count.
   const counting: Promise<SearchTotal> = listedTotal !== undefined ? Promise.resolve({ total: listedTotal, totalIsEstimate: false })
