@@ -197,6 +197,10 @@ describe('SQLite driver (group commit)', () => {
     await insert('held');
     await expect.poll(() => store.sqliteStats()!.checkpointsAside, { timeout: 5000 }).toBeGreaterThan(before + 1);
     expect(inDataFile()).toBe(0);
+    // Meanwhile a write behind is fsynced: nothing else would make it durable while the reader stays.
+    const synced = store.sqliteStats()!.syncedCommits;
+    await store.writeBehind(sql`update projects set updated_at = ${'2026-03-03T00:00:00.000Z'} where id = ${'held'}`.compile(store.db));
+    expect(store.sqliteStats()!.syncedCommits).toBe(synced + 1);
     reader.exec('commit');
     reader.close();
     // Nothing is written after the reader lets go: only a checkpoint retried on its own copies the row.

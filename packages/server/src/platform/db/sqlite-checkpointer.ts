@@ -46,6 +46,8 @@ export class SqliteCheckpointer {
   private broken = false;
   private running = false;
   private dirty = false;
+  /** The last checkpoint left commits uncopied. */
+  private behind = false;
   private timer: NodeJS.Timeout | undefined;
   private lastStart = 0;
   /** Checkpoints the worker has run. */
@@ -57,9 +59,13 @@ export class SqliteCheckpointer {
     private readonly onFailure: (message: string) => void,
   ) {}
 
-  /** Whether checkpoints still run on the thread (false once it failed or was closed). */
-  get working(): boolean {
-    return !this.broken;
+  /**
+   * Whether the thread bounds how long a commit without an fsync stays so: false once it failed or
+   * was closed, and while its last checkpoint could not copy every commit (a reader's snapshot held
+   * it back, and SQLite then may not have fsynced the WAL either).
+   */
+  get keepsUp(): boolean {
+    return !this.broken && !this.behind;
   }
 
   /** A commit happened: a checkpoint follows within `INTERVAL_MS` (after the one running, if any). */
@@ -119,7 +125,8 @@ export class SqliteCheckpointer {
         this.checkpoints += 1;
         // A reader's snapshot kept some frames from being copied (and then SQLite may not have
         // fsynced the WAL either): try again, or writes committed behind would wait for the next commit.
-        if (message.complete === false) this.dirty = true;
+        this.behind = message.complete === false;
+        if (this.behind) this.dirty = true;
         if (this.dirty) this.schedule();
       });
       worker.on('error', (error) => this.fail(error.message));

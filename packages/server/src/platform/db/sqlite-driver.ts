@@ -229,12 +229,13 @@ export class GroupCommitSqliteDriver implements Driver {
    * acceptable, such as a user's last-activity time: it takes its turn on the writer like any other
    * write, but a group made only of such writes commits without an fsync. The next synced commit or
    * checkpoint (at most 200 ms later with the checkpoint thread) makes it durable. Without a working
-   * checkpoint thread nothing bounds that wait, so such a write then commits like any other.
+   * checkpoint thread, or while a reader keeps its checkpoints from copying the last commits, nothing
+   * bounds that wait, so such a write then commits like any other (and its fsync covers the ones before).
    */
   async writeBehind(compiled: CompiledQuery): Promise<void> {
     const lease = new Lease(this);
     try {
-      await this.execute(lease, compiled, !this.checkpointer?.working);
+      await this.execute(lease, compiled, !this.checkpointer?.keepsUp);
     } finally {
       await this.releaseConnection(lease);
     }
