@@ -153,42 +153,31 @@ describe('SQLite driver (group commit)', () => {
     expect(committed('after-lock').n).toBe(1);
   });
 
-  const dataFileAlone = (): SQLite.Database => {
-    // The database file without its WAL: what a checkpoint has copied into it, and nothing else.
+  /** Whether the project row `id` is in the database file without its WAL: what a checkpoint has copied into it, and nothing else. */
+  const inDataFile = (id: string): number => {
     const copy = path.join(dataDir, 'copy.db');
     fs.copyFileSync(path.join(dataDir, 'portico.db'), copy);
-    return new SQLite(copy, { readonly: true });
+    const alone = new SQLite(copy, { readonly: true });
+    try {
+      return (alone.prepare('select count(*) as n from projects where id = ?').get(id) as { n: number }).n;
+    } finally {
+      alone.close();
+    }
   };
 
   it('copies committed writes into the database file on its checkpoint thread, within moments', async () => {
-    const inDataFile = () => {
-      const alone = dataFileAlone();
-      try {
-        return (alone.prepare('select count(*) as n from projects where id = ?').get('checkpointed') as { n: number }).n;
-      } finally {
-        alone.close();
-      }
-    };
     // The migrations' commits are checkpointed first; then the WAL is far below SQLite's own threshold.
     await expect.poll(() => store.sqliteStats()!.checkpointsAside, { timeout: 5000 }).toBeGreaterThan(0);
     const checkpoints = store.sqliteStats()!.checkpointsAside;
     await insert('checkpointed');
     expect(committed('checkpointed').n).toBe(1);
-    await expect.poll(inDataFile, { timeout: 5000 }).toBe(1);
+    await expect.poll(() => inDataFile('checkpointed'), { timeout: 5000 }).toBe(1);
     // The thread has copied the row before its answer reaches this one: the count follows a moment later.
     await expect.poll(() => store.sqliteStats()!.checkpointsAside, { timeout: 5000 }).toBeGreaterThan(checkpoints);
   });
 
   it('checkpoints again while a reader kept the last commit from being copied, with no commit after it', async () => {
     await expect.poll(() => store.sqliteStats()!.checkpointsAside, { timeout: 5000 }).toBeGreaterThan(0);
-    const inDataFile = () => {
-      const alone = dataFileAlone();
-      try {
-        return (alone.prepare('select count(*) as n from projects where id = ?').get('held') as { n: number }).n;
-      } finally {
-        alone.close();
-      }
-    };
     // A reader holding a snapshot from before the write: a checkpoint can copy nothing after it.
     const reader = new SQLite(path.join(dataDir, 'portico.db'), { readonly: true });
     reader.exec('begin');
@@ -196,7 +185,7 @@ describe('SQLite driver (group commit)', () => {
     const before = store.sqliteStats()!.checkpointsAside;
     await insert('held');
     await expect.poll(() => store.sqliteStats()!.checkpointsAside, { timeout: 5000 }).toBeGreaterThan(before + 1);
-    expect(inDataFile()).toBe(0);
+    expect(inDataFile('held')).toBe(0);
     // Meanwhile a write behind is fsynced: nothing else would make it durable while the reader stays.
     const synced = store.sqliteStats()!.syncedCommits;
     await store.writeBehind(sql`update projects set updated_at = ${'2026-03-03T00:00:00.000Z'} where id = ${'held'}`.compile(store.db));
@@ -204,7 +193,7 @@ describe('SQLite driver (group commit)', () => {
     reader.exec('commit');
     reader.close();
     // Nothing is written after the reader lets go: only a checkpoint retried on its own copies the row.
-    await expect.poll(inDataFile, { timeout: 5000 }).toBe(1);
+    await expect.poll(() => inDataFile('held'), { timeout: 5000 }).toBe(1);
   });
 
   it('commits writes behind without an fsync when nothing else shares their group, and with one otherwise', async () => {
