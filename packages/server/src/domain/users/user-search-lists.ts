@@ -90,8 +90,8 @@ const PAGE_WALK_STEP = 256;
  * are read. Walked in SQL instead, each entry cost an index probe into another list (~150 random
  * reads of a 2.5 GB index on PostgreSQL at 1,000,000 users for a page of 50 `plan=pro&seats=N`).
  * The page's list entries (user id, creation time), in order, so that its rows and everything
- * shown with them can be read together. Undefined when the search is not one of those, or a list is not in memory (the count
- * that follows the first such search reads it).
+ * shown with them can be read together. Undefined when the search is not one of those, or a list
+ * is not in memory (the count that follows the first such search reads it).
  */
 export async function pageEntriesThroughLists(ctx: AppContext, projectId: string, search: PlannedSearch, ordering: Ordering, driver: Driver, limit: number) {
   if (driver.kind !== 'meta' || ordering.column !== 'created_at' || readsUserRow(search, ordering.column)) return undefined;

@@ -93,8 +93,8 @@ export async function searchUsers(ctx: AppContext, state: ProjectState, request:
   let rows: Awaited<ReturnType<typeof readPage>> | undefined;
   let listedTotal: number | undefined;
   let credentials: Map<string, Credential[]> | undefined;
-  const walked = search.text?.via === 'ids' && driver.kind === 'users' ? undefined
-    : await pageEntriesThroughLists(ctx, projectId, search, ordering, driver, search.limit + 1);
+  const textIds = search.text?.via === 'ids' && driver.kind === 'users';
+  const walked = textIds ? undefined : await pageEntriesThroughLists(ctx, projectId, search, ordering, driver, search.limit + 1);
   const pageIds = walked?.map((entry) => entry.user_id);
   if (pageIds) {
     // The page's users are known before their rows are read: rows, activity times and credentials
@@ -107,7 +107,7 @@ export async function searchUsers(ctx: AppContext, state: ProjectState, request:
       credentialsOfUsers(ctx.store.dbAside, pageIds),
     ]);
     rows = withTimes(rows, times);
-  } else if (search.text?.via === 'ids' && driver.kind === 'users') {
+  } else if (textIds) {
     ({ rows, total: listedTotal } = await readTextPage(ctx.store.dbAside, projectId, search, ordering, search.limit + 1));
   } else {
     rows = await readPage(ctx.store.dbAside, ctx.store.dialect, projectId, search, ordering, driver, search.limit + 1);

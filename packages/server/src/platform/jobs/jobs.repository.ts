@@ -55,9 +55,9 @@ export interface ClaimRequest {
 /**
  * Leases up to `limit` due jobs in one statement. The only dialect difference of the queue:
  * PostgreSQL skips rows other workers are claiming (`FOR UPDATE SKIP LOCKED`); SQLite has one
- * writer, which runs claims one after the other. On SQLite an idle poll only reads: every write
- * there takes the writer and changes the store's change version, which would empty the read caches
- * keyed on it once per poll.
+ * writer, which runs claims one after the other. On SQLite an idle poll only reads: a write there
+ * takes the writer (and, from a `portico worker` process, empties the server's caches, which keep
+ * what they hold only while no other process commits to the file).
  */
 export async function claimJobs(db: JobsDb, dialect: DialectName, request: ClaimRequest): Promise<JobRow[]> {
   if (request.names.length === 0 || request.limit < 1) return [];
