@@ -7,6 +7,8 @@ import { fileURLToPath } from 'node:url';
 export const SERVER_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** Written by scripts/build.js after a successful tsc run; its mtime is when that run started. */
 export const STAMP = path.join(SERVER_DIR, 'dist', '.build-stamp');
+/** What `portico` runs: the compiled server bundled into a few files (scripts/build.js). */
+export const BUNDLE_DIR = path.join(SERVER_DIR, 'dist', 'bundle');
 const INPUTS = ['src', 'tsconfig.json', 'tsconfig.build.json'];
 
 /** The newest input file (sources and compiler options) and its mtime; none in an install without sources. */
@@ -28,7 +30,7 @@ function newestInput() {
 /** Why dist/ cannot be run as it is (missing, or older than a source file), or undefined when it can. */
 export function buildProblem() {
   const stamp = fs.statSync(STAMP, { throwIfNoEntry: false });
-  if (!stamp || !fs.existsSync(path.join(SERVER_DIR, 'dist', 'cli', 'main.js'))) {
+  if (!stamp || !fs.existsSync(path.join(BUNDLE_DIR, 'main.js'))) {
     return `there is no build in ${path.relative(process.cwd(), path.join(SERVER_DIR, 'dist')) || 'dist'}`;
   }
   const newest = newestInput();

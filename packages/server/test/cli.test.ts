@@ -105,8 +105,8 @@ describe('bin/portico.js and the build', () => {
     return { dir, bin: path.join(dir, 'bin/portico.js') };
   }
   function build(dir: string, stampTime: Date): void {
-    fs.mkdirSync(path.join(dir, 'dist/cli'), { recursive: true });
-    fs.writeFileSync(path.join(dir, 'dist/cli/main.js'), 'export async function main() { process.stdout.write("built main ran\\n"); return 0; }\n');
+    fs.mkdirSync(path.join(dir, 'dist/bundle'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'dist/bundle/main.js'), 'export async function main() { process.stdout.write("built main ran\\n"); return 0; }\n');
     fs.writeFileSync(path.join(dir, 'dist/.build-stamp'), '');
     fs.utimesSync(path.join(dir, 'dist/.build-stamp'), stampTime, stampTime);
   }

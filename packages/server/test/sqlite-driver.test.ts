@@ -176,6 +176,15 @@ describe('SQLite driver (group commit)', () => {
     await expect.poll(() => store.sqliteStats()!.checkpointsAside, { timeout: 5000 }).toBeGreaterThan(checkpoints);
   });
 
+  it('ends the checkpoint thread once no commit came for a second, and starts another for the next commit', async () => {
+    await expect.poll(() => store.sqliteStats()!.checkpointsAside, { timeout: 5000 }).toBeGreaterThan(0);
+    await expect.poll(() => store.sqliteStats()!.checkpointThreadRunning, { timeout: 5000 }).toBe(false);
+    const started = store.sqliteStats()!.checkpointThreadsStarted;
+    await insert('after-idle');
+    await expect.poll(() => inDataFile('after-idle'), { timeout: 5000 }).toBe(1);
+    expect(store.sqliteStats()!.checkpointThreadsStarted).toBe(started + 1);
+  });
+
   it('checkpoints again while a reader kept the last commit from being copied, with no commit after it', async () => {
     await expect.poll(() => store.sqliteStats()!.checkpointsAside, { timeout: 5000 }).toBeGreaterThan(0);
     // A reader holding a snapshot from before the write: a checkpoint can copy nothing after it.
@@ -186,6 +195,10 @@ describe('SQLite driver (group commit)', () => {
     await insert('held');
     await expect.poll(() => store.sqliteStats()!.checkpointsAside, { timeout: 5000 }).toBeGreaterThan(before + 1);
     expect(inDataFile('held')).toBe(0);
+    // The retries back off (200 ms, then twice as long each time): over 3 s a handful, not one each 200 ms.
+    const retrying = store.sqliteStats()!.checkpointsAside;
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    expect(store.sqliteStats()!.checkpointsAside - retrying).toBeLessThanOrEqual(5);
     // Meanwhile a write behind is fsynced: nothing else would make it durable while the reader stays.
     const synced = store.sqliteStats()!.syncedCommits;
     await store.writeBehind(sql`update projects set updated_at = ${'2026-03-03T00:00:00.000Z'} where id = ${'held'}`.compile(store.db));

@@ -28,6 +28,16 @@ parentPort.on('message', (message) => {
 /** Checkpoints start at most this often; commits in between are copied by the next one. */
 const INTERVAL_MS = 200;
 
+/** A checkpoint a reader held back is retried after 200 ms, then twice as long each time up to this. */
+const RETRY_MAX_MS = 2000;
+
+/**
+ * The thread ends after this long without a commit to copy, and the next commit starts a new one:
+ * an idle server does not keep its 5-10 MB (a V8 isolate and a SQLite connection), and starting one,
+ * a few milliseconds on a thread of its own, is little next to a second without writes.
+ */
+const IDLE_MS = 1000;
+
 /**
  * WAL checkpoints off the event loop (decision 51). SQLite checkpoints inside the commit that takes
  * the WAL past 1,000 pages: on the server's one writer connection that is copying those pages into
@@ -38,8 +48,8 @@ const INTERVAL_MS = 200;
  * SQLite's automatic checkpoint as the backstop: under writes too steady for the log ever to start
  * over, it still checkpoints at 1,000 pages, finding most of them copied already. A checkpoint
  * fsyncs the WAL before it copies it, so writes committed without an fsync (`writeBehind`) are
- * durable within those 200 ms. The thread starts on the first checkpoint; if it fails, checkpoints
- * are SQLite's alone again and `onFailure` says why.
+ * durable within those 200 ms. The thread starts on the first checkpoint and ends after `IDLE_MS`
+ * without commits; if it fails, checkpoints are SQLite's alone again and `onFailure` says why.
  */
 export class SqliteCheckpointer {
   private worker: Worker | undefined;
@@ -48,10 +58,15 @@ export class SqliteCheckpointer {
   private dirty = false;
   /** The last checkpoint left commits uncopied. */
   private behind = false;
+  /** Checkpoints in a row that left commits uncopied: each waits longer before the next. */
+  private heldBack = 0;
   private timer: NodeJS.Timeout | undefined;
+  private idleTimer: NodeJS.Timeout | undefined;
   private lastStart = 0;
   /** Checkpoints the worker has run. */
   checkpoints = 0;
+  /** Threads started: the first checkpoint starts one, and so does the first after the last one ended idle. */
+  threadsStarted = 0;
 
   constructor(
     private readonly file: string,
@@ -75,10 +90,17 @@ export class SqliteCheckpointer {
     if (!this.running) this.schedule();
   }
 
+  /** Whether a checkpoint thread is running now. */
+  get threadRunning(): boolean {
+    return this.worker !== undefined;
+  }
+
   async close(): Promise<void> {
     this.broken = true;
     if (this.timer) clearTimeout(this.timer);
+    if (this.idleTimer) clearTimeout(this.idleTimer);
     this.timer = undefined;
+    this.idleTimer = undefined;
     const worker = this.worker;
     this.worker = undefined;
     if (!worker) return;
@@ -94,13 +116,16 @@ export class SqliteCheckpointer {
 
   private schedule(): void {
     if (this.timer) return;
-    this.timer = setTimeout(() => this.run(), Math.max(0, this.lastStart + INTERVAL_MS - Date.now()));
+    const interval = this.heldBack === 0 ? INTERVAL_MS : Math.min(RETRY_MAX_MS, INTERVAL_MS * 2 ** (this.heldBack - 1));
+    this.timer = setTimeout(() => this.run(), Math.max(0, this.lastStart + interval - Date.now()));
     this.timer.unref();
   }
 
   private run(): void {
     this.timer = undefined;
     if (!this.dirty || this.broken) return;
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
     const worker = this.started();
     if (!worker) return;
     this.dirty = false;
@@ -115,6 +140,7 @@ export class SqliteCheckpointer {
     try {
       const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file: this.file, driverPath: this.driverPath } });
       worker.unref();
+      this.threadsStarted += 1;
       worker.on('message', (message: { error?: string; complete?: boolean }) => {
         this.running = false;
         worker.unref();
@@ -125,9 +151,12 @@ export class SqliteCheckpointer {
         this.checkpoints += 1;
         // A reader's snapshot kept some frames from being copied (and then SQLite may not have
         // fsynced the WAL either): try again, or writes committed behind would wait for the next commit.
+        // A reader that keeps its snapshot for long is waited for less often: the retries back off.
         this.behind = message.complete === false;
+        this.heldBack = this.behind ? this.heldBack + 1 : 0;
         if (this.behind) this.dirty = true;
         if (this.dirty) this.schedule();
+        else this.idleTimer = setTimeout(() => this.retire(), IDLE_MS).unref();
       });
       worker.on('error', (error) => this.fail(error.message));
       worker.on('exit', (code) => this.fail(`exit code ${code}`));
@@ -137,6 +166,18 @@ export class SqliteCheckpointer {
       this.fail(`it did not start: ${error instanceof Error ? error.message : String(error)}`);
       return undefined;
     }
+  }
+
+  /** Ends an idle thread: it closes its connection and exits; the next commit starts another. */
+  private retire(): void {
+    this.idleTimer = undefined;
+    const worker = this.worker;
+    if (!worker || this.running || this.dirty || this.broken) return;
+    this.worker = undefined;
+    // Its exit is expected now, and an error while it closes changes nothing: the next thread starts afresh.
+    worker.removeAllListeners();
+    worker.on('error', () => {});
+    worker.postMessage('close');
   }
 
   private fail(reason: string): void {

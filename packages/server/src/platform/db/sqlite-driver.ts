@@ -32,6 +32,10 @@ export interface SqliteDriverStats {
   unsyncedCommits: number;
   /** Checkpoints run on the checkpoint thread. */
   checkpointsAside: number;
+  /** Checkpoint threads started (one ends after a second without commits; the next commit starts another). */
+  checkpointThreadsStarted: number;
+  /** Whether a checkpoint thread is running now. */
+  checkpointThreadRunning: boolean;
 }
 
 /** Writes committed into the writer's open SQLite transaction and not yet durable. */
@@ -122,7 +126,12 @@ export class GroupCommitSqliteDriver implements Driver {
   }
 
   stats(): SqliteDriverStats {
-    return { ...this.counts, checkpointsAside: this.checkpointer?.checkpoints ?? 0 };
+    return {
+      ...this.counts,
+      checkpointsAside: this.checkpointer?.checkpoints ?? 0,
+      checkpointThreadsStarted: this.checkpointer?.threadsStarted ?? 0,
+      checkpointThreadRunning: this.checkpointer?.threadRunning ?? false,
+    };
   }
 
   async init(): Promise<void> {}
