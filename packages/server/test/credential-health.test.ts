@@ -207,6 +207,28 @@ describe.each(STORES)('credential health (%s)', (kind) => {
     expect(await credential('cora', id)).toMatchObject({ status: 'VALID', refreshFailureCount: 0 });
   });
 
+  it.runIf(kind === 'postgres')('shows a renewal in GET /sdk/me on another node at once, though that node served the answer before it from its cache', async () => {
+    const id = await connect('carl');
+    const before = (await readSecrets(s.portico.ctx, id))!;
+    const second = await s.portico.startSecondNode();
+    try {
+      const token = await s.portico.token('carl');
+      const shownOnSecond = async () => {
+        const response = await second.app.inject({ method: 'GET', url: `/projects/${s.portico.project.projectId}/sdk/me`, headers: { authorization: `Bearer ${token}` } });
+        const me = response.json() as { integrations: Record<string, { allCredentials?: Array<{ id: string; dateRefreshed: string | null }> }> };
+        return Object.values(me.integrations).flatMap((integration) => integration.allCredentials ?? []).find((c) => c.id === id)!;
+      };
+      // Kept on the second read, served from the second node's memory on the third.
+      for (let i = 0; i < 3; i++) expect((await shownOnSecond()).dateRefreshed).toBeNull();
+      await usableSecrets(s.portico.ctx, id, { rejectedAccessToken: before.accessToken! });
+      // The renewal has no event; its notice reaches the second node well before its project state
+      // (5 s) would be reloaded.
+      await expect.poll(async () => (await shownOnSecond()).dateRefreshed, { timeout: 2000, interval: 50 }).not.toBeNull();
+    } finally {
+      await second.close();
+    }
+  });
+
   it.runIf(kind === 'postgres')('refreshes once when callers on two nodes see the provider refuse the token at once', async () => {
     const id = await connect('nina');
     const before = (await readSecrets(s.portico.ctx, id))!;

@@ -1,6 +1,6 @@
 import type { Config } from '../platform/config.ts';
 import type { SecretBox } from '../platform/crypto/secret-box.ts';
-import { createEventBus, type PgChangeNotifier } from '../platform/events/index.ts';
+import { createEventBus, notifyChange, type PgChangeNotifier } from '../platform/events/index.ts';
 import { createJobs, describeError, jsonLineLogger, type JobQueue } from '../platform/jobs/index.ts';
 import { createOutboundClient, type OutboundClient } from '../platform/net/outbound.ts';
 import { createMetricsRegistry, type Registry } from '../platform/metrics/registry.ts';
@@ -30,6 +30,11 @@ export interface AppContext {
   readonly apiKeys: ApiKeyCache;
   readonly tokens: UserTokenVerifier;
   readonly sdkMeCache: SdkMeCache;
+  /**
+   * A write changed what a user's answers show without a domain event (a token renewal): drops
+   * them here and, on PostgreSQL, on every other node (a NOTIFY outside the outbox). Never throws.
+   */
+  userAnswersChanged(projectId: string, sub: string): Promise<void>;
   /** User search totals and metadata list lengths, kept until a change in the project. */
   readonly searchCounts: SearchCounts;
   /** User ids of metadata values that search counts intersect in memory (decision 49). */
@@ -62,6 +67,9 @@ export type ChangeDeps = Pick<AppContext, 'store' | 'events'>;
 export function changeDepsOf(store: Store): ChangeDeps {
   return { store, events: createEventBus<PorticoEvents, Database>({ store, announceBeforeReturning: true }) };
 }
+
+/** NOTIFY kind of `userAnswersChanged`: `{p: projectId, u: sub}`. */
+const USER_ANSWERS_KIND = 'answers';
 
 export interface ContextOptions {
   /** PostgreSQL: hears the other nodes' changes (started and stopped with the context). */
@@ -103,6 +111,9 @@ export function createContext(config: Config, store: Store, secrets: SecretBox, 
     searchCounts.invalidateProject(notice.projectId);
     metaLists.changed(notice.projectId, notice.userId);
   });
+  const detachAnswers = options.notifier?.on(USER_ANSWERS_KIND, (message) => {
+    if (typeof message.p === 'string' && typeof message.u === 'string') sdkMeCache.invalidateUser(message.p, message.u);
+  });
   events.onResync(() => {
     projects.clear();
     apiKeys.clear();
@@ -119,6 +130,17 @@ export function createContext(config: Config, store: Store, secrets: SecretBox, 
     apiKeys,
     tokens,
     sdkMeCache,
+    async userAnswersChanged(projectId, sub) {
+      sdkMeCache.invalidateUser(projectId, sub);
+      if (store.dialect !== 'postgres') return;
+      try {
+        await notifyChange(store.db, USER_ANSWERS_KIND, { p: projectId, u: sub });
+      } catch (error) {
+        // The other nodes show the change at their next project-state reload instead.
+        if (options.onError) options.onError(error, 'answers notice');
+        else activityLog('warn', 'other nodes were not told about a changed answer', { error: describeError(error) });
+      }
+    },
     searchCounts,
     metaLists,
     userMetaWrites: new UserMetaWrites({ store, events, secrets }),
@@ -132,6 +154,7 @@ export function createContext(config: Config, store: Store, secrets: SecretBox, 
       await activity.close();
       outbound.close();
       await events.close();
+      detachAnswers?.();
       await options.notifier?.stop();
       await store.close();
     },

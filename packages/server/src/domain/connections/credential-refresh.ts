@@ -188,16 +188,15 @@ async function settle(trx: Transaction<Database>, ctx: AppContext, step: Step, r
 /**
  * A renewal writes what the user's answers show (`dateRefreshed`, `dateValidUntil`, the failure
  * count) without a domain event unless the status changes: one event per token renewal would fill
- * the outbox and the audit timeline with routine. So this node drops the user's cached answers
- * itself once the renewal has committed (decision 55). Other PostgreSQL nodes see the new dates
- * when their project state is reloaded or the user's activity is next recorded.
+ * the outbox and the audit timeline with routine. So once the renewal has committed, this node
+ * drops the user's cached answers and, on PostgreSQL, tells the other nodes to (decision 55).
  */
 async function renewOnce(ctx: AppContext, credentialId: string, seenAccessToken: string | undefined, trigger: RenewalTrigger): Promise<RenewalOutcome> {
   const row = await repo.findCredentialState(ctx.store.db, credentialId);
   try {
     return await renewAndStore(ctx, credentialId, row, seenAccessToken, trigger);
   } finally {
-    if (row) ctx.sdkMeCache.invalidateUser(row.project_id, row.user_sub);
+    if (row) await ctx.userAnswersChanged(row.project_id, row.user_sub);
   }
 }
 
