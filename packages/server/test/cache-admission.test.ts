@@ -80,8 +80,18 @@ describe.each(STORES)('per-node caches keep what is asked for again (%s)', (kind
     expect((after['user_answer hit'] ?? 0) - (before['user_answer hit'] ?? 0)).toBe(1);
     if (kind !== 'sqlite') return;
     // A write by another process (the CLI, say), whose events this server does not hear.
-    const other = new Database(portico.store.location);
-    other.prepare('update connected_users set meta = ? where external_id = ?').run(JSON.stringify({ via: 'another process' }), 'steady');
+    // It waits for the write lock on timers: a busy wait would block this thread, where the server
+    // holding the lock runs, until the wait timed out.
+    const other = new Database(portico.store.location, { timeout: 0 });
+    for (let attempt = 0; ; attempt++) {
+      try {
+        other.prepare('update connected_users set meta = ? where external_id = ?').run(JSON.stringify({ via: 'another process' }), 'steady');
+        break;
+      } catch (error) {
+        if ((error as { code?: string }).code !== 'SQLITE_BUSY' || attempt >= 200) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+    }
     other.close();
     await new Promise((resolve) => setImmediate(resolve));
     expect((await me()).meta).toEqual({ via: 'another process' });
