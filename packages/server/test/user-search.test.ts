@@ -131,7 +131,7 @@ describe.each(STORES)('Admin API user search and user operations (%s)', (kind) =
       return (response.json() as Page).total;
     };
     // On SQLite the other process is a second connection to the file, as the CLI would open.
-    const otherProcess = kind === 'sqlite' ? new Database(path.join(portico.database.dataDir, 'portico.db')) : undefined;
+    const otherProcess = kind === 'sqlite' ? new Database(path.join(portico.database.dataDir, 'portico.db'), { timeout: 0 }) : undefined;
     const setPlan = async (plan: string) => {
       if (otherProcess) {
         const update = otherProcess.prepare("update user_meta_values set value = ? where key = 'Plan' and user_id = (select id from connected_users where external_id = 'u-anon')");
