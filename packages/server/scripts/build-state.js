@@ -9,7 +9,9 @@ export const SERVER_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.ur
 export const STAMP = path.join(SERVER_DIR, 'dist', '.build-stamp');
 /** What `portico` runs: the compiled server bundled into a few files (scripts/build.js). */
 export const BUNDLE_DIR = path.join(SERVER_DIR, 'dist', 'bundle');
-const INPUTS = ['src', 'tsconfig.json', 'tsconfig.build.json'];
+// The bundle holds the dependencies' code as installed when it was built: a changed lockfile
+// (npm install or update, which do not build) or build script makes it stale too.
+const INPUTS = ['src', 'tsconfig.json', 'tsconfig.build.json', 'scripts/build.js', '../../package-lock.json'];
 
 /** The newest input file (sources and compiler options) and its mtime; none in an install without sources. */
 function newestInput() {

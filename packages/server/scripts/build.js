@@ -30,10 +30,11 @@ try {
 
 /**
  * Packages left out of the bundle and loaded from node_modules when used: better-sqlite3 is a native
- * addon; pino starts its transports from files beside its own (`__dirname`); swagger-ui serves the
- * files of its package; pg-native is pg's optional native binding, not installed.
+ * addon; pino starts its transports from files beside its own (`__dirname`); `pg` is loaded both
+ * through `require` (the store) and `import()` (the change listener), one copy for both, and only on
+ * PostgreSQL; pg-native is pg's optional native binding, not installed.
  */
-const EXTERNAL = ['better-sqlite3', 'pino', '@fastify/swagger-ui', 'pg-native'];
+const EXTERNAL = ['better-sqlite3', 'pino', 'pg', 'pg-native'];
 
 /**
  * A module's own location, kept inside the bundle: `import.meta.url`, `__dirname` and `__filename`
@@ -51,15 +52,20 @@ const keepFileLocations = {
       // Through a helper from the banner: `import.meta` in a CommonJS file would make it an ES module.
       const location = `__porticoLocation(${JSON.stringify(path.relative(BUNDLE_DIR, args.path).split(path.sep).join('/'))})`;
       let contents = usesUrl ? source.replaceAll('import.meta.url', location) : source;
-      if (usesDir) contents = `var __filename = __porticoFileUrlToPath(${location}), __dirname = __porticoDirname(__filename);\n${contents}`;
+      if (usesDir) {
+        // After a shebang line, if any. (A file that declares its own `__dirname` anywhere is left
+        // alone: its top-level one is then an ES module's, built from `import.meta.url` above.)
+        const shebang = contents.startsWith('#!') ? contents.slice(0, contents.indexOf('\n') + 1) : '';
+        contents = `${shebang}var __filename = __porticoFileUrlToPath(${location}), __dirname = __porticoDirname(__filename);\n${contents.slice(shebang.length)}`;
+      }
       return { contents, loader: 'js' };
     });
   },
 };
 
-fs.rmSync(BUNDLE_DIR, { recursive: true, force: true });
+let result;
 try {
-  await esbuild.build({
+  result = await esbuild.build({
     absWorkingDir: SERVER_DIR,
     entryPoints: { main: 'dist/cli/main.js' },
     outdir: BUNDLE_DIR,
@@ -85,13 +91,33 @@ try {
     // idle memory). Stack traces then point into long lines; the source maps beside the bundle lead
     // back to src/ with `NODE_OPTIONS=--enable-source-maps`.
     minifyWhitespace: true,
+    // Classes keep their names (`err.constructor.name` in logs), though the bundle holds several of one name.
+    keepNames: true,
     sourcemap: 'linked',
+    metafile: true,
     logLevel: 'warning',
   });
 } catch {
   process.stderr.write('build: esbuild failed (errors above); dist/ was not stamped.\n');
   process.exit(1);
 }
+pruneOldChunks(Object.keys(result.metafile.outputs).map((file) => path.basename(file)));
+
+/**
+ * A server still running the previous build loads some of its chunks on first use, and chunk names
+ * carry a hash of their contents: so the previous build's files stay beside this one's, and only
+ * older ones are removed. `.files` lists the files of the last build.
+ */
+function pruneOldChunks(current) {
+  const list = path.join(BUNDLE_DIR, '.files');
+  const previous = fs.existsSync(list) ? fs.readFileSync(list, 'utf8').split('\n').filter(Boolean) : [];
+  const keep = new Set([...current, ...previous, '.files']);
+  for (const name of fs.readdirSync(BUNDLE_DIR)) {
+    if (!keep.has(name)) fs.rmSync(path.join(BUNDLE_DIR, name), { force: true });
+  }
+  fs.writeFileSync(list, `${current.join('\n')}\n`);
+}
+
 // The stamp carries the time the compile started, so a source saved during it still reads as newer.
 fs.writeFileSync(STAMP, `${startedAt.toISOString()}\n`);
 fs.utimesSync(STAMP, startedAt, startedAt);

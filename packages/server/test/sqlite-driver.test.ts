@@ -185,6 +185,17 @@ describe('SQLite driver (group commit)', () => {
     expect(store.sqliteStats()!.checkpointThreadsStarted).toBe(started + 1);
   });
 
+  it('waits at close for a thread that ended idle to close its connection', async () => {
+    await expect.poll(() => store.sqliteStats()!.checkpointsAside, { timeout: 5000 }).toBeGreaterThan(0);
+    await expect.poll(() => store.sqliteStats()!.checkpointThreadRunning, { timeout: 5000, interval: 1 }).toBe(false);
+    observer.close();
+    await store.close();
+    // The last connection to close removes the WAL: its absence says every one is closed, the ended thread's too.
+    expect(fs.existsSync(path.join(dataDir, 'portico.db-wal'))).toBe(false);
+    store = openStore({ dataDir });
+    observer = new SQLite(path.join(dataDir, 'portico.db'), { readonly: true });
+  });
+
   it('checkpoints again while a reader kept the last commit from being copied, with no commit after it', async () => {
     await expect.poll(() => store.sqliteStats()!.checkpointsAside, { timeout: 5000 }).toBeGreaterThan(0);
     // A reader holding a snapshot from before the write: a checkpoint can copy nothing after it.

@@ -33,8 +33,9 @@ const RETRY_MAX_MS = 2000;
 
 /**
  * The thread ends after this long without a commit to copy, and the next commit starts a new one:
- * an idle server does not keep its 5-10 MB (a V8 isolate and a SQLite connection), and starting one,
- * a few milliseconds on a thread of its own, is little next to a second without writes.
+ * an idle server does not keep its 5-10 MB (a V8 isolate and a SQLite connection). Starting one
+ * costs ~30 ms on a thread of its own and under a millisecond of the event loop, little next to a
+ * second without writes.
  */
 const IDLE_MS = 1000;
 
@@ -62,6 +63,8 @@ export class SqliteCheckpointer {
   private heldBack = 0;
   private timer: NodeJS.Timeout | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
+  /** Threads ended idle that may still be closing their connection. */
+  private readonly retiring = new Map<Worker, Promise<void>>();
   private lastStart = 0;
   /** Checkpoints the worker has run. */
   checkpoints = 0;
@@ -103,15 +106,14 @@ export class SqliteCheckpointer {
     this.idleTimer = undefined;
     const worker = this.worker;
     this.worker = undefined;
-    if (!worker) return;
-    // Referenced until it has closed its connection: an unreferenced worker would let the process end first.
-    worker.ref();
-    const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
-    worker.postMessage('close');
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([exited, new Promise<void>((resolve) => (timer = setTimeout(resolve, 2000)))]);
-    clearTimeout(timer);
-    await worker.terminate();
+    // Threads ended idle are still closing their connections: wait for them too.
+    const closing = [...this.retiring].map(([retired, exited]) => closed(retired, exited));
+    if (worker) {
+      const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+      worker.postMessage('close');
+      closing.push(closed(worker, exited));
+    }
+    await Promise.all(closing);
   }
 
   private schedule(): void {
@@ -177,6 +179,9 @@ export class SqliteCheckpointer {
     // Its exit is expected now, and an error while it closes changes nothing: the next thread starts afresh.
     worker.removeAllListeners();
     worker.on('error', () => {});
+    const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+    this.retiring.set(worker, exited);
+    void exited.then(() => this.retiring.delete(worker));
     worker.postMessage('close');
   }
 
@@ -188,4 +193,16 @@ export class SqliteCheckpointer {
     this.worker = undefined;
     this.onFailure(`The SQLite checkpoint thread stopped (${reason}); SQLite checkpoints on the writer from now on.`);
   }
+}
+
+/**
+ * Waits (up to 2 s) for a thread told to close to exit, referenced meanwhile: an unreferenced
+ * worker would let the process end before it has closed its connection.
+ */
+async function closed(worker: Worker, exited: Promise<void>): Promise<void> {
+  worker.ref();
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([exited, new Promise<void>((resolve) => (timer = setTimeout(resolve, 2000)))]);
+  clearTimeout(timer);
+  await worker.terminate();
 }
