@@ -2,10 +2,10 @@ import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedSalesforce, startPortico, type Portico } from './harness.ts';
-import { requireChromium } from './support/chromium.ts';
+import { launchChromium, requireChromium } from './support/chromium.ts';
 
 /**
  * The dashboard as support staff use it: real Chromium against a listening Portico on SQLite, staff
@@ -41,10 +41,7 @@ describe.skipIf(!CHROMIUM)('dashboard in Chromium (sqlite)', () => {
     portico = await startPortico('sqlite');
     base = await portico.app.listen({ port: 0, host: '127.0.0.1' });
     pid = portico.project.projectId;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM!,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium(CHROMIUM!);
     await seedSalesforce(portico, 'john-42');
     await portico.connect('john-42', 'PATCH', '/sdk/me', { meta: { Name: 'John Smith', Email: 'John@BookFace.com', Plan: 'pro' } });
     for (let i = 0; i < 3; i += 1) await portico.connect(`other-${i}`, 'PATCH', '/sdk/me', { meta: { Name: `Other ${i}`, Email: `other${i}@example.com` } });

@@ -1,8 +1,8 @@
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addStaff } from '../src/domain/staff/index.ts';
 import { seedSalesforce, startPortico, type Portico } from './harness.ts';
-import { requireChromium } from './support/chromium.ts';
+import { launchChromium, requireChromium } from './support/chromium.ts';
 
 /**
  * The dashboard's support actions in real Chromium, on the Admin API routes they call: enable a
@@ -23,10 +23,7 @@ describe.skipIf(!CHROMIUM)('dashboard support actions in Chromium (sqlite)', () 
     base = await portico.app.listen({ port: 0, host: '127.0.0.1' });
     pid = portico.project.projectId;
     await addStaff(portico.store.db, { email: ADMIN.email, role: 'admin', password: ADMIN.password });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM!,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium(CHROMIUM!);
     seeded = await seedSalesforce(portico, 'jane-7');
     await portico.connect('jane-7', 'PATCH', '/sdk/me', { meta: { Name: 'Jane Doe', Email: 'jane@bookface.com' } });
   });

@@ -2,14 +2,14 @@ import fs from 'node:fs';
 import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import type { IConnectSDK } from '@useparagon/connect';
-import { chromium, type Browser, type BrowserContext, type FrameLocator, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, FrameLocator, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Plan } from '../src/domain/projects/index.ts';
 import { STORES, startPortico, type Portico, type StoreKind } from './harness.ts';
-import { requireChromium } from './support/chromium.ts';
+import { launchChromium, requireChromium } from './support/chromium.ts';
 import { MockProvider, freePort } from './support/oauth-provider.ts';
 import { startSdkPageServer } from './support/sdk-page.ts';
+import { openAppPage, type SdkMe } from './support/portal-page.ts';
 
 /**
  * The hosted Connect Portal with the official `@useparagon/connect` 2.4.0 bundle in its default
@@ -20,22 +20,6 @@ import { startSdkPageServer } from './support/sdk-page.ts';
 
 const CHROMIUM = requireChromium('The Connect Portal suite');
 const SCREENSHOTS = fileURLToPath(new URL('../../../docs/screenshots/', import.meta.url));
-const EVENTS = ['onIntegrationInstall', 'onIntegrationUninstall', 'onWorkflowChange', 'onPortalOpen', 'onPortalClose'] as const;
-
-declare global {
-  interface Window {
-    portalEvents: Array<{ name: string; payload: Record<string, unknown> }>;
-    connectResult: Promise<unknown> | undefined;
-  }
-}
-
-interface SdkMe {
-  integrations: Record<string, {
-    enabled: boolean;
-    credentialId?: string;
-    allCredentials: Array<{ id: string; status: string; configurations: Array<{ isDefault: boolean; sharedSettings: Record<string, unknown>; workflowSettings: Record<string, { enabled: boolean; settings?: Record<string, unknown> }> }> }>;
-  }>;
-}
 
 const SUITES: Array<[StoreKind, Plan]> = STORES.flatMap((kind) => [[kind, 'enterprise'], [kind, 'basic']] as Array<[StoreKind, Plan]>);
 
@@ -98,10 +82,7 @@ describe.skipIf(!CHROMIUM).each(SUITES)('the Connect Portal through the official
     });
     expect(tasklab.statusCode, tasklab.body).toBe(201);
     apiKeyType = tasklab.json().type;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM!,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium(CHROMIUM!);
   });
 
   afterAll(async () => {
@@ -112,23 +93,7 @@ describe.skipIf(!CHROMIUM).each(SUITES)('the Connect Portal through the official
   });
 
   beforeEach(async () => {
-    context = await browser.newContext({ viewport: { width: 480, height: 760 } });
-    log = [];
-    await context.route((url) => url.hostname !== '127.0.0.1', (route) => route.abort());
-    page = await context.newPage();
-    page.on('pageerror', (error) => log.push(`pageerror: ${error.message}`));
-    page.on('console', (m) => log.push(`console.${m.type()}: ${m.text()}`));
-    page.on('request', (r) => log.push(`${r.method()} ${r.url().replace(/userToken=[^&]+/, 'userToken=…')}`));
-    context.on('page', (popup) => log.push(`popup opened: ${popup.url().replace(/userToken=[^&]+/, 'userToken=…')}`));
-    await page.goto(pageUrl);
-    await page.evaluate(({ base, events }) => {
-      const envs = ['DASHBOARD', 'PASSPORT', 'PASSPORT_PRODUCTION', 'WORKER_PROXY', 'ZEUS', 'HERMES', 'CDN', 'API_TRIGGER_KIT'];
-      window.paragon = (window as unknown as { module: { exports: { paragon: IConnectSDK } } }).module.exports.paragon;
-      // Default mode: no setHeadless. The SDK frames {CONNECT_PUBLIC_URL}/ui.
-      window.paragon.configureGlobal({ host: base }, { ...Object.fromEntries(envs.map((name) => [`${name}_PUBLIC_URL`, base])), CONNECT_PUBLIC_URL: `${base}/connect` });
-      window.portalEvents = [];
-      for (const name of events) window.paragon.subscribe(name as never, ((payload: Record<string, unknown>) => window.portalEvents.push({ name, payload })) as never);
-    }, { base: porticoUrl, events: [...EVENTS] });
+    ({ context, page, log } = await openAppPage(browser, pageUrl, porticoUrl));
   });
 
   afterEach(async (test) => {

@@ -1,9 +1,9 @@
 import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { STORES, seedSalesforce, startPortico, type Portico } from './harness.ts';
-import { requireChromium } from './support/chromium.ts';
+import { launchChromium, requireChromium } from './support/chromium.ts';
 import { LocalApi } from './support/local-api.ts';
 import { startSdkPageServer } from './support/sdk-page.ts';
 
@@ -39,10 +39,7 @@ describe.skipIf(!CHROMIUM).each(STORES)('official Connect SDK in Chromium (%s)',
     porticoUrl = await portico.app.listen({ port: 0, host: '127.0.0.1' });
     pageServer = await startSdkPageServer();
     pageUrl = `http://127.0.0.1:${(pageServer.address() as AddressInfo).port}/`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM!,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium(CHROMIUM!);
     seed = await seedSalesforce(portico, 'ada');
     // Workflow runs (the App Event test) need the job workers.
     await portico.ctx.jobs.start();

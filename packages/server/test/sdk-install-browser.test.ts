@@ -1,11 +1,11 @@
 import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { IConnectSDK } from '@useparagon/connect';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { readSecrets } from '../src/domain/connections/index.ts';
 import { STORES, startPortico, type Portico } from './harness.ts';
-import { requireChromium } from './support/chromium.ts';
+import { launchChromium, requireChromium } from './support/chromium.ts';
 import { MockProvider, freePort } from './support/oauth-provider.ts';
 import { startSdkPageServer } from './support/sdk-page.ts';
 
@@ -51,10 +51,7 @@ describe.skipIf(!CHROMIUM).each(STORES)('installIntegration through the official
     integrationType = integration.json().type;
     pageServer = await startSdkPageServer();
     pageUrl = `http://127.0.0.1:${(pageServer.address() as AddressInfo).port}/`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM!,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium(CHROMIUM!);
   });
 
   afterAll(async () => {

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addStaff } from '../src/domain/staff/index.ts';
 import { seedSalesforce, startPortico, type Portico } from './harness.ts';
-import { requireChromium } from './support/chromium.ts';
+import { launchChromium, requireChromium } from './support/chromium.ts';
 
 /** The dashboard's task history as support staff use it: real Chromium, a viewer account, executions recorded for a user. */
 
@@ -22,10 +22,7 @@ describe.skipIf(!CHROMIUM)('task history in the dashboard (sqlite)', () => {
     portico = await startPortico('sqlite');
     base = await portico.app.listen({ port: 0, host: '127.0.0.1' });
     pid = portico.project.projectId;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM!,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium(CHROMIUM!);
     await addStaff(portico.store.db, { ...VIEWER, role: 'viewer' });
     await addStaff(portico.store.db, { ...ADMIN, role: 'admin' });
     const seeded = await seedSalesforce(portico, 'john-42');

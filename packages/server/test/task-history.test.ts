@@ -1,143 +1,12 @@
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
-import type { InjectOptions } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { WorkflowExecutionTable, WorkflowStepExecutionTable } from '../src/domain/workflows/workflows.table.ts';
-import { EXECUTION_RETENTION_JOB, RUN_JOB } from '../src/domain/workflows/index.ts';
-import { STORES, seedSalesforce, startPortico, type Portico } from './harness.ts';
-import { waitFor } from './support/jobs.ts';
-
-interface Execution {
-  id: string;
-  userId: string;
-  workflowId: string;
-  integration: string;
-  status: string;
-  triggerType: string;
-  taskCount: number;
-  runDuration: number | null;
-  dateCreated: string;
-  dateStarted: string;
-  dateEnded: string | null;
-  error: string | null;
-  replayOf: string | null;
-}
-interface Page {
-  workflowExecutions: Execution[];
-  nextLink: string | null;
-  total: number;
-}
-
-const MINUTE = 60_000;
-const DAY = 86_400_000;
-/** Seeded runs are spread over the minutes before this instant, one a minute, newest first. */
-const BASE = Date.parse('2026-11-01T12:00:00.000Z');
-const STATUS_CYCLE = ['SUCCEEDED', 'FAILED', 'SUCCEEDED', 'CANCELLED', 'SUCCEEDED'] as const;
+import { describe, expect, it } from 'vitest';
+import { STORES } from './harness.ts';
+import { BASE, DAY, MINUTE, taskHistorySuite, type Page } from './support/task-history-suite.ts';
 
 describe.each(STORES)('Task History API and the Admin executions list (%s)', (kind) => {
-  let portico: Portico;
-  let pid: string;
-  let sync: { id: string };
-  let deals: { id: string };
-  let hubspotFlow: { id: string };
-  const users = new Map<string, string>();
-  /** Every seeded execution id of the main project, newest first. */
-  const seeded: Array<{ id: string; sub: string; status: string; createdAt: string; workflowId: string }> = [];
-
-  const th = (method: InjectOptions['method'], path: string, key = portico.project.apiKey, projectId = pid) =>
-    portico.app.inject({ method, url: `/projects/${projectId}/task-history${path}`, headers: { authorization: `Bearer ${key}` } });
-  const list = async (query = ''): Promise<Page> => {
-    const response = await th('GET', `/workflow-executions${query}`);
-    expect(response.statusCode, response.body).toBe(200);
-    return response.json() as Page;
-  };
-  const newKey = async (scopes: string[]) => ((await portico.admin('POST', '/api-keys', { name: scopes.join(' '), scopes })).json() as { key: string }).key;
-
-  async function insertExecution(sub: string, workflowId: string, integrationId: string, row: Partial<WorkflowExecutionTable> = {}): Promise<WorkflowExecutionTable> {
-    const createdAt = row.created_at ?? new Date(BASE).toISOString();
-    const status = row.status ?? 'SUCCEEDED';
-    const finished = ['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(status);
-    const values: WorkflowExecutionTable = {
-      id: randomUUID(),
-      project_id: pid,
-      workflow_id: workflowId,
-      user_id: users.get(sub)!,
-      end_user_id: sub,
-      integration_id: integrationId,
-      credential_id: null,
-      config_id: null,
-      trigger_type: 'event',
-      status,
-      trigger_input: JSON.stringify({ event: { contact: { id: 7 } } }),
-      response: null,
-      context: null,
-      error: status === 'FAILED' ? 'Step notify: HTTP 500' : null,
-      error_code: status === 'FAILED' ? 'STEP_FAILED' : null,
-      dedupe_key: null,
-      replay_of: null,
-      task_count: 2,
-      created_at: createdAt,
-      started_at: new Date(Date.parse(createdAt) + 1000).toISOString(),
-      ended_at: finished ? new Date(Date.parse(createdAt) + 3500).toISOString() : null,
-      updated_at: createdAt,
-      ...row,
-    };
-    await portico.store.db.insertInto('workflow_executions').values(values).execute();
-    return values;
-  }
-
-  async function insertStep(executionId: string, seq: number, row: Partial<WorkflowStepExecutionTable>): Promise<WorkflowStepExecutionTable> {
-    const values: WorkflowStepExecutionTable = {
-      id: randomUUID(),
-      execution_id: executionId,
-      seq,
-      step_id: `step-${seq}`,
-      type: 'http',
-      status: 'SUCCEEDED',
-      input: null,
-      output: null,
-      input_size: 0,
-      output_size: 0,
-      is_large_input: 0,
-      is_large_output: 0,
-      attempts: 1,
-      error: null,
-      started_at: new Date(BASE + seq * 1000).toISOString(),
-      ended_at: new Date(BASE + seq * 1000 + 400).toISOString(),
-      ...row,
-    };
-    await portico.store.db.insertInto('workflow_step_executions').values(values).execute();
-    return values;
-  }
-
-  beforeAll(async () => {
-    portico = await startPortico(kind, { config: { PORTICO_JOB_POLL_INTERVAL_MS: '50' } });
-    pid = portico.project.projectId;
-    for (const [sub, meta] of [['ada', { Email: 'Ada.Lovelace@Example.com' }], ['bob', { Email: 'bob@example.com' }], ['cy', {}]] as const) {
-      expect((await portico.connect(sub, 'PATCH', '/sdk/me', { meta })).statusCode).toBe(200);
-    }
-    const salesforce = await seedSalesforce(portico, 'ada');
-    sync = salesforce.onByDefault;
-    deals = salesforce.offByDefault;
-    const hubspot = (await portico.admin('POST', '/integrations', { type: 'hubspot' })).json() as { id: string };
-    hubspotFlow = (await portico.admin('POST', '/workflows', { name: 'HubSpot notes', integration: 'hubspot' })).json() as { id: string };
-    for (const row of await portico.store.db.selectFrom('connected_users').select(['id', 'external_id']).where('project_id', '=', pid).execute()) users.set(row.external_id, row.id);
-
-    // 120 runs of ada (two Salesforce workflows), 7 of bob on HubSpot, one a minute, newest first.
-    for (let i = 0; i < 127; i++) {
-      const sub = i < 120 ? 'ada' : 'bob';
-      const workflowId = i < 120 ? (i % 2 === 0 ? sync.id : deals.id) : hubspotFlow.id;
-      const integrationId = i < 120 ? salesforce.integration.id : hubspot.id;
-      const status = STATUS_CYCLE[i % STATUS_CYCLE.length]!;
-      const createdAt = new Date(BASE - i * MINUTE).toISOString();
-      const row = await insertExecution(sub, workflowId, integrationId, { status, created_at: createdAt });
-      seeded.push({ id: row.id, sub, status, createdAt, workflowId });
-    }
-  });
-  afterAll(async () => {
-    await portico.ctx.jobs.stop({ drainMs: 0 });
-    await portico.close();
-  });
+  const s = taskHistorySuite(kind);
+  const { seeded, th, list, newKey, insertExecution, insertStep, integrationIdOf } = s;
 
   it("lists executions in Paragon's shape, 100 a page, newest first, with a total and a nextLink that serves the next page over HTTP", async () => {
     const first = await list();
@@ -148,7 +17,7 @@ describe.each(STORES)('Task History API and the Admin executions list (%s)', (ki
     expect(top).toEqual({
       id: seeded[0]!.id,
       userId: 'ada',
-      workflowId: sync.id,
+      workflowId: s.sync.id,
       integration: 'salesforce',
       status: 'SUCCEEDED',
       triggerType: 'event',
@@ -162,13 +31,13 @@ describe.each(STORES)('Task History API and the Admin executions list (%s)', (ki
     });
     expect(first.nextLink).not.toBeNull();
     const next = new URL(first.nextLink!);
-    expect(next.pathname).toBe(`/projects/${pid}/task-history/workflow-executions`);
+    expect(next.pathname).toBe(`/projects/${s.pid}/task-history/workflow-executions`);
     expect(next.searchParams.get('offset')).toBe('100');
 
     // The server stays listening until afterAll closes it; inject keeps working meanwhile.
-    await portico.app.listen({ host: '127.0.0.1', port: 0 });
-    const { port } = portico.app.server.address() as AddressInfo;
-    const response = await fetch(`http://127.0.0.1:${port}${next.pathname}${next.search}`, { headers: { authorization: `Bearer ${portico.project.apiKey}` } });
+    await s.portico.app.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = s.portico.app.server.address() as AddressInfo;
+    const response = await fetch(`http://127.0.0.1:${port}${next.pathname}${next.search}`, { headers: { authorization: `Bearer ${s.portico.project.apiKey}` } });
     expect(response.status).toBe(200);
     const second = (await response.json()) as Page;
     expect(second.workflowExecutions.map((x) => x.id)).toEqual(seeded.slice(100).map((s) => s.id));
@@ -190,7 +59,7 @@ describe.each(STORES)('Task History API and the Admin executions list (%s)', (ki
 
   it('filters by user, workflow, integration, status and time, and says what to fix in a bad filter', async () => {
     expect((await list('?userId=bob')).workflowExecutions.map((x) => x.id)).toEqual(seeded.filter((s) => s.sub === 'bob').map((s) => s.id));
-    expect((await list(`?workflowId=${deals.id}`)).total).toBe(60);
+    expect((await list(`?workflowId=${s.deals.id}`)).total).toBe(60);
     expect((await list('?integration=hubspot')).total).toBe(7);
     expect((await list('?integration=hubspot&status=FAILED')).workflowExecutions.map((x) => x.id)).toEqual(seeded.filter((s) => s.sub === 'bob' && s.status === 'FAILED').map((s) => s.id));
     const failed = await list('?status=FAILED');
@@ -214,7 +83,7 @@ describe.each(STORES)('Task History API and the Admin executions list (%s)', (ki
   });
 
   it('shows one execution with its steps, a trigger entry first, and each step input and output', async () => {
-    const run = await insertExecution('ada', sync.id, await integrationIdOf('salesforce'), {
+    const run = await insertExecution('ada', s.sync.id, await integrationIdOf('salesforce'), {
       created_at: new Date(BASE - 5 * DAY).toISOString(),
       status: 'FAILED',
       response: JSON.stringify({ status: 200, body: { ok: true } }),
@@ -227,7 +96,7 @@ describe.each(STORES)('Task History API and the Admin executions list (%s)', (ki
     const response = await th('GET', `/workflow-executions/${run.id}`);
     expect(response.statusCode, response.body).toBe(200);
     const detail = response.json();
-    expect(detail).toMatchObject({ id: run.id, userId: 'ada', workflowId: sync.id, status: 'FAILED', taskCount: 3, response: { status: 200, body: { ok: true } } });
+    expect(detail).toMatchObject({ id: run.id, userId: 'ada', workflowId: s.sync.id, status: 'FAILED', taskCount: 3, response: { status: 200, body: { ok: true } } });
     const trigger = `${run.id}.trigger`;
     expect(detail.stepExecutions).toEqual([
       { id: trigger, stepId: 'trigger', workflowExecutionId: run.id, status: 'SUCCEEDED', type: 'TRIGGER/APP_EVENT', start: run.created_at, end: run.created_at, next: [notify.id], prev: null, inputSize: 0, outputSize: run.trigger_input.length, attempts: 1, error: null },
@@ -249,7 +118,7 @@ describe.each(STORES)('Task History API and the Admin executions list (%s)', (ki
     expect(missingStep.statusCode).toBe(404);
     expect(missingStep.json().code).toBe('STEP_EXECUTION_NOT_FOUND');
     // A step of another execution is not found through this one.
-    const otherRun = await insertExecution('bob', hubspotFlow.id, await integrationIdOf('hubspot'), { created_at: new Date(BASE - 6 * DAY).toISOString() });
+    const otherRun = await insertExecution('bob', s.hubspotFlow.id, await integrationIdOf('hubspot'), { created_at: new Date(BASE - 6 * DAY).toISOString() });
     const foreignStep = await insertStep(otherRun.id, 1, { step_id: 'x' });
     expect((await th('GET', `/workflow-executions/${run.id}/step-executions/${foreignStep.id}`)).json().code).toBe('STEP_EXECUTION_NOT_FOUND');
     for (const id of [randomUUID(), 'not-an-id']) {
@@ -260,7 +129,7 @@ describe.each(STORES)('Task History API and the Admin executions list (%s)', (ki
   });
 
   it("keeps executions to their project: another project's key sees none of them", async () => {
-    const other = await portico.createProject();
+    const other = await s.portico.createProject();
     const id = seeded[0]!.id;
     // Through its own project path: not found, and its list is empty.
     for (const path of [`/workflow-executions/${id}`, `/workflow-executions/${id}/step-executions/${id}.trigger`]) {
@@ -270,7 +139,7 @@ describe.each(STORES)('Task History API and the Admin executions list (%s)', (ki
     }
     expect((await th('POST', `/workflow-executions/${id}/replay`, other.apiKey, other.projectId)).json().code).toBe('EXECUTION_NOT_FOUND');
     expect((await th('GET', '/workflow-executions', other.apiKey, other.projectId)).json()).toEqual({ workflowExecutions: [], nextLink: null, total: 0 });
-    const admin = await portico.app.inject({ method: 'GET', url: `/api/v1/projects/${other.projectId}/executions`, headers: { authorization: `Bearer ${other.apiKey}` } });
+    const admin = await s.portico.app.inject({ method: 'GET', url: `/api/v1/projects/${other.projectId}/executions`, headers: { authorization: `Bearer ${other.apiKey}` } });
     expect(admin.json()).toEqual({ data: [], nextCursor: null });
     // Through the victim's path: the key is not one of that project's.
     const foreign = await th('GET', `/workflow-executions/${id}`, other.apiKey);
@@ -293,11 +162,11 @@ describe.each(STORES)('Task History API and the Admin executions list (%s)', (ki
       expect(response.statusCode, path).toBe(403);
       expect(response.json()).toMatchObject({ code: 'API_KEY_SCOPE_MISSING', meta: { required } });
     }
-    const admin = await portico.app.inject({ method: 'GET', url: `/api/v1/projects/${pid}/executions`, headers: { authorization: `Bearer ${usersOnly}` } });
+    const admin = await s.portico.app.inject({ method: 'GET', url: `/api/v1/projects/${s.pid}/executions`, headers: { authorization: `Bearer ${usersOnly}` } });
     expect(admin.json()).toMatchObject({ code: 'API_KEY_SCOPE_MISSING', meta: { required: 'task-history:read' } });
     expect((await th('GET', '/workflow-executions', reader)).statusCode).toBe(200);
-    expect((await portico.app.inject({ method: 'GET', url: `/api/v1/projects/${pid}/executions?limit=1`, headers: { authorization: `Bearer ${reader}` } })).statusCode).toBe(200);
-    const noKey = await portico.app.inject({ method: 'GET', url: `/projects/${pid}/task-history/workflow-executions` });
+    expect((await s.portico.app.inject({ method: 'GET', url: `/api/v1/projects/${s.pid}/executions?limit=1`, headers: { authorization: `Bearer ${reader}` } })).statusCode).toBe(200);
+    const noKey = await s.portico.app.inject({ method: 'GET', url: `/projects/${s.pid}/task-history/workflow-executions` });
     expect(noKey.statusCode).toBe(401);
   });
 
@@ -307,13 +176,13 @@ describe.each(STORES)('Task History API and the Admin executions list (%s)', (ki
     let pages = 0;
     do {
       const query: string = `/executions?limit=13${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}&afterDate=${new Date(BASE - DAY).toISOString()}`;
-      const response = await portico.admin('GET', query);
+      const response = await s.portico.admin('GET', query);
       expect(response.statusCode, response.body).toBe(200);
       const page = response.json() as { data: Array<{ id: string; workflowName: string; userId: string; errorCode: string | null }>; nextCursor: string | null };
       if (pages === 0) {
         expect(page.data[0]).toMatchObject({ id: seeded[0]!.id, workflowName: 'Sync contacts', userId: 'ada', integration: 'salesforce', errorCode: null });
         // A newer run arriving between pages does not shift the next ones.
-        await insertExecution('cy', sync.id, await integrationIdOf('salesforce'), { created_at: new Date(BASE + MINUTE).toISOString() });
+        await insertExecution('cy', s.sync.id, await integrationIdOf('salesforce'), { created_at: new Date(BASE + MINUTE).toISOString() });
       }
       seen.push(...page.data.map((x) => x.id));
       cursor = page.nextCursor;
@@ -325,97 +194,34 @@ describe.each(STORES)('Task History API and the Admin executions list (%s)', (ki
     // Runs created in the same millisecond are ordered by id and still paged exactly once each.
     const sameInstant = new Date(BASE - 20 * DAY).toISOString();
     const twins: string[] = [];
-    for (let i = 0; i < 5; i++) twins.push((await insertExecution('cy', deals.id, await integrationIdOf('salesforce'), { created_at: sameInstant })).id);
+    for (let i = 0; i < 5; i++) twins.push((await insertExecution('cy', s.deals.id, await integrationIdOf('salesforce'), { created_at: sameInstant })).id);
     const twinIds: string[] = [];
     let twinCursor: string | null = null;
     do {
-      const page = (await portico.admin('GET', `/executions?userId=cy&beforeDate=${sameInstant}&limit=2${twinCursor ? `&cursor=${twinCursor}` : ''}`)).json() as { data: Array<{ id: string }>; nextCursor: string | null };
+      const page = (await s.portico.admin('GET', `/executions?userId=cy&beforeDate=${sameInstant}&limit=2${twinCursor ? `&cursor=${twinCursor}` : ''}`)).json() as { data: Array<{ id: string }>; nextCursor: string | null };
       twinIds.push(...page.data.map((x) => x.id));
       twinCursor = page.nextCursor;
     } while (twinCursor);
     expect(twinIds).toEqual([...twins].sort().reverse());
 
     for (const bad of ['garbage', Buffer.from('["x"]').toString('base64url'), Buffer.from('[1,2]').toString('base64url')]) {
-      const response = await portico.admin('GET', `/executions?cursor=${bad}`);
+      const response = await s.portico.admin('GET', `/executions?cursor=${bad}`);
       expect(response.statusCode, bad).toBe(400);
       expect(response.json().code).toBe('VALIDATION_FAILED');
     }
-    for (const limit of ['0', '201', 'ten']) expect((await portico.admin('GET', `/executions?limit=${limit}`)).statusCode, limit).toBe(400);
-    expect((await portico.admin('GET', '/executions?status=DONE')).json().code).toBe('VALIDATION_FAILED');
+    for (const limit of ['0', '201', 'ten']) expect((await s.portico.admin('GET', `/executions?limit=${limit}`)).statusCode, limit).toBe(400);
+    expect((await s.portico.admin('GET', '/executions?status=DONE')).json().code).toBe('VALIDATION_FAILED');
   });
 
   it("finds a user's executions by the Email in their metadata, ignoring case", async () => {
-    const byEmail = async (email: string) => ((await portico.admin('GET', `/executions?limit=200&email=${encodeURIComponent(email)}`)).json() as { data: Array<{ userId: string }> }).data;
+    const byEmail = async (email: string) => ((await s.portico.admin('GET', `/executions?limit=200&email=${encodeURIComponent(email)}`)).json() as { data: Array<{ userId: string }> }).data;
     const ada = await byEmail('ada.lovelace@EXAMPLE.com');
     expect(ada.length).toBeGreaterThanOrEqual(120);
     expect(new Set(ada.map((x) => x.userId))).toEqual(new Set(['ada']));
     expect((await byEmail('bob@example.com')).map((x) => x.userId)).toEqual(Array(8).fill('bob'));
     expect(await byEmail('nobody@example.com')).toEqual([]);
     // Email and userId together: both must hold.
-    expect((await portico.admin('GET', '/executions?email=bob@example.com&userId=ada')).json()).toEqual({ data: [], nextCursor: null });
-    expect(((await portico.admin('GET', '/executions?email=bob@example.com&userId=bob&status=FAILED')).json() as { data: unknown[] }).data).toHaveLength(2);
+    expect((await s.portico.admin('GET', '/executions?email=bob@example.com&userId=ada')).json()).toEqual({ data: [], nextCursor: null });
+    expect(((await s.portico.admin('GET', '/executions?email=bob@example.com&userId=bob&status=FAILED')).json() as { data: unknown[] }).data).toHaveLength(2);
   });
-
-  it('replays a finished execution as a new queued one, queued for the engine in the same transaction', async () => {
-    const original = seeded.find((s) => s.status === 'FAILED')!;
-    const response = await th('POST', `/workflow-executions/${original.id}/replay`);
-    expect(response.statusCode, response.body).toBe(201);
-    const replay = response.json();
-    expect(replay).toEqual({ id: expect.any(String), userId: 'ada', workflowId: original.workflowId, status: 'QUEUED', dateStarted: expect.any(String) });
-    expect(replay.id).not.toBe(original.id);
-
-    const [before, after] = await Promise.all([
-      portico.store.db.selectFrom('workflow_executions').selectAll().where('id', '=', original.id).executeTakeFirstOrThrow(),
-      portico.store.db.selectFrom('workflow_executions').selectAll().where('id', '=', replay.id).executeTakeFirstOrThrow(),
-    ]);
-    expect(after).toMatchObject({
-      project_id: pid, workflow_id: before.workflow_id, user_id: before.user_id, end_user_id: 'ada', integration_id: before.integration_id,
-      credential_id: before.credential_id, config_id: before.config_id, trigger_type: before.trigger_type, trigger_input: before.trigger_input,
-      status: 'QUEUED', replay_of: original.id, error: null, response: null, started_at: null, ended_at: null,
-    });
-    const jobs = await portico.ctx.jobs.list({ name: RUN_JOB });
-    expect(jobs.filter((job) => (job.payload as { executionId: string }).executionId === replay.id)).toHaveLength(1);
-
-    const shown = (await th('GET', `/workflow-executions/${replay.id}`)).json();
-    expect(shown).toMatchObject({ id: replay.id, status: 'QUEUED', replayOf: original.id, dateEnded: null, runDuration: null, stepExecutions: [{ type: 'TRIGGER/APP_EVENT' }] });
-    const events = (await portico.admin('GET', '/events?type=execution.replayed')).json() as { data: Array<{ userId: string; changes: Record<string, unknown>; actor: { kind: string } }> };
-    expect(events.data[0]).toMatchObject({ userId: 'ada', actor: { kind: 'api_key' }, changes: { executionId: replay.id, replayOf: original.id } });
-
-    // Only finished runs replay.
-    for (const status of ['QUEUED', 'EXECUTING', 'DELAYED'] as const) {
-      const running = await insertExecution('bob', hubspotFlow.id, await integrationIdOf('hubspot'), { status, created_at: new Date(BASE - 30 * DAY).toISOString() });
-      const refused = await th('POST', `/workflow-executions/${running.id}/replay`);
-      expect(refused.statusCode, status).toBe(409);
-      expect(refused.json()).toMatchObject({ code: 'EXECUTION_NOT_FINISHED', meta: { status } });
-    }
-  });
-
-  it('deletes finished executions past the retention period, with their steps, through the scheduled job', async () => {
-    const old = new Date(Date.now() - 91 * DAY).toISOString();
-    const recent = new Date(Date.now() - 89 * DAY).toISOString();
-    const integrationId = await integrationIdOf('salesforce');
-    const expired = await Promise.all(['SUCCEEDED', 'FAILED', 'CANCELLED'].map((status) => insertExecution('cy', sync.id, integrationId, { status: status as 'SUCCEEDED', created_at: old })));
-    const expiredStep = await insertStep(expired[0]!.id, 1, { step_id: 'notify' });
-    const stillRunning = await insertExecution('cy', sync.id, integrationId, { status: 'EXECUTING', created_at: old });
-    const kept = await insertExecution('cy', sync.id, integrationId, { created_at: recent });
-    const count = async () => (await portico.store.db.selectFrom('workflow_executions').select('id').execute()).length;
-    const total = await count();
-
-    await portico.ctx.jobs.start();
-    const job = await portico.ctx.jobs.enqueue(EXECUTION_RETENTION_JOB, {});
-    await waitFor('the retention job', async () => (await portico.ctx.jobs.get(job.id))?.state === 'succeeded');
-
-    const left = new Set((await portico.store.db.selectFrom('workflow_executions').select('id').execute()).map((r) => r.id));
-    for (const row of expired) expect(left.has(row.id)).toBe(false);
-    expect(left.has(stillRunning.id)).toBe(true);
-    expect(left.has(kept.id)).toBe(true);
-    expect(await count()).toBe(total - 3);
-    expect(await portico.store.db.selectFrom('workflow_step_executions').select('id').where('id', '=', expiredStep.id).execute()).toEqual([]);
-    expect((await th('GET', `/workflow-executions/${expired[0]!.id}`)).json().code).toBe('EXECUTION_NOT_FOUND');
-  });
-
-  async function integrationIdOf(type: string): Promise<string> {
-    const row = await portico.store.db.selectFrom('integrations').select('id').where('project_id', '=', pid).where('type', '=', type).executeTakeFirstOrThrow();
-    return row.id;
-  }
 });

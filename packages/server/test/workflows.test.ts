@@ -1,81 +1,17 @@
-import type { Kysely } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { STORES, startPortico, type Portico } from './harness.ts';
-import { LocalApi } from './support/local-api.ts';
-import { MockProvider } from './support/oauth-provider.ts';
-import { waitFor } from './support/jobs.ts';
+import { describe, expect, it } from 'vitest';
+import { STORES } from './harness.ts';
+import { sleep, workflowsSuite } from './support/workflows-suite.ts';
 import { transitionCredential } from '../src/domain/connections/index.ts';
-import { GATE_JOB } from '../src/domain/workflows/index.ts';
 
 /**
  * Workflows that run: definitions through the Admin API, App Events and Request triggers through
  * the Connect API, steps that call a real local HTTP server (standing for the app's own API and
- * for the integration's API, which checks the credential's token), schedules, and the gates.
+ * for the integration's API, which checks the credential's token), and schedules. The gates are
+ * in workflow-gating.test.ts.
  */
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-/** Runs wait for jobs: up to 15 s on a loaded machine. */
-const until = <T>(what: string, probe: () => Promise<T | undefined | false>) => waitFor(what, probe, 15_000);
-
 describe.each(STORES)('workflows (%s)', (kind) => {
-  let portico: Portico;
-  let api: LocalApi;
-  let provider: MockProvider;
-  let acme: { id: string; type: string };
-
-  beforeAll(async () => {
-    api = new LocalApi();
-    await api.start();
-    provider = new MockProvider();
-    await provider.start();
-    portico = await startPortico(kind, {
-      config: { PORTICO_OUTBOUND_ALLOW_HOSTS: '127.0.0.1', PORTICO_REQUEST_TRIGGER_WAIT_MS: '1500', PORTICO_JOB_POLL_INTERVAL_MS: '50' },
-    });
-    const { authorizationUrl, tokenUrl } = provider.endpoints();
-    const created = await portico.admin('POST', '/integrations', {
-      type: 'custom', name: 'Acme CRM', clientId: 'acme-client', clientSecret: 'acme-secret',
-      auth: { scheme: 'oauth2', authorizationUrl, tokenUrl },
-      apiBaseUrl: `${api.url}/acme/v2`,
-    });
-    expect(created.statusCode, created.body).toBe(201);
-    acme = created.json();
-    await portico.ctx.jobs.start();
-  });
-
-  afterAll(async () => {
-    await portico?.ctx.jobs.stop();
-    await portico?.close();
-    await api?.stop();
-    await provider?.stop();
-  });
-
-  async function connectUser(sub: string, meta: Record<string, unknown>, accessToken: string): Promise<string> {
-    api.tokens.add(accessToken);
-    // The app's own API (the same local server) accepts the user's apiKey.
-    if (typeof meta.apiKey === 'string') api.tokens.add(meta.apiKey);
-    expect((await portico.connect(sub, 'PATCH', '/sdk/me', { meta })).statusCode).toBe(200);
-    const imported = await portico.admin('POST', `/users/${sub}/credentials`, { integration: acme.type, accessToken, providerId: `acct-${sub}` });
-    expect(imported.statusCode, imported.body).toBe(201);
-    return imported.json().id;
-  }
-
-  async function define(body: Record<string, unknown>): Promise<{ id: string }> {
-    const response = await portico.admin('POST', '/workflows', { integration: acme.type, ...body });
-    expect(response.statusCode, response.body).toBe(201);
-    return response.json();
-  }
-
-  async function executionsOf(workflowId: string) {
-    return portico.store.db.selectFrom('workflow_executions').selectAll().where('workflow_id', '=', workflowId).orderBy('created_at').execute();
-  }
-
-  async function finished(workflowId: string, count = 1) {
-    return until(`${count} finished run(s) of ${workflowId}`, async () => {
-      const rows = await executionsOf(workflowId);
-      const done = rows.filter((r) => ['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(r.status));
-      return done.length >= count ? done : undefined;
-    });
-  }
+  const s = workflowsSuite(kind);
+  const { connectUser, define, executionsOf, finished } = s;
 
   it('refuses a bad definition with WORKFLOW_INVALID naming the field, and keeps nothing', async () => {
     const cases: Array<[Record<string, unknown>, string, RegExp]> = [
@@ -93,29 +29,29 @@ describe.each(STORES)('workflows (%s)', (kind) => {
       [{ trigger: { type: 'event', event: 'X' }, steps: [{ id: 'a', type: 'condition', if: { left: 1, op: 'gt', right: 0 }, then: [{ id: 'a', type: 'response' }] }] }, 'steps[0].then[0].id', /step ids must be unique/],
       [{ trigger: { type: 'event', event: 'X' }, permissions: [[{ key: 'Plan', op: 'resembles', value: 'pro' }]] }, 'permissions[0][0].op', /must be one of/],
     ];
-    const before = (await portico.admin('GET', '/workflows')).json().data.length;
+    const before = (await s.portico.admin('GET', '/workflows')).json().data.length;
     for (const [body, field, message] of cases) {
-      const response = await portico.admin('POST', '/workflows', { name: 'Bad', integration: acme.type, ...body });
+      const response = await s.portico.admin('POST', '/workflows', { name: 'Bad', integration: s.acme.type, ...body });
       expect(response.statusCode, JSON.stringify(body)).toBe(400);
       expect(response.json().code).toBe('WORKFLOW_INVALID');
       expect(response.json().meta.field, JSON.stringify(body)).toBe(field);
       expect(response.json().message).toMatch(message);
     }
-    expect((await portico.admin('GET', '/workflows')).json().data).toHaveLength(before);
+    expect((await s.portico.admin('GET', '/workflows')).json().data).toHaveLength(before);
   });
 
   it('keeps a definition as written: get, patch (checked as a whole) and delete', async () => {
-    const created = await define({ name: 'Round trip', trigger: { type: 'event', event: 'Ping' }, steps: [{ id: 'n', type: 'http', method: 'POST', url: `${api.url}/hooks`, body: { a: '{{event.a}}' } }] });
-    const read = (await portico.admin('GET', `/workflows/${created.id}`)).json();
-    expect(read).toMatchObject({ name: 'Round trip', integration: acme.type, trigger: { type: 'event', event: 'Ping' }, steps: [{ id: 'n', type: 'http' }], permissions: [] });
-    const patched = await portico.admin('PATCH', `/workflows/${created.id}`, { name: 'Renamed', trigger: { type: 'request' } });
+    const created = await define({ name: 'Round trip', trigger: { type: 'event', event: 'Ping' }, steps: [{ id: 'n', type: 'http', method: 'POST', url: `${s.api.url}/hooks`, body: { a: '{{event.a}}' } }] });
+    const read = (await s.portico.admin('GET', `/workflows/${created.id}`)).json();
+    expect(read).toMatchObject({ name: 'Round trip', integration: s.acme.type, trigger: { type: 'event', event: 'Ping' }, steps: [{ id: 'n', type: 'http' }], permissions: [] });
+    const patched = await s.portico.admin('PATCH', `/workflows/${created.id}`, { name: 'Renamed', trigger: { type: 'request' } });
     expect(patched.statusCode).toBe(400);
     expect(patched.json().meta.field).toBe('steps[0].body.a');
-    const renamed = await portico.admin('PATCH', `/workflows/${created.id}`, { name: 'Renamed' });
+    const renamed = await s.portico.admin('PATCH', `/workflows/${created.id}`, { name: 'Renamed' });
     expect(renamed.statusCode, renamed.body).toBe(200);
     expect(renamed.json()).toMatchObject({ name: 'Renamed', trigger: { type: 'event', event: 'Ping' } });
-    expect((await portico.admin('DELETE', `/workflows/${created.id}`)).statusCode).toBe(204);
-    expect((await portico.admin('GET', `/workflows/${created.id}`)).json().code).toBe('WORKFLOW_NOT_FOUND');
+    expect((await s.portico.admin('DELETE', `/workflows/${created.id}`)).statusCode).toBe(204);
+    expect((await s.portico.admin('GET', `/workflows/${created.id}`)).json().code).toBe('WORKFLOW_NOT_FOUND');
   });
 
   it("an App Event runs the user's enabled workflow: the app's API gets the user's apiKey, the integration's API the credential, a condition branches", async () => {
@@ -123,26 +59,26 @@ describe.each(STORES)('workflows (%s)', (kind) => {
       name: 'New contact -> notify app',
       trigger: { type: 'event', event: 'Contact Created' },
       steps: [
-        { id: 'notify', type: 'http', method: 'POST', url: `${api.url}/app/hooks/crm`, headers: { authorization: 'Bearer {{user.meta.apiKey}}' }, body: { email: '{{user.meta.Email}}', contact: '{{event.contact}}', count: '{{event.count}}' } },
+        { id: 'notify', type: 'http', method: 'POST', url: `${s.api.url}/app/hooks/crm`, headers: { authorization: 'Bearer {{user.meta.apiKey}}' }, body: { email: '{{user.meta.Email}}', contact: '{{event.contact}}', count: '{{event.count}}' } },
         { id: 'lookup', type: 'integration_request', method: 'GET', path: '/contacts/{{event.contactId}}', query: { full: true } },
         {
           id: 'big', type: 'condition', if: { left: '{{event.count}}', op: 'gt', right: 1000 },
-          then: [{ id: 'alert', type: 'http', method: 'POST', url: `${api.url}/app/alerts`, headers: { authorization: 'Bearer {{user.meta.apiKey}}' }, body: { path: '{{steps.lookup.output.path}}', zone: '{{user.meta.TimeZone | "UTC"}}' } }],
+          then: [{ id: 'alert', type: 'http', method: 'POST', url: `${s.api.url}/app/alerts`, headers: { authorization: 'Bearer {{user.meta.apiKey}}' }, body: { path: '{{steps.lookup.output.path}}', zone: '{{user.meta.TimeZone | "UTC"}}' } }],
           else: [],
         },
       ],
     });
     await connectUser('ada', { Email: 'ada@example.com', apiKey: 'app-key-ada' }, 'acme-token-ada');
-    expect((await portico.connect('ada', 'POST', `/sdk/workflows/${workflow.id}`)).statusCode).toBe(200);
-    const mark = api.seen.length;
+    expect((await s.portico.connect('ada', 'POST', `/sdk/workflows/${workflow.id}`)).statusCode).toBe(200);
+    const mark = s.api.seen.length;
 
-    const sent = await portico.connect('ada', 'POST', '/sdk/events/trigger', { name: 'Contact Created', payload: { contact: { name: 'Grace' }, contactId: 'c-42', count: 5000 } });
+    const sent = await s.portico.connect('ada', 'POST', '/sdk/events/trigger', { name: 'Contact Created', payload: { contact: { name: 'Grace' }, contactId: 'c-42', count: 5000 } });
     expect(sent.statusCode, sent.body).toBe(201);
     expect(sent.json().executionIds).toHaveLength(1);
     const [run] = await finished(workflow.id);
     expect(run!.status, run!.error ?? '').toBe('SUCCEEDED');
 
-    const seen = api.since(mark);
+    const seen = s.api.since(mark);
     const notify = seen.find((r) => r.url === '/app/hooks/crm')!;
     expect(notify.headers.authorization).toBe('Bearer app-key-ada');
     expect(JSON.parse(notify.body)).toEqual({ email: 'ada@example.com', contact: { name: 'Grace' }, count: 5000 });
@@ -152,168 +88,47 @@ describe.each(STORES)('workflows (%s)', (kind) => {
     const alert = seen.find((r) => r.url === '/app/alerts')!;
     expect(JSON.parse(alert.body)).toEqual({ path: '/acme/v2/contacts/c-42', zone: 'UTC' });
 
-    const steps = await portico.store.db.selectFrom('workflow_step_executions').selectAll().where('execution_id', '=', run!.id).orderBy('seq').execute();
+    const steps = await s.portico.store.db.selectFrom('workflow_step_executions').selectAll().where('execution_id', '=', run!.id).orderBy('seq').execute();
     expect(steps.map((s) => [s.step_id, s.status])).toEqual([['notify', 'SUCCEEDED'], ['lookup', 'SUCCEEDED'], ['big', 'SUCCEEDED'], ['alert', 'SUCCEEDED']]);
     expect(steps[0]!.input).toContain('[redacted]');
     expect(steps[0]!.input).not.toContain('app-key-ada');
 
     // The same run through Paragon's Task History API.
-    const history = await portico.app.inject({
+    const history = await s.portico.app.inject({
       method: 'GET',
-      url: `/projects/${portico.project.projectId}/task-history/workflow-executions/${run!.id}`,
-      headers: { authorization: `Bearer ${portico.project.apiKey}` },
+      url: `/projects/${s.portico.project.projectId}/task-history/workflow-executions/${run!.id}`,
+      headers: { authorization: `Bearer ${s.portico.project.apiKey}` },
     });
     expect(history.statusCode, history.body).toBe(200);
     const detail = history.json();
     expect(detail).toMatchObject({ id: run!.id, userId: 'ada', workflowId: workflow.id, status: 'SUCCEEDED' });
     expect(detail.stepExecutions.map((s: { stepId: string }) => s.stepId).slice(-4)).toEqual(['notify', 'lookup', 'big', 'alert']);
     const lookupStep = detail.stepExecutions.find((s: { stepId: string }) => s.stepId === 'lookup');
-    const io = await portico.app.inject({
+    const io = await s.portico.app.inject({
       method: 'GET',
-      url: `/projects/${portico.project.projectId}/task-history/workflow-executions/${run!.id}/step-executions/${lookupStep.id}`,
-      headers: { authorization: `Bearer ${portico.project.apiKey}` },
+      url: `/projects/${s.portico.project.projectId}/task-history/workflow-executions/${run!.id}/step-executions/${lookupStep.id}`,
+      headers: { authorization: `Bearer ${s.portico.project.apiKey}` },
     });
     expect(io.json()).toMatchObject({ isLargeInput: false, isLargeOutput: false, input: { method: 'GET', path: '/contacts/c-42?full=true' }, output: { path: '/acme/v2/contacts/c-42' } });
 
     // A small count takes the else branch: no alert.
-    const before = api.seen.length;
-    await portico.connect('ada', 'POST', '/sdk/events/trigger', { name: 'Contact Created', payload: { contact: 'x', contactId: 'c-1', count: 3 } });
+    const before = s.api.seen.length;
+    await s.portico.connect('ada', 'POST', '/sdk/events/trigger', { name: 'Contact Created', payload: { contact: 'x', contactId: 'c-1', count: 3 } });
     await finished(workflow.id, 2);
-    expect(api.since(before).map((r) => r.url).filter((u) => u === '/app/alerts')).toEqual([]);
+    expect(s.api.since(before).map((r) => r.url).filter((u) => u === '/app/alerts')).toEqual([]);
   });
 
   it('the same App Event path under /v2 (what the SDK sends); an event nobody listens to is accepted with no run', async () => {
-    const response = await portico.app.inject({
+    const response = await s.portico.app.inject({
       method: 'POST',
-      url: `/v2/projects/${portico.project.projectId}/sdk/events/trigger`,
-      headers: { authorization: `Bearer ${await portico.token('ada')}` },
+      url: `/v2/projects/${s.portico.project.projectId}/sdk/events/trigger`,
+      headers: { authorization: `Bearer ${await s.portico.token('ada')}` },
       payload: { name: 'Nobody Listens', payload: {} },
     });
     expect(response.statusCode, response.body).toBe(201);
     expect(response.json()).toEqual({ executionIds: [] });
-    const bad = await portico.connect('ada', 'POST', '/sdk/events/trigger', { payload: {} });
+    const bad = await s.portico.connect('ada', 'POST', '/sdk/events/trigger', { payload: {} });
     expect(bad.statusCode).toBe(400);
-  });
-
-  it('a metadata change where no workflow has permissions hands the workflows nothing to do', async () => {
-    const guarded = (await portico.admin('GET', '/workflows')).json().data.filter((w: { permissions: unknown[] }) => w.permissions.length > 0);
-    expect(guarded).toEqual([]);
-    await portico.connect('carol', 'PATCH', '/sdk/me', { meta: { Plan: 'free' } });
-    // The outbox and the job table belong to the platform, outside the domain's table types.
-    const db = portico.store.db as unknown as Kysely<any>;
-    const { last } = await db.selectFrom('events').select((eb) => eb.fn.max('sequence').as('last')).executeTakeFirstOrThrow();
-    await until('the gating consumer passed the change', async () => {
-      const cursor = await db.selectFrom('event_cursors').select('last_sequence').where('consumer', '=', 'workflows.gating').executeTakeFirst();
-      return cursor !== undefined && Number(cursor.last_sequence) >= Number(last);
-    });
-    const gates = await db.selectFrom('jobs').select('payload').where('name', '=', 'portico.workflows.gate').execute();
-    expect(gates.map((g) => (typeof g.payload === 'string' ? g.payload : JSON.stringify(g.payload))).filter((p) => p.includes('user.metadata.updated'))).toEqual([]);
-  });
-
-  it('gates: a workflow the user has not enabled, one their metadata is not permitted, and a disabled user start nothing', async () => {
-    const gated = await define({
-      name: 'Pro only', trigger: { type: 'event', event: 'Gate' }, permissions: [[{ key: 'Plan', op: 'equals', value: 'pro' }]],
-      steps: [{ id: 'n', type: 'http', method: 'POST', url: `${api.url}/app/gated`, headers: { authorization: 'Bearer {{user.meta.apiKey}}' }, body: {} }],
-    });
-    await connectUser('bob', { Plan: 'free', apiKey: 'app-key-bob' }, 'acme-token-bob');
-    // Not enabled yet: nothing runs.
-    expect((await portico.connect('bob', 'POST', '/sdk/events/trigger', { name: 'Gate' })).json().executionIds).toEqual([]);
-    // Enabled, but the permissions exclude a free plan.
-    expect((await portico.connect('bob', 'POST', `/sdk/workflows/${gated.id}`)).statusCode).toBe(200);
-    expect((await portico.connect('bob', 'POST', '/sdk/events/trigger', { name: 'Gate' })).json().executionIds).toEqual([]);
-    // On the pro plan it runs.
-    await portico.connect('bob', 'PATCH', '/sdk/me', { meta: { Plan: 'pro' } });
-    expect((await portico.connect('bob', 'POST', '/sdk/events/trigger', { name: 'Gate' })).json().executionIds).toHaveLength(1);
-    await finished(gated.id);
-    // Back to free: the permissions are re-evaluated and the enabled workflow is switched off.
-    await portico.connect('bob', 'PATCH', '/sdk/me', { meta: { Plan: 'free' } });
-    await until('the workflow switched off', async () => {
-      const me = (await portico.connect('bob', 'GET', '/sdk/me')).json();
-      return me.integrations[acme.type].workflowSettings[gated.id]?.enabled === false;
-    });
-    // A disabled user's events are refused.
-    await portico.connect('bob', 'PATCH', '/sdk/me', { meta: { Plan: 'pro' } });
-    expect((await portico.admin('PATCH', '/users/bob', { active: false })).statusCode).toBe(200);
-    expect((await portico.connect('bob', 'POST', '/sdk/events/trigger', { name: 'Gate' })).json().code).toBe('USER_DISABLED');
-    await portico.admin('PATCH', '/users/bob', { active: true });
-  });
-
-  it('a late re-check of a metadata change leaves alone a workflow enabled after that change', async () => {
-    const guarded = await define({
-      name: 'Pro reports', trigger: { type: 'event', event: 'Report' }, permissions: [[{ key: 'Plan', op: 'equals', value: 'pro' }]],
-      steps: [{ id: 'n', type: 'http', method: 'POST', url: `${api.url}/app/reports`, headers: { authorization: 'Bearer {{user.meta.apiKey}}' }, body: {} }],
-    });
-    await connectUser('dee', { Plan: 'free', apiKey: 'app-key-dee' }, 'acme-token-dee');
-    const changedAt = new Date().toISOString();
-    await sleep(5);
-    expect((await portico.connect('dee', 'POST', `/sdk/workflows/${guarded.id}`)).statusCode).toBe(200);
-    const enabled = async () => (await portico.connect('dee', 'GET', '/sdk/me')).json().integrations[acme.type].workflowSettings[guarded.id]?.enabled;
-    // The re-check of a change made before the enable runs now (as a busy queue would run it).
-    const recheck = async (at: string) => {
-      const { id: jobId } = await portico.ctx.jobs.enqueue(GATE_JOB, { id: `late-${at}`, type: 'user.metadata.updated', projectId: portico.project.projectId, userId: 'dee', data: {}, at });
-      const db = portico.store.db as unknown as Kysely<any>;
-      await until('the re-check ran', async () => (await db.selectFrom('jobs').select('state').where('id', '=', jobId).executeTakeFirst())?.state === 'succeeded');
-    };
-    await recheck(changedAt);
-    expect(await enabled()).toBe(true);
-    // On the pro plan it runs.
-    await portico.connect('dee', 'PATCH', '/sdk/me', { meta: { Plan: 'pro' } });
-    expect((await portico.connect('dee', 'POST', '/sdk/events/trigger', { name: 'Report' })).json().executionIds).toHaveLength(1);
-    await finished(guarded.id);
-    // A re-check of a change after the enable does switch it off.
-    await portico.connect('dee', 'PATCH', '/sdk/me', { meta: { Plan: 'free' } });
-    await until('the workflow switched off', async () => (await enabled()) === false);
-    expect((await portico.connect('dee', 'POST', `/sdk/workflows/${guarded.id}`)).statusCode).toBe(200);
-    await sleep(5);
-    await recheck(new Date().toISOString());
-    expect(await enabled()).toBe(false);
-  });
-
-  it('a late re-check switches off a workflow enabled before the change even when its settings were saved since', async () => {
-    const guarded = await define({
-      name: 'Pro digests', trigger: { type: 'event', event: 'Digest' }, permissions: [[{ key: 'Plan', op: 'equals', value: 'pro' }]],
-      steps: [{ id: 'n', type: 'http', method: 'POST', url: `${api.url}/app/digests`, headers: { authorization: 'Bearer {{user.meta.apiKey}}' }, body: {} }],
-    });
-    const credentialId = await connectUser('eve', { Plan: 'free', apiKey: 'app-key-eve' }, 'acme-token-eve');
-    expect((await portico.connect('eve', 'POST', `/sdk/workflows/${guarded.id}`)).statusCode).toBe(200);
-    const settingsOf = async () => (await portico.connect('eve', 'GET', '/sdk/me')).json().integrations[acme.type].workflowSettings[guarded.id];
-    const db = portico.store.db as unknown as Kysely<any>;
-    const recheck = async (at: string) => {
-      const { id: jobId } = await portico.ctx.jobs.enqueue(GATE_JOB, { id: `late-eve-${at}`, type: 'user.metadata.updated', projectId: portico.project.projectId, userId: 'eve', data: {}, at });
-      await until('the re-check ran', async () => (await db.selectFrom('jobs').select('state').where('id', '=', jobId).executeTakeFirst())?.state === 'succeeded');
-    };
-    const save = async (every: string) => {
-      const response = await portico.connect('eve', 'PATCH', `/sdk/credentials/${credentialId}`, { config: { workflowSettings: { [guarded.id]: { enabled: true, settings: { every } } } } });
-      expect(response.statusCode, response.body).toBe(200);
-    };
-    await sleep(5);
-    const changedAt = new Date().toISOString();
-    await sleep(5);
-    // A settings save after the change: the workflow stays enabled, only its settings change.
-    await save('day');
-    expect(await settingsOf()).toMatchObject({ enabled: true, settings: { every: 'day' } });
-    await recheck(changedAt);
-    // Enabled before the change, not permitted by it: switched off, settings kept.
-    expect(await settingsOf()).toMatchObject({ enabled: false, settings: { every: 'day' } });
-
-    // A state row from before `enabled_at` existed (null): its last save stands for its last switch.
-    expect((await portico.connect('eve', 'POST', `/sdk/workflows/${guarded.id}`)).statusCode).toBe(200);
-    await db.updateTable('workflow_states').set({ enabled_at: null }).where('workflow_id', '=', guarded.id).execute();
-    await sleep(5);
-    const changedAgainAt = new Date().toISOString();
-    await sleep(5);
-    await save('week');
-    await recheck(changedAgainAt);
-    expect(await settingsOf()).toMatchObject({ enabled: false, settings: { every: 'week' } });
-
-    // Asking for the workflow on after the change counts as switching it, even if it was on already.
-    expect((await portico.connect('eve', 'POST', `/sdk/workflows/${guarded.id}`)).statusCode).toBe(200);
-    await sleep(5);
-    const changedLastAt = new Date().toISOString();
-    await sleep(5);
-    expect((await portico.connect('eve', 'POST', `/sdk/workflows/${guarded.id}`)).statusCode).toBe(200);
-    await recheck(changedLastAt);
-    expect(await settingsOf()).toMatchObject({ enabled: true });
   });
 
   it('a Request trigger answers with its Response step, 202 without one, and 542 when the run is too slow', async () => {
@@ -324,37 +139,37 @@ describe.each(STORES)('workflows (%s)', (kind) => {
         { id: 'reply', type: 'response', status: 200, body: { ok: true, path: '{{steps.lookup.output.path}}', q: '{{request.query.q}}' } },
       ],
     });
-    const fireAndForget = await define({ name: 'Queue on request', trigger: { type: 'request' }, steps: [{ id: 'n', type: 'http', method: 'POST', url: `${api.url}/app/queued`, headers: { authorization: 'Bearer {{user.meta.apiKey}}' }, body: '{{request.body}}' }] });
+    const fireAndForget = await define({ name: 'Queue on request', trigger: { type: 'request' }, steps: [{ id: 'n', type: 'http', method: 'POST', url: `${s.api.url}/app/queued`, headers: { authorization: 'Bearer {{user.meta.apiKey}}' }, body: '{{request.body}}' }] });
     const slow = await define({ name: 'Slow on request', trigger: { type: 'request' }, steps: [{ id: 's', type: 'integration_request', method: 'GET', path: '/slow?ms=3000' }, { id: 'r', type: 'response', body: {} }] });
     await connectUser('cy', { apiKey: 'app-key-cy' }, 'acme-token-cy');
-    for (const w of [answering, fireAndForget, slow]) expect((await portico.connect('cy', 'POST', `/sdk/workflows/${w.id}`)).statusCode).toBe(200);
+    for (const w of [answering, fireAndForget, slow]) expect((await s.portico.connect('cy', 'POST', `/sdk/workflows/${w.id}`)).statusCode).toBe(200);
 
-    const answered = await portico.connect('cy', 'POST', `/sdk/triggers/${answering.id}?q=hello`, { id: 'c-9' });
+    const answered = await s.portico.connect('cy', 'POST', `/sdk/triggers/${answering.id}?q=hello`, { id: 'c-9' });
     expect(answered.statusCode, answered.body).toBe(200);
     expect(answered.json()).toEqual({ ok: true, path: '/acme/v2/contacts/c-9', q: 'hello' });
 
-    const queued = await portico.connect('cy', 'POST', `/sdk/triggers/${fireAndForget.id}`, { n: 1 });
+    const queued = await s.portico.connect('cy', 'POST', `/sdk/triggers/${fireAndForget.id}`, { n: 1 });
     expect(queued.statusCode, queued.body).toBe(202);
     await finished(fireAndForget.id);
-    expect(JSON.parse(api.seen.find((r) => r.url === '/app/queued')!.body)).toEqual({ n: 1 });
+    expect(JSON.parse(s.api.seen.find((r) => r.url === '/app/queued')!.body)).toEqual({ n: 1 });
 
-    const late = await portico.connect('cy', 'POST', `/sdk/triggers/${slow.id}`, {});
+    const late = await s.portico.connect('cy', 'POST', `/sdk/triggers/${slow.id}`, {});
     expect(late.statusCode, late.body).toBe(542);
-    expect(late.json()).toMatchObject({ message: 'Workflow has been enqueued but has not completed.', workflowId: slow.id, projectId: portico.project.projectId });
+    expect(late.json()).toMatchObject({ message: 'Workflow has been enqueued but has not completed.', workflowId: slow.id, projectId: s.portico.project.projectId });
     expect(late.json().executionId).toEqual(expect.any(String));
 
-    const wrong = await portico.connect('cy', 'POST', `/sdk/triggers/${(await define({ name: 'Evented', trigger: { type: 'event', event: 'E' } })).id}`, {});
+    const wrong = await s.portico.connect('cy', 'POST', `/sdk/triggers/${(await define({ name: 'Evented', trigger: { type: 'event', event: 'E' } })).id}`, {});
     expect(wrong.json().code).toBe('WORKFLOW_TRIGGER_MISMATCH');
     const notEnabled = await define({ name: 'Off', trigger: { type: 'request' } });
-    expect((await portico.connect('cy', 'POST', `/sdk/triggers/${notEnabled.id}`, {})).json().code).toBe('WORKFLOW_NOT_ENABLED');
+    expect((await s.portico.connect('cy', 'POST', `/sdk/triggers/${notEnabled.id}`, {})).json().code).toBe('WORKFLOW_NOT_ENABLED');
   });
 
   it('a failing step fails the run with its error; a missing variable without a default names it', async () => {
     const failing = await define({ name: 'Fails', trigger: { type: 'event', event: 'Fail' }, steps: [{ id: 'missing', type: 'integration_request', method: 'GET', path: '/missing' }] });
-    const unnamed = await define({ name: 'Needs meta', trigger: { type: 'event', event: 'Fail' }, steps: [{ id: 'n', type: 'http', method: 'POST', url: `${api.url}/app/x`, body: { tz: '{{user.meta.TimeZone}}' } }] });
+    const unnamed = await define({ name: 'Needs meta', trigger: { type: 'event', event: 'Fail' }, steps: [{ id: 'n', type: 'http', method: 'POST', url: `${s.api.url}/app/x`, body: { tz: '{{user.meta.TimeZone}}' } }] });
     await connectUser('dee', {}, 'acme-token-dee');
-    for (const w of [failing, unnamed]) await portico.connect('dee', 'POST', `/sdk/workflows/${w.id}`);
-    await portico.connect('dee', 'POST', '/sdk/events/trigger', { name: 'Fail' });
+    for (const w of [failing, unnamed]) await s.portico.connect('dee', 'POST', `/sdk/workflows/${w.id}`);
+    await s.portico.connect('dee', 'POST', '/sdk/events/trigger', { name: 'Fail' });
     const [a] = await finished(failing.id);
     expect(a!.status).toBe('FAILED');
     expect(a!.error).toMatch(/Step "missing" failed: .*HTTP 404/);
@@ -364,17 +179,17 @@ describe.each(STORES)('workflows (%s)', (kind) => {
   });
 
   it('Integration Enabled runs once per configuration right after the user connects; /metrics counts runs', async () => {
-    const welcome = await define({ name: 'Welcome', trigger: { type: 'integration_enabled' }, steps: [{ id: 'hello', type: 'http', method: 'POST', url: `${api.url}/app/welcome`, headers: { authorization: 'Bearer {{user.meta.apiKey}}' }, body: { user: '{{user.id}}', account: '{{credential.providerId}}' } }] });
+    const welcome = await define({ name: 'Welcome', trigger: { type: 'integration_enabled' }, steps: [{ id: 'hello', type: 'http', method: 'POST', url: `${s.api.url}/app/welcome`, headers: { authorization: 'Bearer {{user.meta.apiKey}}' }, body: { user: '{{user.id}}', account: '{{credential.providerId}}' } }] });
     await connectUser('gus', { apiKey: 'app-key-gus' }, 'acme-token-gus');
     const [run] = await finished(welcome.id);
     expect(run).toMatchObject({ status: 'SUCCEEDED', end_user_id: 'gus', trigger_type: 'integration_enabled' });
-    expect(api.seen.filter((r) => r.url === '/app/welcome').map((r) => JSON.parse(r.body))).toEqual([{ user: 'gus', account: 'acct-gus' }]);
+    expect(s.api.seen.filter((r) => r.url === '/app/welcome').map((r) => JSON.parse(r.body))).toEqual([{ user: 'gus', account: 'acct-gus' }]);
     // Changing the user's metadata or enabling other workflows does not run it again.
-    await portico.connect('gus', 'PATCH', '/sdk/me', { meta: { x: 1 } });
+    await s.portico.connect('gus', 'PATCH', '/sdk/me', { meta: { x: 1 } });
     await sleep(500);
     expect(await executionsOf(welcome.id)).toHaveLength(1);
 
-    const metrics = await portico.app.inject({ method: 'GET', url: '/metrics' });
+    const metrics = await s.portico.app.inject({ method: 'GET', url: '/metrics' });
     expect(metrics.body).toMatch(/portico_workflow_runs_finished_total\{status="SUCCEEDED"\} [1-9]/);
     expect(metrics.body).toMatch(/portico_workflow_runs_started_total\{trigger="integration_enabled"\} [1-9]/);
     expect(metrics.body).toMatch(/portico_workflow_step_duration_seconds_count\{type="http",outcome="SUCCEEDED"\} [1-9]/);
@@ -384,36 +199,36 @@ describe.each(STORES)('workflows (%s)', (kind) => {
   it('an INVALID credential pauses its runs (no calls, no retries) and they go on, as the same executions, once it recovers', async () => {
     const synced = await define({ name: 'Sync', trigger: { type: 'event', event: 'Sync' }, steps: [{ id: 'fetch', type: 'integration_request', method: 'GET', path: '/contacts/{{event.id}}' }] });
     const credentialId = await connectUser('fay', {}, 'acme-token-fay');
-    expect((await portico.connect('fay', 'POST', `/sdk/workflows/${synced.id}`)).statusCode).toBe(200);
+    expect((await s.portico.connect('fay', 'POST', `/sdk/workflows/${synced.id}`)).statusCode).toBe(200);
     // What the token refresher does when the provider refuses the refresh token.
-    const setStatus = (from: 'VALID' | 'INVALID', to: 'VALID' | 'INVALID') => portico.ctx.events.transaction((trx) => transitionCredential(trx, portico.ctx, {
-      credentialId, projectId: portico.project.projectId, userSub: 'fay', integrationId: acme.id, integrationType: acme.type, from,
+    const setStatus = (from: 'VALID' | 'INVALID', to: 'VALID' | 'INVALID') => s.portico.ctx.events.transaction((trx) => transitionCredential(trx, s.portico.ctx, {
+      credentialId, projectId: s.portico.project.projectId, userSub: 'fay', integrationId: s.acme.id, integrationType: s.acme.type, from,
     }, { to, reason: to === 'INVALID' ? 'The provider refused the refresh token (invalid_grant).' : 'Reconnected.', at: new Date().toISOString() }));
     await setStatus('VALID', 'INVALID');
-    const mark = api.seen.length;
-    const sent = await portico.connect('fay', 'POST', '/sdk/events/trigger', { name: 'Sync', payload: { id: 'p-1' } });
+    const mark = s.api.seen.length;
+    const sent = await s.portico.connect('fay', 'POST', '/sdk/events/trigger', { name: 'Sync', payload: { id: 'p-1' } });
     const [executionId] = sent.json().executionIds as string[];
     await sleep(1000);
     const paused = await executionsOf(synced.id);
     expect(paused.map((r) => [r.id, r.status])).toEqual([[executionId, 'DELAYED']]);
-    expect(api.since(mark).filter((r) => r.url.includes('/contacts/p-1'))).toEqual([]);
-    const jobs = await portico.ctx.jobs.list({ name: 'portico.workflows.run', limit: 1000 });
+    expect(s.api.since(mark).filter((r) => r.url.includes('/contacts/p-1'))).toEqual([]);
+    const jobs = await s.portico.ctx.jobs.list({ name: 's.portico.workflows.run', limit: 1000 });
     expect(jobs.filter((j) => JSON.stringify(j.payload).includes(executionId!))).toEqual([]);
 
     await setStatus('INVALID', 'VALID');
     const [resumed] = await finished(synced.id);
     expect(resumed).toMatchObject({ id: executionId, status: 'SUCCEEDED' });
-    expect(api.since(mark).filter((r) => r.url === '/acme/v2/contacts/p-1')).toHaveLength(1);
+    expect(s.api.since(mark).filter((r) => r.url === '/acme/v2/contacts/p-1')).toHaveLength(1);
   });
 
   it('a 6-field cron schedule ticks for each user who enabled it, and stops when they disable it', async () => {
-    const scheduled = await define({ name: 'Every 2 s', trigger: { type: 'schedule', cron: '*/2 * * * * *' }, steps: [{ id: 'ping', type: 'http', method: 'POST', url: `${api.url}/app/tick`, headers: { authorization: 'Bearer {{user.meta.apiKey}}' }, body: { user: '{{user.id}}' } }] });
+    const scheduled = await define({ name: 'Every 2 s', trigger: { type: 'schedule', cron: '*/2 * * * * *' }, steps: [{ id: 'ping', type: 'http', method: 'POST', url: `${s.api.url}/app/tick`, headers: { authorization: 'Bearer {{user.meta.apiKey}}' }, body: { user: '{{user.id}}' } }] });
     await connectUser('eve', { apiKey: 'app-key-eve' }, 'acme-token-eve');
-    expect((await portico.connect('eve', 'POST', `/sdk/workflows/${scheduled.id}`)).statusCode).toBe(200);
+    expect((await s.portico.connect('eve', 'POST', `/sdk/workflows/${scheduled.id}`)).statusCode).toBe(200);
     await finished(scheduled.id, 2);
-    const ticks = api.seen.filter((r) => r.url === '/app/tick').map((r) => JSON.parse(r.body).user);
+    const ticks = s.api.seen.filter((r) => r.url === '/app/tick').map((r) => JSON.parse(r.body).user);
     expect(ticks.every((u) => u === 'eve')).toBe(true);
-    expect((await portico.connect('eve', 'DELETE', `/sdk/workflows/${scheduled.id}`)).statusCode).toBe(200);
+    expect((await s.portico.connect('eve', 'DELETE', `/sdk/workflows/${scheduled.id}`)).statusCode).toBe(200);
     await sleep(2500);
     const settled = (await executionsOf(scheduled.id)).length;
     await sleep(4500);

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { chromium, type Browser } from 'playwright-core';
 import { it } from 'vitest';
 
 /** Debian's Chromium, which playwright-core drives (no browser download is possible here). */
@@ -23,4 +24,12 @@ export function requireChromium(suite: string, executablePath = CHROMIUM_PATH): 
     it.skip(`SKIPPED ${problem}`, () => undefined);
   }
   return undefined;
+}
+
+/** Chromium headless as the browser suites run it: no sandbox, GPU, QUIC or background traffic. */
+export function launchChromium(executablePath: string): Promise<Browser> {
+  return chromium.launch({
+    executablePath,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
 }
