@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
@@ -267,6 +268,36 @@ describe('SQLite driver (group commit)', () => {
       await driver.writeBehind(sql`insert into t (v) values (1)`.compile(db));
       const after = driver.stats();
       expect([after.syncedCommits - before.syncedCommits, after.unsyncedCommits - before.unsyncedCommits]).toEqual([1, 0]);
+    } finally {
+      await db.destroy();
+    }
+  });
+
+  it('starts another checkpoint thread after one failed to start, once one has worked, fsyncing writes behind meanwhile', async () => {
+    const database = new SQLite(path.join(dataDir, 'flaky-thread.db'));
+    database.pragma('journal_mode = WAL');
+    // The thread loads SQLite through this module, which can fail the way a start without file descriptors would.
+    const shim = path.join(dataDir, 'driver-shim.cjs');
+    const working = `module.exports = require(${JSON.stringify(createRequire(import.meta.url).resolve('better-sqlite3'))});`;
+    fs.writeFileSync(shim, working);
+    const failures: string[] = [];
+    const driver = new GroupCommitSqliteDriver(database, { checkpointAside: { driverPath: shim, onFailure: (message) => failures.push(message) } });
+    const db = new Kysely<{ t: { v: number } }>({ dialect: sqliteDialect(driver) });
+    try {
+      await sql`create table t (v integer)`.execute(db);
+      await expect.poll(() => driver.stats().checkpointsAside, { timeout: 5000 }).toBeGreaterThan(0);
+      await expect.poll(() => driver.stats().checkpointThreadRunning, { timeout: 5000 }).toBe(false);
+      fs.writeFileSync(shim, "throw new Error('EMFILE: too many open files');");
+      await sql`insert into t (v) values (1)`.execute(db);
+      await expect.poll(() => driver.stats().checkpointThreadFailures, { timeout: 5000 }).toBeGreaterThan(0);
+      fs.writeFileSync(shim, working);
+      // Until a thread works again, a write behind is fsynced.
+      const before = driver.stats();
+      await driver.writeBehind(sql`insert into t (v) values (2)`.compile(db));
+      expect(driver.stats().syncedCommits - before.syncedCommits).toBe(1);
+      // The retry starts a thread that works: checkpoints go on, and nothing was given up.
+      await expect.poll(() => driver.stats().checkpointsAside, { timeout: 5000 }).toBeGreaterThan(before.checkpointsAside);
+      expect(failures).toEqual([]);
     } finally {
       await db.destroy();
     }

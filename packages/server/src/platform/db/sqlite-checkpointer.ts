@@ -32,6 +32,14 @@ const INTERVAL_MS = 200;
 const RETRY_MAX_MS = 2000;
 
 /**
+ * Threads that fail in a row (to start, or in a checkpoint) before checkpoints are left to SQLite
+ * for good. A thread starts again after each idle second, so one failed start (a moment without
+ * file descriptors, say) must not end them: once a thread has worked, a failure is retried with
+ * the next checkpoint, and writes behind are fsynced meanwhile.
+ */
+const MAX_FAILURES = 3;
+
+/**
  * The thread ends after this long without a commit to copy, and the next commit starts a new one:
  * an idle server does not keep its 5-10 MB (a V8 isolate and a SQLite connection). Starting one
  * costs ~30 ms on a thread of its own and under a millisecond of the event loop, little next to a
@@ -59,8 +67,12 @@ export class SqliteCheckpointer {
   private dirty = false;
   /** The last checkpoint left commits uncopied. */
   private behind = false;
-  /** Checkpoints in a row that left commits uncopied: each waits longer before the next. */
+  /** Checkpoints in a row that left commits uncopied, or threads that failed: each waits longer before the next. */
   private heldBack = 0;
+  /** Threads that failed since the last checkpoint that worked. */
+  private failures = 0;
+  /** Threads that failed (to start, or in a checkpoint), retried or not. */
+  threadFailures = 0;
   private timer: NodeJS.Timeout | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
   /** Threads ended idle that may still be closing their connection. */
@@ -147,10 +159,11 @@ export class SqliteCheckpointer {
         this.running = false;
         worker.unref();
         if (message.error !== undefined) {
-          this.fail(`a checkpoint failed: ${message.error}`);
+          this.fail(worker, `a checkpoint failed: ${message.error}`);
           return;
         }
         this.checkpoints += 1;
+        this.failures = 0;
         // A reader's snapshot kept some frames from being copied (and then SQLite may not have
         // fsynced the WAL either): try again, or writes committed behind would wait for the next commit.
         // A reader that keeps its snapshot for long is waited for less often: the retries back off.
@@ -160,12 +173,12 @@ export class SqliteCheckpointer {
         if (this.dirty) this.schedule();
         else this.idleTimer = setTimeout(() => this.retire(), IDLE_MS).unref();
       });
-      worker.on('error', (error) => this.fail(error.message));
-      worker.on('exit', (code) => this.fail(`exit code ${code}`));
+      worker.on('error', (error) => this.fail(worker, error.message));
+      worker.on('exit', (code) => this.fail(worker, `exit code ${code}`));
       this.worker = worker;
       return worker;
     } catch (error) {
-      this.fail(`it did not start: ${error instanceof Error ? error.message : String(error)}`);
+      this.fail(undefined, `it did not start: ${error instanceof Error ? error.message : String(error)}`);
       return undefined;
     }
   }
@@ -185,12 +198,27 @@ export class SqliteCheckpointer {
     worker.postMessage('close');
   }
 
-  private fail(reason: string): void {
-    if (this.broken) return;
-    this.broken = true;
+  /** `worker` (the current thread, or none if it did not start) failed. */
+  private fail(worker: Worker | undefined, reason: string): void {
+    if (this.broken || worker !== this.worker) return;
     this.running = false;
-    void this.worker?.terminate();
     this.worker = undefined;
+    if (worker) {
+      worker.removeAllListeners();
+      worker.on('error', () => {});
+      void worker.terminate();
+    }
+    this.failures += 1;
+    this.threadFailures += 1;
+    if (this.checkpoints > 0 && this.failures < MAX_FAILURES) {
+      // Until a thread works again, writes behind are fsynced (`keepsUp` is false while behind).
+      this.behind = true;
+      this.heldBack += 1;
+      this.dirty = true;
+      this.schedule();
+      return;
+    }
+    this.broken = true;
     this.onFailure(`The SQLite checkpoint thread stopped (${reason}); SQLite checkpoints on the writer from now on.`);
   }
 }

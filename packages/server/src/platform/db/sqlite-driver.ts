@@ -36,6 +36,8 @@ export interface SqliteDriverStats {
   checkpointThreadsStarted: number;
   /** Whether a checkpoint thread is running now. */
   checkpointThreadRunning: boolean;
+  /** Checkpoint threads that failed (a few in a row are retried once one has worked). */
+  checkpointThreadFailures: number;
 }
 
 /** Writes committed into the writer's open SQLite transaction and not yet durable. */
@@ -131,6 +133,7 @@ export class GroupCommitSqliteDriver implements Driver {
       checkpointsAside: this.checkpointer?.checkpoints ?? 0,
       checkpointThreadsStarted: this.checkpointer?.threadsStarted ?? 0,
       checkpointThreadRunning: this.checkpointer?.threadRunning ?? false,
+      checkpointThreadFailures: this.checkpointer?.threadFailures ?? 0,
     };
   }
 
