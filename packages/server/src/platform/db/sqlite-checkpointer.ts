@@ -58,7 +58,8 @@ const IDLE_MS = 1000;
  * over, it still checkpoints at 1,000 pages, finding most of them copied already. A checkpoint
  * fsyncs the WAL before it copies it, so writes committed without an fsync (`writeBehind`) are
  * durable within those 200 ms. The thread starts on the first checkpoint and ends after `IDLE_MS`
- * without commits; if it fails, checkpoints are SQLite's alone again and `onFailure` says why.
+ * without commits; if threads fail (before any has worked, or `MAX_FAILURES` in a row), checkpoints
+ * are SQLite's alone again and `onFailure` says why.
  */
 export class SqliteCheckpointer {
   private worker: Worker | undefined;
